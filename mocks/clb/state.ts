@@ -1,0 +1,163 @@
+/** The simulator's state, and how it is rendered in the API's response shapes (nulls included, see reference §8). */
+import type { clb } from '../../providers/tencentcloud/api.js';
+
+export interface SimTarget {
+  instanceId?: string;
+  eniIp?: string;
+  port: number;
+  weight: number;
+}
+
+export interface SimRule {
+  id: string;
+  domain: string;
+  url: string;
+  sessionExpireTime: number;
+  scheduler: string;
+  healthCheck: clb.HealthCheck;
+  forwardType: string;
+  targets: Map<string, SimTarget>;
+}
+
+export interface SimListener {
+  id: string;
+  name: string;
+  protocol: string;
+  port: number;
+  sessionExpireTime: number;
+  scheduler: string;
+  healthCheck: clb.HealthCheck;
+  certificate?: clb.CertificateInput;
+  sniSwitch: number;
+  createdAt: string;
+  targets: Map<string, SimTarget>;
+  rules: Map<string, SimRule>;
+  /** SNI: the certificate of each domain. */
+  domainCertificates: Map<string, clb.CertificateInput>;
+}
+
+export interface SimLoadBalancer {
+  id: string;
+  name: string;
+  type: 'OPEN' | 'INTERNAL';
+  vpcId: string;
+  subnetId: string;
+  vips: string[];
+  domain: string;
+  status: 0 | 1;
+  createdAt: string;
+  tags: Map<string, string>;
+  securityGroups: string[];
+  passToTarget: boolean;
+  deleteProtect: boolean;
+  addressIPVersion: string;
+  internetAccessible: clb.InternetAccessible;
+  listeners: Map<string, SimListener>;
+}
+
+export const LAYER7 = new Set(['HTTP', 'HTTPS']);
+export const TCP_FAMILY = new Set(['TCP', 'HTTP', 'HTTPS', 'TCP_SSL']);
+
+export const targetKey = (t: { instanceId?: string | undefined; eniIp?: string | undefined; port: number }): string =>
+  `${t.instanceId ?? t.eniIp}:${t.port}`;
+
+export function toSdkLoadBalancer(lb: SimLoadBalancer): clb.LoadBalancer {
+  return {
+    LoadBalancerId: lb.id,
+    LoadBalancerName: lb.name,
+    LoadBalancerType: lb.type,
+    Forward: 1,
+    Domain: lb.vips.length ? '' : lb.domain,
+    LoadBalancerDomain: lb.domain,
+    LoadBalancerVips: [...lb.vips],
+    Status: lb.status,
+    CreateTime: lb.createdAt,
+    VpcId: lb.vpcId,
+    SubnetId: lb.subnetId,
+    Tags: [...lb.tags].map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+    SecureGroups: [...lb.securityGroups],
+    AddressIPVersion: lb.addressIPVersion,
+    NetworkAttributes: { ...lb.internetAccessible },
+    LoadBalancerPassToTarget: lb.passToTarget,
+    // The real API reports delete protection through AttributeFlags.
+    AttributeFlags: lb.deleteProtect ? ['DeleteProtect'] : [],
+  };
+}
+
+function toSdkCertificate(cert: clb.CertificateInput | undefined): clb.CertificateOutput | undefined {
+  if (!cert) return undefined;
+  return { SSLMode: cert.SSLMode ?? 'UNIDIRECTIONAL', CertId: cert.CertId ?? '', ...(cert.CertCaId ? { CertCaId: cert.CertCaId } : {}) };
+}
+
+export function toSdkListener(listener: SimListener): clb.Listener {
+  const layer7 = LAYER7.has(listener.protocol);
+  // Null where the live API returns null (layer-7 listener-level settings, absent certificates, layer-4 rules).
+  return {
+    ListenerId: listener.id,
+    ListenerName: listener.name,
+    Protocol: listener.protocol,
+    Port: listener.port,
+    Certificate: toSdkCertificate(listener.certificate) ?? (null as never),
+    HealthCheck: layer7 ? (null as never) : { ...listener.healthCheck },
+    Scheduler: layer7 ? (null as never) : listener.scheduler,
+    SessionExpireTime: layer7 ? (null as never) : listener.sessionExpireTime,
+    SniSwitch: listener.sniSwitch,
+    CreateTime: listener.createdAt,
+    Rules: layer7
+      ? [...listener.rules.values()].map((rule) => ({
+          LocationId: rule.id,
+          Domain: rule.domain,
+          Url: rule.url,
+          SessionExpireTime: rule.sessionExpireTime,
+          HealthCheck: { ...rule.healthCheck },
+          Scheduler: rule.scheduler,
+          ForwardType: rule.forwardType,
+          ListenerId: listener.id,
+          Certificate: toSdkCertificate(listener.domainCertificates.get(rule.domain)) ?? (null as never),
+        }))
+      : (null as never),
+  };
+}
+
+export function toSdkBackend(target: SimTarget): clb.Backend {
+  return target.eniIp
+    ? { Type: 'ENI', Port: target.port, Weight: target.weight, PrivateIpAddresses: [target.eniIp], InstanceId: '' }
+    : { Type: 'CVM', Port: target.port, Weight: target.weight, InstanceId: target.instanceId ?? '', PrivateIpAddresses: [] };
+}
+
+/** A deterministic, JSON-friendly picture of everything, for assertions and debugging. */
+export function snapshotLoadBalancer(lb: SimLoadBalancer): unknown {
+  const targets = (m: Map<string, SimTarget>) => [...m.values()].map((t) => ({ ...t })).sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
+  return {
+    id: lb.id,
+    name: lb.name,
+    type: lb.type,
+    vpcId: lb.vpcId,
+    subnetId: lb.subnetId,
+    vips: lb.vips,
+    domain: lb.domain,
+    status: lb.status,
+    tags: Object.fromEntries([...lb.tags].sort()),
+    securityGroups: lb.securityGroups,
+    passToTarget: lb.passToTarget,
+    deleteProtect: lb.deleteProtect,
+    listeners: [...lb.listeners.values()]
+      .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
+      .map((l) => ({
+        id: l.id,
+        name: l.name,
+        protocol: l.protocol,
+        port: l.port,
+        sessionExpireTime: l.sessionExpireTime,
+        scheduler: l.scheduler,
+        healthCheck: l.healthCheck,
+        certificate: l.certificate ?? null,
+        sniSwitch: l.sniSwitch,
+        domainCertificates: Object.fromEntries([...l.domainCertificates].sort()),
+        targets: targets(l.targets),
+        rules: [...l.rules.values()]
+          .sort((a, b) => a.domain.localeCompare(b.domain) || a.url.localeCompare(b.url))
+          .map((r) => ({ id: r.id, domain: r.domain, url: r.url, sessionExpireTime: r.sessionExpireTime, scheduler: r.scheduler, healthCheck: r.healthCheck, forwardType: r.forwardType, targets: targets(r.targets) })),
+      })),
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The contract between the controllers and a cloud: CLB-level operations on plain, read-only data.
+ *
+ * Promises every implementation keeps:
+ * - asynchronous cloud tasks are awaited inside the call: a resolved promise means the change is done;
+ * - work is split into API-sized batches, writes to one CLB never overlap, rate limits are respected;
+ * - transient failures are retried; what is left surfaces as a typed error from `./errors.ts`;
+ * - deleting something that is already gone succeeds;
+ * - nothing is ever deleted without naming it by id (no "delete all" calls).
+ */
+export * from './errors.js';
+
+export type LoadBalancerType = 'OPEN' | 'INTERNAL';
+export type ListenerProtocol = 'TCP' | 'UDP' | 'HTTP' | 'HTTPS' | 'TCP_SSL' | 'QUIC';
+export const LAYER7_PROTOCOLS: readonly ListenerProtocol[] = ['HTTP', 'HTTPS'];
+export type Tags = Readonly<Record<string, string>>;
+
+export interface LoadBalancer {
+  readonly id: string;
+  readonly name: string;
+  readonly type: LoadBalancerType;
+  readonly vpcId: string;
+  /** Set for INTERNAL load balancers. */
+  readonly subnetId?: string;
+  /** Empty for a domain-only (dynamic VIP) load balancer. */
+  readonly vips: readonly string[];
+  readonly domain?: string;
+  readonly status: 'creating' | 'running';
+  readonly tags: Tags;
+  readonly securityGroups: readonly string[];
+  readonly passToTarget: boolean;
+  readonly deleteProtect: boolean;
+}
+
+export interface CreateLoadBalancerInput {
+  readonly name: string;
+  readonly type: LoadBalancerType;
+  readonly vpcId: string;
+  readonly subnetId?: string;
+  readonly tags: Tags;
+  /** Idempotency token: a retried create with the same token returns the same CLB. */
+  readonly clientToken?: string;
+  readonly internetChargeType?: 'BANDWIDTH_POSTPAID_BY_HOUR' | 'TRAFFIC_POSTPAID_BY_HOUR';
+  readonly internetMaxBandwidthOut?: number;
+  readonly passToTarget?: boolean;
+  /** Extra CreateLoadBalancer fields (TKE's `service.extensiveParameters`), passed through as-is. */
+  readonly extraParameters?: Readonly<Record<string, unknown>>;
+}
+
+export interface LoadBalancerAttributes {
+  readonly name?: string;
+  readonly passToTarget?: boolean;
+  readonly deleteProtect?: boolean;
+}
+
+export interface HealthCheck {
+  readonly enabled: boolean;
+  readonly timeoutSeconds?: number;
+  readonly intervalSeconds?: number;
+  readonly healthyThreshold?: number;
+  readonly unhealthyThreshold?: number;
+  /** HTTP(S) only. */
+  readonly httpCheckPath?: string;
+  readonly httpCheckDomain?: string;
+}
+
+export interface Certificate {
+  readonly mode: 'UNIDIRECTIONAL' | 'MUTUAL';
+  readonly certId: string;
+  readonly caCertId?: string;
+}
+
+export type Scheduler = 'WRR' | 'LEAST_CONN' | 'IP_HASH';
+
+/** The settings of a listener that the controllers manage. */
+export interface ListenerSpec {
+  readonly name: string;
+  readonly protocol: ListenerProtocol;
+  readonly port: number;
+  /** 0 turns session persistence off; else 30–3600 seconds. Layer-4 only (layer-7 sets it per rule). */
+  readonly sessionExpireTime?: number;
+  readonly scheduler?: Scheduler;
+  readonly healthCheck?: HealthCheck;
+  /** HTTPS and TCP_SSL only. */
+  readonly certificate?: Certificate;
+  /** HTTPS only: per-domain certificates. */
+  readonly sniEnabled?: boolean;
+}
+
+export interface Listener extends ListenerSpec {
+  readonly id: string;
+  /** Layer-7 only; empty for layer-4 listeners. */
+  readonly rules: readonly Rule[];
+}
+
+export interface RuleSpec {
+  readonly domain: string;
+  readonly url: string;
+  readonly sessionExpireTime?: number;
+  readonly scheduler?: Scheduler;
+  readonly healthCheck?: HealthCheck;
+  /** With SNI: the certificate of this rule's domain. */
+  readonly certificate?: Certificate;
+}
+
+export interface Rule extends RuleSpec {
+  /** The CLB's LocationId. */
+  readonly id: string;
+}
+
+export type ListenerChanges = Partial<Omit<ListenerSpec, 'protocol' | 'port'>>;
+export type RuleChanges = Partial<Pick<RuleSpec, 'url' | 'sessionExpireTime' | 'scheduler' | 'healthCheck'>>;
+
+/** A backend: a node (CVM instance) or a Pod's ENI IP, and the port it listens on. */
+export type TargetAddress = { readonly instanceId: string; readonly eniIp?: never } | { readonly eniIp: string; readonly instanceId?: never };
+
+export type Target = TargetAddress & {
+  readonly port: number;
+  /** 0–100; 0 keeps the target bound but sends it no new connections. */
+  readonly weight: number;
+};
+
+/** A target on a listener (layer 4) or on one rule of a listener (layer 7). */
+export interface TargetBinding {
+  readonly listenerId: string;
+  /** Layer-7 only: the rule's id. */
+  readonly ruleId?: string;
+  readonly target: Target;
+}
+
+export interface ListenerTargets {
+  readonly listenerId: string;
+  readonly protocol: ListenerProtocol;
+  readonly port: number;
+  /** Layer-4 listeners. */
+  readonly targets: readonly Target[];
+  /** Layer-7 listeners, per rule. */
+  readonly rules: readonly { readonly ruleId: string; readonly domain: string; readonly url: string; readonly targets: readonly Target[] }[];
+}
+
+export interface QuotaUsage {
+  readonly limit: number;
+  /** Null where the API reports no current value (per-CLB and per-listener quotas). */
+  readonly used: number | null;
+}
+
+export interface Quota {
+  readonly openLoadBalancers: QuotaUsage;
+  readonly internalLoadBalancers: QuotaUsage;
+  readonly listenersPerLoadBalancer: QuotaUsage;
+  readonly rulesPerListener: QuotaUsage;
+  readonly targetsPerRule: QuotaUsage;
+}
+
+export interface Subnet {
+  readonly id: string;
+  readonly vpcId: string;
+  readonly cidr: string;
+  readonly zone?: string;
+}
+
+export interface CloudProvider {
+  // Load balancers
+  describeLoadBalancers(ids: readonly string[]): Promise<LoadBalancer[]>;
+  /** Every CLB carrying all of these tags (paged through). */
+  findLoadBalancersByTags(tags: Tags): Promise<LoadBalancer[]>;
+  /** Creates a CLB and waits until it is running. */
+  createLoadBalancer(input: CreateLoadBalancerInput): Promise<LoadBalancer>;
+  deleteLoadBalancers(ids: readonly string[]): Promise<void>;
+  modifyLoadBalancerAttributes(id: string, attributes: LoadBalancerAttributes): Promise<void>;
+  /** Replaces the whole set of security groups (an empty list unbinds all). */
+  setSecurityGroups(id: string, securityGroupIds: readonly string[]): Promise<void>;
+  tagLoadBalancer(id: string, tags: Tags): Promise<void>;
+  untagLoadBalancer(id: string, tagKeys: readonly string[]): Promise<void>;
+
+  // Listeners and rules
+  describeListeners(loadBalancerId: string): Promise<Listener[]>;
+  /** Creates listeners, grouping those with identical settings into one call; returns their ids in input order. */
+  createListeners(loadBalancerId: string, listeners: readonly ListenerSpec[]): Promise<string[]>;
+  modifyListener(loadBalancerId: string, listenerId: string, changes: ListenerChanges): Promise<void>;
+  deleteListeners(loadBalancerId: string, listenerIds: readonly string[]): Promise<void>;
+  /** Returns the new rules' ids in input order. */
+  createRules(loadBalancerId: string, listenerId: string, rules: readonly RuleSpec[]): Promise<string[]>;
+  modifyRule(loadBalancerId: string, listenerId: string, ruleId: string, changes: RuleChanges): Promise<void>;
+  /** Swaps the certificate of one domain of an SNI listener without touching its rules. */
+  setDomainCertificate(loadBalancerId: string, listenerId: string, domain: string, certificate: Certificate): Promise<void>;
+  deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[]): Promise<void>;
+
+  // Targets
+  describeTargets(loadBalancerId: string, listenerIds?: readonly string[]): Promise<ListenerTargets[]>;
+  /** Batched across listeners and rules of one CLB. Throws PartialBatchFailureError naming the listeners that failed. */
+  registerTargets(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void>;
+  deregisterTargets(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void>;
+  /** Sets each binding's target to its `weight`. */
+  setTargetWeights(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void>;
+
+  // Account and network
+  getQuota(): Promise<Quota>;
+  /** Undefined when the subnet does not exist. */
+  describeSubnet(subnetId: string): Promise<Subnet | undefined>;
+}
