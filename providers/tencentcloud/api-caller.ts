@@ -1,0 +1,139 @@
+/**
+ * Every API call goes through here: the per-action rate limit, retries of transient failures with capped,
+ * jittered backoff, and the mapping of SDK errors to the contract's typed errors. Asynchronous CLB writes
+ * additionally run under their CLB's lock and wait for their task (DescribeTaskStatus) before returning.
+ */
+import pRetry, { AbortError } from 'p-retry';
+import { CloudError, TaskFailedError, TransientError, errorForCode } from '../errors.js';
+import type { ClbApi, TagApi, VpcApi, clb } from './api.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { ActionRateLimits } from './rate-limiter.js';
+
+export interface RetryOptions {
+  /** Retries after the first attempt. */
+  readonly retries: number;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface TaskPollOptions {
+  /** First status check after this long; CLB tasks rarely finish sooner. */
+  readonly firstPollMs: number;
+  readonly maxPollMs: number;
+  /** Give up waiting (the task may still finish; the next reconcile observes it). */
+  readonly timeoutMs: number;
+}
+
+export interface CallerOptions {
+  readonly rateLimitPerSecond: number;
+  readonly rateLimits?: Readonly<Record<string, number>>;
+  readonly retry: RetryOptions;
+  readonly taskPoll: TaskPollOptions;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Told about each retried failure (for logs and metrics); never given request bodies. */
+  readonly onRetry?: (action: string, error: CloudError, attempt: number) => void;
+}
+
+export interface ApiClients {
+  readonly clb: ClbApi;
+  readonly vpc: VpcApi;
+  readonly tag: TagApi;
+}
+
+type AnyApi = Record<string, (req: never) => Promise<unknown>>;
+
+/** Turns whatever a client threw into a typed CloudError. Never includes request bodies or credentials. */
+export function toCloudError(error: unknown, action: string): CloudError {
+  if (error instanceof CloudError) return error;
+  const e = error as { code?: unknown; requestId?: unknown; httpCode?: unknown; message?: unknown; name?: unknown };
+  const requestId = typeof e?.requestId === 'string' && e.requestId ? e.requestId : undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const details = { action, cause: error, ...(requestId ? { requestId } : {}) };
+  if (typeof e?.code === 'string' && e.code && !/^E[A-Z]+$/.test(e.code)) {
+    return errorForCode(e.code, `${action}: ${e.code}: ${message}`, details);
+  }
+  // Transport failures (status >= 500, resets, timeouts, unparsable bodies) are worth another try.
+  if (typeof e?.httpCode === 'number' && e.httpCode < 500) return errorForCode('InvalidParameter', `${action}: HTTP ${e.httpCode}: ${message}`, details);
+  return new TransientError(`${action}: ${message}`, details);
+}
+
+export class ApiCaller {
+  private readonly limits: ActionRateLimits;
+  private readonly locks = new KeyedMutex();
+
+  constructor(
+    private readonly clients: ApiClients,
+    private readonly options: CallerOptions,
+  ) {
+    this.limits = new ActionRateLimits((action) => options.rateLimits?.[action] ?? options.rateLimitPerSecond, options.now, options.sleep);
+  }
+
+  /** A call that changes nothing on the cloud side (or a synchronous one): rate-limited and retried. */
+  async call<S extends keyof ApiClients, A extends keyof ApiClients[S] & string>(
+    service: S,
+    action: A,
+    request: Parameters<Extract<ApiClients[S][A], (req: never) => unknown>>[0],
+  ): Promise<Awaited<ReturnType<Extract<ApiClients[S][A], (...args: never[]) => unknown>>>> {
+    const client = this.clients[service] as unknown as AnyApi;
+    const { retry } = this.options;
+    return pRetry(
+      async () => {
+        await this.limits.take(action);
+        try {
+          return (await client[action]!(request as never)) as never;
+        } catch (error) {
+          const cloudError = toCloudError(error, action);
+          if (!cloudError.retryable) throw new AbortError(cloudError);
+          throw cloudError;
+        }
+      },
+      {
+        retries: retry.retries,
+        minTimeout: retry.minDelayMs,
+        maxTimeout: retry.maxDelayMs,
+        factor: 2,
+        randomize: true,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft > 0 && error instanceof CloudError) this.options.onRetry?.(action, error, attemptNumber);
+        },
+      },
+    );
+  }
+
+  /**
+   * An asynchronous CLB write: holds the locks of the CLBs it touches from the call until its task ends,
+   * so writes to one CLB never overlap (the API would answer ResourceInOperating).
+   */
+  async write<A extends keyof ClbApi & string>(
+    loadBalancerIds: readonly string[],
+    action: A,
+    request: Parameters<ClbApi[A]>[0],
+    /** Which task to wait for; by default the one named by the response's RequestId. */
+    taskOf: (response: Awaited<ReturnType<ClbApi[A]>>) => clb.DescribeTaskStatusRequest = (response) => ({ TaskId: (response as { RequestId?: string }).RequestId ?? '' }),
+  ): Promise<Awaited<ReturnType<ClbApi[A]>>> {
+    const response = await this.locks.run(loadBalancerIds, async (): Promise<unknown> => {
+      const answer = await this.call('clb', action, request as never);
+      await this.waitForTask(action, taskOf(answer as never));
+      return answer;
+    });
+    return response as never;
+  }
+
+  private async waitForTask(action: string, task: clb.DescribeTaskStatusRequest): Promise<void> {
+    const taskId = task.TaskId || task.DealName || '';
+    const { firstPollMs, maxPollMs, timeoutMs } = this.options.taskPoll;
+    const deadline = this.options.now() + timeoutMs;
+    let delay = firstPollMs;
+    for (;;) {
+      await this.options.sleep(delay);
+      const { Status, Message } = await this.call('clb', 'DescribeTaskStatus', task);
+      if (Status === 0) return;
+      if (Status === 1) throw new TaskFailedError(`${action}: task ${taskId} failed${Message ? `: ${Message}` : ''}`, { action, requestId: taskId });
+      if (this.options.now() + delay > deadline) {
+        throw new TransientError(`${action}: task ${taskId} still running after ${timeoutMs} ms`, { action, requestId: taskId });
+      }
+      delay = Math.min(maxPollMs, Math.ceil(delay * 1.5));
+    }
+  }
+}

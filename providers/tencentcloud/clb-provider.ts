@@ -1,0 +1,342 @@
+/**
+ * The CloudProvider over Tencent Cloud's CLB, VPC and Tag APIs. It is given clients with the SDK clients'
+ * method shapes: the real SDK clients in production, the simulator in `mocks/clb/` offline. Offline and real
+ * differ only in that transport.
+ */
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { NotFoundError, PartialBatchFailureError } from '../errors.js';
+import type {
+  Certificate, CloudProvider, CreateLoadBalancerInput, Listener, ListenerChanges, ListenerSpec, ListenerTargets, LoadBalancer, LoadBalancerAttributes,
+  Quota, QuotaUsage, RuleChanges, RuleSpec, Subnet, TargetBinding, Tags,
+} from '../provider.js';
+import { ApiCaller, type ApiClients, type CallerOptions, type RetryOptions, type TaskPollOptions } from './api-caller.js';
+import type { clb } from './api.js';
+import { API_LIMITS, chunk, packWeightCalls } from './batching.js';
+import {
+  fromCertificate, fromHealthCheck, fromRuleSpec, listenerSettings, toBatchTarget, toListener, toListenerTargets, toLoadBalancer, toSdkTarget,
+} from './mapping.js';
+
+export interface ClbProviderOptions {
+  readonly region: string;
+  /** The account's UIN: the Tag API names a CLB `qcs::clb:<region>:uin/<uin>:clb/<id>`. */
+  readonly accountUin: string;
+  /** Requests per second per action (CLB's documented default is 20). */
+  readonly rateLimitPerSecond?: number;
+  readonly rateLimits?: Readonly<Record<string, number>>;
+  readonly retry?: Partial<RetryOptions>;
+  readonly taskPoll?: Partial<TaskPollOptions>;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onRetry?: CallerOptions['onRetry'];
+}
+
+export const DEFAULT_RETRY: RetryOptions = { retries: 8, minDelayMs: 200, maxDelayMs: 10_000 };
+export const DEFAULT_TASK_POLL: TaskPollOptions = { firstPollMs: 300, maxPollMs: 2_000, timeoutMs: 300_000 };
+
+export class ClbProvider implements CloudProvider {
+  private readonly api: ApiCaller;
+
+  constructor(
+    clients: ApiClients,
+    private readonly options: ClbProviderOptions,
+  ) {
+    this.api = new ApiCaller(clients, {
+      rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      taskPoll: { ...DEFAULT_TASK_POLL, ...options.taskPoll },
+      now: options.now ?? Date.now,
+      sleep: options.sleep ?? ((ms) => sleepFor(ms)),
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    });
+  }
+
+  // ---- load balancers -------------------------------------------------------------------------
+
+  async describeLoadBalancers(ids: readonly string[]): Promise<LoadBalancer[]> {
+    const found: LoadBalancer[] = [];
+    for (const ids20 of chunk([...new Set(ids)], API_LIMITS.loadBalancerIds)) {
+      const res = await this.api.call('clb', 'DescribeLoadBalancers', { LoadBalancerIds: ids20, Limit: API_LIMITS.describePageSize });
+      found.push(...(res.LoadBalancerSet ?? []).map(toLoadBalancer));
+    }
+    return found;
+  }
+
+  async findLoadBalancersByTags(tags: Tags): Promise<LoadBalancer[]> {
+    const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
+    const found: LoadBalancer[] = [];
+    // Page until a short page: TotalCount is not to be trusted (reference §8).
+    for (let offset = 0; ; offset += API_LIMITS.describePageSize) {
+      const res = await this.api.call('clb', 'DescribeLoadBalancers', { Filters: filters, Offset: offset, Limit: API_LIMITS.describePageSize });
+      const page = res.LoadBalancerSet ?? [];
+      found.push(...page.map(toLoadBalancer));
+      if (page.length < API_LIMITS.describePageSize) return found;
+    }
+  }
+
+  async createLoadBalancer(input: CreateLoadBalancerInput): Promise<LoadBalancer> {
+    const request: clb.CreateLoadBalancerRequest = {
+      ...input.extraParameters,
+      LoadBalancerType: input.type,
+      LoadBalancerName: input.name,
+      VpcId: input.vpcId,
+      ...(input.subnetId ? { SubnetId: input.subnetId } : {}),
+      Tags: Object.entries(input.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+      ...(input.clientToken ? { ClientToken: input.clientToken } : {}),
+      ...(input.passToTarget !== undefined ? { LoadBalancerPassToTarget: input.passToTarget } : {}),
+      ...(input.internetChargeType || input.internetMaxBandwidthOut
+        ? {
+            InternetAccessible: {
+              ...(input.internetChargeType ? { InternetChargeType: input.internetChargeType } : {}),
+              ...(input.internetMaxBandwidthOut ? { InternetMaxBandwidthOut: input.internetMaxBandwidthOut } : {}),
+            },
+          }
+        : {}),
+    };
+    // The new CLB's id is only known from the response, so this write holds no CLB lock: nothing else knows the id yet.
+    // Its task is followed by DealName, which a ClientToken replay returns too (its RequestId names no task).
+    const res = await this.api.write([], 'CreateLoadBalancer', request, (response) => ({ DealName: response.DealName ?? '' }));
+    const id = res.LoadBalancerIds?.[0];
+    if (!id) throw new NotFoundError('CreateLoadBalancer returned no LoadBalancerIds', { action: 'CreateLoadBalancer' });
+    const [created] = await this.describeLoadBalancers([id]);
+    if (!created) throw new NotFoundError(`Load balancer ${id} was created but cannot be described`, { action: 'DescribeLoadBalancers' });
+    return created;
+  }
+
+  async deleteLoadBalancers(ids: readonly string[]): Promise<void> {
+    const existing = (await this.describeLoadBalancers(ids)).map((lb) => lb.id);
+    for (const ids20 of chunk(existing, API_LIMITS.loadBalancerIds)) {
+      await this.ignoringGone(
+        () => this.api.write(ids20, 'DeleteLoadBalancer', { LoadBalancerIds: ids20 }),
+        // One of them vanished meanwhile: delete those that are left.
+        async () => {
+          const left = (await this.describeLoadBalancers(ids20)).map((lb) => lb.id);
+          if (left.length) await this.api.write(left, 'DeleteLoadBalancer', { LoadBalancerIds: left });
+        },
+      );
+    }
+  }
+
+  async modifyLoadBalancerAttributes(id: string, attributes: LoadBalancerAttributes): Promise<void> {
+    await this.api.write([id], 'ModifyLoadBalancerAttributes', {
+      LoadBalancerId: id,
+      ...(attributes.name !== undefined ? { LoadBalancerName: attributes.name } : {}),
+      ...(attributes.passToTarget !== undefined ? { LoadBalancerPassToTarget: attributes.passToTarget } : {}),
+      ...(attributes.deleteProtect !== undefined ? { DeleteProtect: attributes.deleteProtect } : {}),
+    });
+  }
+
+  async setSecurityGroups(id: string, securityGroupIds: readonly string[]): Promise<void> {
+    await this.api.write([id], 'SetLoadBalancerSecurityGroups', { LoadBalancerId: id, SecurityGroups: [...securityGroupIds] });
+  }
+
+  async tagLoadBalancer(id: string, tags: Tags): Promise<void> {
+    const res = await this.api.call('tag', 'TagResources', {
+      ResourceList: [this.resourceName(id)],
+      Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+    });
+    const failed = res.FailedResources?.[0];
+    if (failed) throw new NotFoundError(`TagResources: ${id}: ${failed.Code}: ${failed.Message}`, { action: 'TagResources', code: failed.Code });
+  }
+
+  async untagLoadBalancer(id: string, tagKeys: readonly string[]): Promise<void> {
+    if (!tagKeys.length) return;
+    await this.api.call('tag', 'UnTagResources', { ResourceList: [this.resourceName(id)], TagKeys: [...tagKeys] });
+  }
+
+  private resourceName(id: string): string {
+    return `qcs::clb:${this.options.region}:uin/${this.options.accountUin}:clb/${id}`;
+  }
+
+  // ---- listeners and rules --------------------------------------------------------------------
+
+  async describeListeners(loadBalancerId: string): Promise<Listener[]> {
+    const res = await this.api.call('clb', 'DescribeListeners', { LoadBalancerId: loadBalancerId });
+    return (res.Listeners ?? []).filter(Boolean).map(toListener);
+  }
+
+  async createListeners(loadBalancerId: string, listeners: readonly ListenerSpec[]): Promise<string[]> {
+    // One CreateListener takes many ports of one protocol with the same settings: group by those.
+    const groups = new Map<string, { settings: ReturnType<typeof listenerSettings>; indexes: number[] }>();
+    listeners.forEach((spec, index) => {
+      const settings = listenerSettings(spec);
+      const key = JSON.stringify(settings);
+      const group = groups.get(key) ?? { settings, indexes: [] };
+      group.indexes.push(index);
+      groups.set(key, group);
+    });
+    const ids: string[] = new Array(listeners.length);
+    for (const { settings, indexes } of groups.values()) {
+      const res = await this.api.write([loadBalancerId], 'CreateListener', {
+        LoadBalancerId: loadBalancerId,
+        ...settings,
+        Ports: indexes.map((i) => listeners[i]!.port),
+        ListenerNames: indexes.map((i) => listeners[i]!.name),
+      });
+      indexes.forEach((listenerIndex, i) => (ids[listenerIndex] = res.ListenerIds?.[i] ?? ''));
+    }
+    return ids;
+  }
+
+  async modifyListener(loadBalancerId: string, listenerId: string, changes: ListenerChanges): Promise<void> {
+    await this.api.write([loadBalancerId], 'ModifyListener', {
+      LoadBalancerId: loadBalancerId,
+      ListenerId: listenerId,
+      ...(changes.name !== undefined ? { ListenerName: changes.name } : {}),
+      ...(changes.sessionExpireTime !== undefined ? { SessionExpireTime: changes.sessionExpireTime } : {}),
+      ...(changes.scheduler !== undefined ? { Scheduler: changes.scheduler } : {}),
+      ...(changes.healthCheck !== undefined ? { HealthCheck: fromHealthCheck(changes.healthCheck) } : {}),
+      ...(changes.certificate !== undefined ? { Certificate: fromCertificate(changes.certificate) } : {}),
+      ...(changes.sniEnabled !== undefined ? { SniSwitch: changes.sniEnabled ? 1 : 0 } : {}),
+    });
+  }
+
+  async deleteListeners(loadBalancerId: string, listenerIds: readonly string[]): Promise<void> {
+    // Never call DeleteLoadBalancerListeners without ids: the API would delete every listener of the CLB.
+    for (const ids20 of chunk([...new Set(listenerIds)].filter(Boolean), API_LIMITS.deleteListenerIds)) {
+      await this.ignoringGone(
+        () => this.api.write([loadBalancerId], 'DeleteLoadBalancerListeners', { LoadBalancerId: loadBalancerId, ListenerIds: ids20 }),
+        async () => {
+          const existing = new Set((await this.describeListeners(loadBalancerId)).map((l) => l.id));
+          const left = ids20.filter((id) => existing.has(id));
+          if (left.length) await this.api.write([loadBalancerId], 'DeleteLoadBalancerListeners', { LoadBalancerId: loadBalancerId, ListenerIds: left });
+        },
+      );
+    }
+  }
+
+  async createRules(loadBalancerId: string, listenerId: string, rules: readonly RuleSpec[]): Promise<string[]> {
+    if (!rules.length) return [];
+    const res = await this.api.write([loadBalancerId], 'CreateRule', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, Rules: rules.map(fromRuleSpec) });
+    return res.LocationIds ?? [];
+  }
+
+  async modifyRule(loadBalancerId: string, listenerId: string, ruleId: string, changes: RuleChanges): Promise<void> {
+    await this.api.write([loadBalancerId], 'ModifyRule', {
+      LoadBalancerId: loadBalancerId,
+      ListenerId: listenerId,
+      LocationId: ruleId,
+      ...(changes.url !== undefined ? { Url: changes.url } : {}),
+      ...(changes.sessionExpireTime !== undefined ? { SessionExpireTime: changes.sessionExpireTime } : {}),
+      ...(changes.scheduler !== undefined ? { Scheduler: changes.scheduler } : {}),
+      ...(changes.healthCheck !== undefined ? { HealthCheck: fromHealthCheck(changes.healthCheck) } : {}),
+    });
+  }
+
+  async setDomainCertificate(loadBalancerId: string, listenerId: string, domain: string, certificate: Certificate): Promise<void> {
+    await this.api.write([loadBalancerId], 'ModifyDomainAttributes', {
+      LoadBalancerId: loadBalancerId,
+      ListenerId: listenerId,
+      Domain: domain,
+      Certificate: fromCertificate(certificate),
+    });
+  }
+
+  async deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(ruleIds)].filter(Boolean);
+    if (!ids.length) return;
+    await this.ignoringGone(
+      () => this.api.write([loadBalancerId], 'DeleteRule', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, LocationIds: ids }),
+      async () => {
+        const listener = (await this.describeListeners(loadBalancerId)).find((l) => l.id === listenerId);
+        const existing = new Set(listener?.rules.map((r) => r.id));
+        const left = ids.filter((id) => existing.has(id));
+        if (left.length) await this.api.write([loadBalancerId], 'DeleteRule', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, LocationIds: left });
+      },
+    );
+  }
+
+  // ---- targets --------------------------------------------------------------------------------
+
+  async describeTargets(loadBalancerId: string, listenerIds?: readonly string[]): Promise<ListenerTargets[]> {
+    if (!listenerIds) {
+      const res = await this.api.call('clb', 'DescribeTargets', { LoadBalancerId: loadBalancerId });
+      return (res.Listeners ?? []).filter(Boolean).map(toListenerTargets);
+    }
+    const found: ListenerTargets[] = [];
+    for (const ids20 of chunk([...new Set(listenerIds)], API_LIMITS.describeTargetListenerIds)) {
+      const res = await this.api.call('clb', 'DescribeTargets', { LoadBalancerId: loadBalancerId, ListenerIds: ids20 });
+      found.push(...(res.Listeners ?? []).filter(Boolean).map(toListenerTargets));
+    }
+    return found;
+  }
+
+  async registerTargets(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void> {
+    const failed = new Set<string>();
+    for (const batch of chunk(bindings, API_LIMITS.batchTargets)) {
+      const res = await this.api.write([loadBalancerId], 'BatchRegisterTargets', { LoadBalancerId: loadBalancerId, Targets: batch.map((b) => toBatchTarget(b, true)) });
+      (res.FailListenerIdSet ?? []).forEach((id) => failed.add(id));
+    }
+    if (failed.size) {
+      throw new PartialBatchFailureError(`BatchRegisterTargets on ${loadBalancerId} failed for listeners ${[...failed].join(', ')}`, [...failed], { action: 'BatchRegisterTargets' });
+    }
+  }
+
+  async deregisterTargets(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void> {
+    const failed = new Set<string>();
+    for (const batch of chunk(bindings, API_LIMITS.batchTargets)) {
+      const res = await this.api.write([loadBalancerId], 'BatchDeregisterTargets', { LoadBalancerId: loadBalancerId, Targets: batch.map((b) => toBatchTarget(b, false)) });
+      (res.FailListenerIdSet ?? []).forEach((id) => failed.add(id));
+    }
+    if (!failed.size) return;
+    // A listener that no longer exists has no targets left to remove: that failure is success.
+    const existing = new Set((await this.describeListeners(loadBalancerId)).map((l) => l.id));
+    const stillFailed = [...failed].filter((id) => existing.has(id));
+    if (stillFailed.length) {
+      throw new PartialBatchFailureError(`BatchDeregisterTargets on ${loadBalancerId} failed for listeners ${stillFailed.join(', ')}`, stillFailed, { action: 'BatchDeregisterTargets' });
+    }
+  }
+
+  async setTargetWeights(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void> {
+    for (const call of packWeightCalls(bindings)) {
+      await this.api.write([loadBalancerId], 'BatchModifyTargetWeight', {
+        LoadBalancerId: loadBalancerId,
+        ModifyList: call.map((group) => ({
+          ListenerId: group.listenerId,
+          ...(group.ruleId ? { LocationId: group.ruleId } : {}),
+          Targets: group.bindings.map((b) => toSdkTarget(b.target)),
+        })),
+      });
+    }
+  }
+
+  // ---- account and network --------------------------------------------------------------------
+
+  async getQuota(): Promise<Quota> {
+    const res = await this.api.call('clb', 'DescribeQuota', null);
+    const byId = new Map((res.QuotaSet ?? []).filter(Boolean).map((q) => [q.QuotaId, q]));
+    const usage = (id: string): QuotaUsage => {
+      const q = byId.get(id);
+      return { limit: Number(q?.QuotaLimit ?? 0), used: q?.QuotaCurrent === null || q?.QuotaCurrent === undefined ? null : Number(q.QuotaCurrent) };
+    };
+    return {
+      openLoadBalancers: usage('TOTAL_OPEN_CLB_QUOTA'),
+      internalLoadBalancers: usage('TOTAL_INTERNAL_CLB_QUOTA'),
+      listenersPerLoadBalancer: usage('TOTAL_LISTENER_QUOTA'),
+      rulesPerListener: usage('TOTAL_LISTENER_RULE_QUOTA'),
+      targetsPerRule: usage('TOTAL_TARGET_BIND_QUOTA'),
+    };
+  }
+
+  async describeSubnet(subnetId: string): Promise<Subnet | undefined> {
+    try {
+      const res = await this.api.call('vpc', 'DescribeSubnets', { SubnetIds: [subnetId] });
+      const subnet = (res.SubnetSet ?? []).find((s) => s?.SubnetId === subnetId);
+      if (!subnet) return undefined;
+      return { id: subnetId, vpcId: subnet.VpcId ?? '', cidr: subnet.CidrBlock ?? '', ...(subnet.Zone ? { zone: subnet.Zone } : {}) };
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Runs a delete; if the API says something in it is already gone, runs `retryWithoutGone` instead. */
+  private async ignoringGone(remove: () => Promise<unknown>, retryWithoutGone: () => Promise<unknown>): Promise<void> {
+    try {
+      await remove();
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      await retryWithoutGone();
+    }
+  }
+}
