@@ -11,23 +11,24 @@ export interface LocalCloud {
   readonly provider: ClbProvider;
 }
 
-export function createLocalCloud(
-  simulatorOptions: SimulatorOptions = {},
-  providerOptions: Partial<Omit<ClbProviderOptions, 'region' | 'accountUin'>> = {},
-): LocalCloud {
+export type ProviderOverrides = Partial<Omit<ClbProviderOptions, 'region' | 'accountUin'>>;
+
+/** Provider settings matched to a simulator: its account, its rate limits, and its task latency. */
+export function providerOptionsFor(simulator: ClbSimulator, simulatorOptions: SimulatorOptions, overrides: ProviderOverrides = {}): ClbProviderOptions {
+  return {
+    region: simulator.region,
+    accountUin: simulator.uin,
+    rateLimitPerSecond: simulatorOptions.rateLimitPerSecond ?? 20,
+    ...(simulatorOptions.rateLimits ? { rateLimits: simulatorOptions.rateLimits } : {}),
+    // The simulator's tasks take `taskLatencyMs`: poll right after that instead of at the real cloud's cadence.
+    taskPoll: { firstPollMs: simulator.taskLatencyMs, maxPollMs: Math.max(50, simulator.taskLatencyMs), timeoutMs: 60_000 },
+    retry: { retries: 8, minDelayMs: 20, maxDelayMs: 1_000 },
+    ...overrides,
+  };
+}
+
+export function createLocalCloud(simulatorOptions: SimulatorOptions = {}, providerOverrides: ProviderOverrides = {}): LocalCloud {
   const simulator = new ClbSimulator(simulatorOptions);
-  const provider = new ClbProvider(
-    { clb: simulator, vpc: simulator.vpc, tag: simulator.tag },
-    {
-      region: simulator.region,
-      accountUin: simulator.uin,
-      rateLimitPerSecond: simulatorOptions.rateLimitPerSecond ?? 20,
-      ...(simulatorOptions.rateLimits ? { rateLimits: simulatorOptions.rateLimits } : {}),
-      // The simulator's tasks take `taskLatencyMs`: poll right after that instead of the real cloud's cadence.
-      taskPoll: { firstPollMs: simulator.taskLatencyMs, maxPollMs: Math.max(50, simulator.taskLatencyMs), timeoutMs: 60_000 },
-      retry: { retries: 8, minDelayMs: 20, maxDelayMs: 1_000 },
-      ...providerOptions,
-    },
-  );
+  const provider = new ClbProvider({ clb: simulator, vpc: simulator.vpc, tag: simulator.tag }, providerOptionsFor(simulator, simulatorOptions, providerOverrides));
   return { simulator, provider };
 }

@@ -56,5 +56,11 @@ export const PROVIDER_ACTIONS = {
 
 /** Read actions: everything else is a write (and, for CLB, an asynchronous task). */
 export const READ_ACTIONS: ReadonlySet<string> = new Set([
-  'DescribeLoadBalancers', 'DescribeListeners', 'DescribeTargets', 'DescribeTaskStatus', 'DescribeQuota', 'DescribeSubnets',
+  'DescribeLoadBalancers', 'DescribeListeners', 'DescribeTargets', 'DescribeTaskStatus', 'DescribeSubnets',
 ]);
+
+// Compile-time check that PROVIDER_ACTIONS lists every method of the client shapes, so the CAM policy
+// test (which compares the policy with PROVIDER_ACTIONS) covers everything the provider can call.
+type Unlisted = Exclude<keyof ClbApi, (typeof PROVIDER_ACTIONS.clb)[number]> | Exclude<keyof VpcApi, (typeof PROVIDER_ACTIONS.vpc)[number]> | Exclude<keyof TagApi, (typeof PROVIDER_ACTIONS.tag)[number]>;
+const everyActionListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyActionListed;
