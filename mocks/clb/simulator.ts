@@ -20,6 +20,8 @@ interface Task {
   readonly loadBalancerIds: readonly string[];
   readonly doneAt: number;
   readonly apply: () => void;
+  /** Undoes what the call itself did up front (a CLB is visible, Status 0, while its create task runs). */
+  readonly rollback: (() => void) | undefined;
   readonly fails: boolean;
   status: 0 | 1 | 2;
 }
@@ -96,13 +98,14 @@ export class ClbSimulator implements ClbApi {
     for (const task of this.tasks.values()) {
       if (task.status !== 2 || task.doneAt > now) continue;
       task.status = task.fails ? 1 : 0;
-      if (!task.fails) task.apply();
+      if (task.fails) task.rollback?.();
+      else task.apply();
       for (const id of task.loadBalancerIds) if (this.busy.get(id) === task.id) this.busy.delete(id);
     }
   }
 
-  private startTask(action: string, requestId: string, loadBalancerIds: readonly string[], apply: () => void): void {
-    const task: Task = { id: requestId, action, loadBalancerIds, doneAt: this.now() + this.taskLatencyMs, apply, fails: this.traffic.takeTaskFailure(action), status: 2 };
+  private startTask(action: string, requestId: string, loadBalancerIds: readonly string[], apply: () => void, rollback?: () => void): void {
+    const task: Task = { id: requestId, action, loadBalancerIds, doneAt: this.now() + this.taskLatencyMs, apply, rollback, fails: this.traffic.takeTaskFailure(action), status: 2 };
     this.tasks.set(requestId, task);
     for (const id of loadBalancerIds) this.busy.set(id, requestId);
   }
@@ -165,11 +168,11 @@ export class ClbSimulator implements ClbApi {
       const quota = type === 'OPEN' ? this.quotas.openLoadBalancers : this.quotas.internalLoadBalancers;
       if (used + number > quota) fail('LimitExceeded', `Creating ${number} ${type} CLB(s) exceeds the quota of ${quota} per region (${used} in use).`);
 
+      const vips = r.DynamicVip === true ? [] : this.allocateVips(placement.pools, number);
       const ids: string[] = [];
       for (let i = 0; i < number; i++) {
         const id = this.ids.next('lb');
-        const dynamic = r.DynamicVip === true;
-        const vip = dynamic ? undefined : placement.pool.allocate();
+        const vip = vips[i];
         this.loadBalancers.set(id, {
           id,
           name: r.LoadBalancerName ?? id,
@@ -180,7 +183,7 @@ export class ClbSimulator implements ClbApi {
           domain: `${id}.clb.${this.region}.tencentclb.com`,
           status: 0,
           createdAt: new Date(this.now()).toISOString(),
-          tags,
+          tags: new Map(tags),
           securityGroups: [],
           passToTarget: r.LoadBalancerPassToTarget ?? false,
           deleteProtect: false,
@@ -198,23 +201,45 @@ export class ClbSimulator implements ClbApi {
           const lb = this.loadBalancers.get(id);
           if (lb) lb.status = 1;
         }
+      }, () => {
+        // A failed create leaves nothing behind: no CLB, no VIP, no quota used.
+        for (const id of ids) {
+          const lb = this.loadBalancers.get(id);
+          if (lb) this.releaseVips(lb);
+          this.loadBalancers.delete(id);
+        }
+        if (r.ClientToken) this.clientTokens.delete(r.ClientToken);
       });
       return { LoadBalancerIds: ids, DealName: dealName };
     });
   }
 
-  private placement(type: 'OPEN' | 'INTERNAL', r: clb.CreateLoadBalancerRequest): { vpcId: string; subnetId: string; pool: AddressPool } {
+  private placement(type: 'OPEN' | 'INTERNAL', r: clb.CreateLoadBalancerRequest): { vpcId: string; subnetId: string; pools: readonly AddressPool[] } {
     if (r.VpcId && !this.vpcs.some((v) => v.vpcId === r.VpcId)) fail('InvalidParameterValue', `VpcId ${r.VpcId} does not exist.`);
-    if (type === 'OPEN') {
-      const pool = this.publicPools.find((p) => p.hasFree()) ?? this.publicPools[0]!;
-      return { vpcId: r.VpcId ?? this.vpcs[0]?.vpcId ?? '', subnetId: '', pool };
-    }
+    if (type === 'OPEN') return { vpcId: r.VpcId ?? this.vpcs[0]?.vpcId ?? '', subnetId: '', pools: this.publicPools };
     if (!r.SubnetId) return fail('MissingParameter', 'SubnetId is required for an INTERNAL load balancer.');
     if (!ID_PATTERNS.subnet.test(r.SubnetId)) fail('InvalidParameterValue', `SubnetId ${r.SubnetId} is malformed.`);
     const found = this.findSubnet(r.SubnetId);
     if (!found) return fail('InvalidParameterValue', `SubnetId ${r.SubnetId} does not exist.`);
     if (r.VpcId && found.vpc.vpcId !== r.VpcId) fail('InvalidParameterValue', `SubnetId ${r.SubnetId} does not belong to VpcId ${r.VpcId}.`);
-    return { vpcId: found.vpc.vpcId, subnetId: r.SubnetId, pool: this.subnetPools.get(r.SubnetId)! };
+    return { vpcId: found.vpc.vpcId, subnetId: r.SubnetId, pools: [this.subnetPools.get(r.SubnetId)!] };
+  }
+
+  /** All or nothing: every new CLB gets a VIP, or none is taken and the call fails ResourceInsufficient. */
+  private allocateVips(pools: readonly AddressPool[], count: number): string[] {
+    const vips: string[] = [];
+    try {
+      for (let i = 0; i < count; i++) vips.push((pools.find((p) => p.hasFree()) ?? pools[0]!).allocate());
+    } catch (error) {
+      for (const vip of vips) pools.find((p) => p.owns(vip))?.release(vip);
+      throw error;
+    }
+    return vips;
+  }
+
+  private releaseVips(lb: SimLoadBalancer): void {
+    const pools = lb.subnetId ? [this.subnetPools.get(lb.subnetId)] : this.publicPools;
+    for (const vip of lb.vips) pools.find((p) => p?.owns(vip))?.release(vip);
   }
 
   private validateNewTags(tags: readonly clb.TagInfo[]): Map<string, string> {
@@ -269,8 +294,7 @@ export class ClbSimulator implements ClbApi {
       this.startTask('DeleteLoadBalancer', requestId, ids, () => {
         for (const lb of lbs) {
           this.loadBalancers.delete(lb.id);
-          const pool = lb.subnetId ? this.subnetPools.get(lb.subnetId) : this.publicPools.find((p) => lb.vips[0] && p.owns(lb.vips[0]));
-          for (const vip of lb.vips) pool?.release(vip);
+          this.releaseVips(lb);
         }
       });
       return {};
@@ -396,12 +420,16 @@ export class ClbSimulator implements ClbApi {
     });
   }
 
-  /** As the real API: with no ListenerIds this deletes EVERY listener of the CLB. */
+  /**
+   * As the real API: with no ListenerIds (omitted or empty, as every other list parameter here) this deletes EVERY
+   * listener of the CLB, however many; the 20-id limit applies to the ids given.
+   */
   DeleteLoadBalancerListeners(req: clb.DeleteLoadBalancerListenersRequest): Promise<clb.DeleteLoadBalancerListenersResponse> {
     return this.handle('DeleteLoadBalancerListeners', req, (r, requestId) => {
       const lb = this.requireLoadBalancer(r.LoadBalancerId, true);
-      const ids = r.ListenerIds ?? [...lb.listeners.keys()];
-      if (ids.length > BATCH_LIMITS.deleteListenerIds) fail('InvalidParameterValue.Length', `ListenerIds has ${ids.length} entries; at most ${BATCH_LIMITS.deleteListenerIds} are accepted.`);
+      const given = r.ListenerIds ?? [];
+      if (given.length > BATCH_LIMITS.deleteListenerIds) fail('InvalidParameterValue.Length', `ListenerIds has ${given.length} entries; at most ${BATCH_LIMITS.deleteListenerIds} are accepted.`);
+      const ids = given.length ? given : [...lb.listeners.keys()];
       for (const id of ids) this.requireListener(lb, id);
       this.startTask('DeleteLoadBalancerListeners', requestId, [lb.id], () => ids.forEach((id) => lb.listeners.delete(id)));
       return {};
@@ -550,8 +578,8 @@ export class ClbSimulator implements ClbApi {
     targetSet(lb, listener.id, locationId);
     targets.forEach((t) => parseTarget(t, 10));
     const outcome = planBatch(lb, targets.map((t) => ({ ...t, ListenerId: listener.id, ...(locationId ? { LocationId: locationId } : {}) })), mode, this.quotas.targetsPerRule);
-    const firstFailure = outcome.messages[0];
-    if (firstFailure) fail(mode === 'register' ? 'InvalidParameter' : 'InvalidParameter', firstFailure);
+    const firstFailure = outcome.failures[0];
+    if (firstFailure) fail(firstFailure.code, firstFailure.message);
     this.startTask(action, requestId, [lb.id], outcome.apply);
     return {};
   }

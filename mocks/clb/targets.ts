@@ -59,6 +59,8 @@ function groupBatch(targets: readonly clb.BatchTarget[], withWeight: boolean): G
 export interface BatchOutcome {
   readonly failedListenerIds: string[];
   readonly messages: string[];
+  /** The per-listener failures, with their API codes (the single-listener calls answer with the first). */
+  readonly failures: ApiFailure[];
   readonly apply: () => void;
 }
 
@@ -71,6 +73,7 @@ export function planBatch(lb: SimLoadBalancer, targets: readonly clb.BatchTarget
   if (targets.length > BATCH_LIMITS.batchTargets) fail('InvalidParameterValue.Length', `Targets has ${targets.length} entries; at most ${BATCH_LIMITS.batchTargets} are accepted.`);
   const failed = new Set<string>();
   const messages: string[] = [];
+  const failures: ApiFailure[] = [];
   const changes: (() => void)[] = [];
   for (const group of groupBatch(targets, mode === 'register')) {
     try {
@@ -79,10 +82,11 @@ export function planBatch(lb: SimLoadBalancer, targets: readonly clb.BatchTarget
     } catch (error) {
       if (!(error instanceof ApiFailure)) throw error;
       failed.add(group.listenerId);
+      failures.push(error);
       messages.push(`${group.listenerId}: ${error.message}`);
     }
   }
-  return { failedListenerIds: [...failed], messages, apply: () => changes.forEach((change) => change()) };
+  return { failedListenerIds: [...failed], messages, failures, apply: () => changes.forEach((change) => change()) };
 }
 
 function planRegister(set: Map<string, SimTarget>, group: Group, targetsPerRule: number): () => void {
