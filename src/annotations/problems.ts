@@ -1,0 +1,30 @@
+/** User errors as data: what is wrong, with which value, and what would be accepted. */
+export interface Problem {
+  /** The annotation or field at fault, e.g. `service.kubernetes.io/tke-existed-lbid` or `spec.ports[1].protocol`. */
+  readonly field: string;
+  readonly value: string;
+  /** What is wrong and what is accepted. */
+  readonly reason: string;
+  /** The Warning event reason this problem is reported under. */
+  readonly eventReason: ProblemReason;
+}
+
+export const PROBLEM_REASONS = [
+  'InvalidAnnotation',
+  'InvalidServiceSpec',
+  'ExistingLoadBalancerNotFound',
+  'ExistingLoadBalancerRefused',
+  'ImmutableLoadBalancerChange',
+  'PortConflict',
+  'SubnetNotFound',
+  'SecretNotFound',
+  'UnsupportedFeature',
+] as const;
+export type ProblemReason = (typeof PROBLEM_REASONS)[number];
+
+export const problem = (eventReason: ProblemReason, field: string, value: string, reason: string): Problem => ({ field, value, reason, eventReason });
+
+/** "annotation X: value "v": reason" — the text of a Warning event. */
+export function describeProblem(p: Problem): string {
+  return `${p.field}: value ${JSON.stringify(p.value)}: ${p.reason}`;
+}

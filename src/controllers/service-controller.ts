@@ -1,0 +1,125 @@
+/**
+ * Wires service-controller together: informers (restarting themselves) for Services, Nodes,
+ * EndpointSlices and Secrets; handlers that enqueue the Service keys a change affects; the work queue and
+ * workers; a periodic resync. Reconciling starts only once every cache has synced.
+ */
+import {
+  CoreV1Api, DiscoveryV1Api, makeInformer, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Secret, type V1Service,
+} from '@kubernetes/client-node';
+import type { CloudProvider } from '../../providers/provider.js';
+import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
+import { EventRecorder, type EventSink } from '../kube/events.js';
+import { hasFinalizer, ServiceWriter } from '../kube/service-writer.js';
+import { Controller, type ReconcileOutcome } from '../runtime/controller.js';
+import { ResilientInformer } from '../runtime/informer.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ClusterSettings } from '../service/build-service-model.js';
+import { instanceIdOf, isEligibleNode } from '../service/nodes.js';
+import { isLoadBalancerService, serviceKey, ServiceReconciler } from './service-reconciler.js';
+
+export interface ServiceControllerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly provider: CloudProvider;
+  readonly settings: ClusterSettings;
+  readonly logger: Logger;
+  readonly workers?: number;
+  readonly resyncPeriodMs?: number;
+  readonly events?: EventSink;
+  readonly onReconciled?: (outcome: ReconcileOutcome, durationMs: number, key: string) => void;
+  readonly informerBackoffMs?: { readonly min: number; readonly max: number };
+}
+
+export interface RunningServiceController {
+  readonly controller: Controller;
+  readonly reconciler: ServiceReconciler;
+  /** True once every informer has synced. */
+  readonly ready: () => boolean;
+  stop(): Promise<void>;
+}
+
+/** Services this controller must look at: LoadBalancer ones, and any it still holds a finalizer on. */
+export const isTracked = (service: V1Service): boolean => isLoadBalancerService(service) || hasFinalizer(service, SERVICE_FINALIZER);
+
+/** What about a node matters to the CLB: whether it may carry traffic, as which instance, with which labels. */
+const nodeProjection = (node: V1Node) => JSON.stringify([isEligibleNode(node), instanceIdOf(node), node.metadata?.labels ?? {}]);
+
+export async function startServiceController(options: ServiceControllerOptions): Promise<RunningServiceController> {
+  const { kubeConfig: kc, logger } = options;
+  const core = kc.makeApiClient(CoreV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const backoff = { minBackoffMs: options.informerBackoffMs?.min ?? 500, maxBackoffMs: options.informerBackoffMs?.max ?? 30_000 };
+  const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<{ items: T[] }>) =>
+    new ResilientInformer<T>(makeInformer<T>(kc, path, list as never), { name, logger, ...backoff });
+
+  const services = informer<V1Service>('services', '/api/v1/services', () => core.listServiceForAllNamespaces());
+  const nodes = informer<V1Node>('nodes', '/api/v1/nodes', () => core.listNode());
+  const slices = informer<V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces());
+  const secrets = informer<V1Secret>('secrets', '/api/v1/secrets', () => core.listSecretForAllNamespaces());
+
+  const reconciler = new ServiceReconciler({
+    provider: options.provider,
+    settings: options.settings,
+    services,
+    nodes,
+    endpointSlices: slices,
+    secrets,
+    writer: new ServiceWriter(core),
+    events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
+    logger,
+  });
+  const controller = new Controller({
+    name: 'service',
+    reconcile: (key) => reconciler.reconcile(key),
+    workers: options.workers ?? 4,
+    logger,
+    ...(options.onReconciled ? { onReconciled: options.onReconciled } : {}),
+  });
+
+  const trackedServices = () => services.list().filter(isTracked);
+  const enqueueAll = () => trackedServices().forEach((s) => controller.enqueue(serviceKey(s)));
+
+  services.onChange((service) => {
+    if (isTracked(service)) controller.enqueue(serviceKey(service));
+  });
+  const lastNodeState = new Map<string, string>();
+  nodes.onChange((node, kind) => {
+    const name = node.metadata?.name ?? '';
+    const projection = kind === 'delete' ? 'deleted' : nodeProjection(node);
+    if (lastNodeState.get(name) === projection) return;
+    if (kind === 'delete') lastNodeState.delete(name);
+    else lastNodeState.set(name, projection);
+    enqueueAll();
+  });
+  slices.onChange((slice) => {
+    const name = slice.metadata?.labels?.['kubernetes.io/service-name'];
+    const service = name ? services.get(name, slice.metadata?.namespace) : undefined;
+    // Only Services that bind nodes by their endpoints depend on EndpointSlices in NodePort mode.
+    if (service && isTracked(service) && service.metadata?.annotations?.[A.localOnlyBindNodeWithPod] === 'true') controller.enqueue(serviceKey(service));
+  });
+  secrets.onChange((secret) => {
+    const name = secret.metadata?.name ?? '';
+    for (const service of services.list(secret.metadata?.namespace)) {
+      const spec = service.metadata?.annotations?.[A.specifyProtocol];
+      if (isTracked(service) && spec?.includes(`"${name}"`)) controller.enqueue(serviceKey(service));
+    }
+  });
+
+  await Promise.all([services.start(), nodes.start(), slices.start(), secrets.start()]);
+  // Node handlers fired during the initial list; begin from the synced view.
+  enqueueAll();
+  controller.start();
+  const resync = setInterval(enqueueAll, options.resyncPeriodMs ?? 5 * 60_000);
+  resync.unref();
+  logger.info({ services: trackedServices().length, nodes: nodes.list().length }, 'Started service controller');
+
+  return {
+    controller,
+    reconciler,
+    ready: () => services.hasSynced && nodes.hasSynced && slices.hasSynced && secrets.hasSynced,
+    stop: async () => {
+      clearInterval(resync);
+      await controller.stop();
+      await Promise.all([services.stop(), nodes.stop(), slices.stop(), secrets.stop()]);
+    },
+  };
+}

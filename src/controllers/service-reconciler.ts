@@ -1,0 +1,222 @@
+/**
+ * service-controller's reconcile: load → build → resolve the CLB → observe → plan → apply → report.
+ * Deleting (or no longer LoadBalancer) is the same path with nothing desired.
+ */
+import type { V1EndpointSlice, V1Node, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { CloudProvider, LoadBalancer, Subnet } from '../../providers/provider.js';
+import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER, TAGS } from '../annotations/keys.js';
+import { describeProblem, problem, type Problem } from '../annotations/problems.js';
+import { applyPlan } from '../deploy/apply.js';
+import { isClusterListener, isCreatedFor, isOwnListener, ownedLoadBalancerLookup, refuseExistingLoadBalancer, type Owner } from '../deploy/ownership.js';
+import { planChanges, planCount } from '../deploy/plan.js';
+import { EVENT_REASONS, type EventSink } from '../kube/events.js';
+import { hasFinalizer, type ServiceWriter } from '../kube/service-writer.js';
+import type { DesiredLoadBalancer, DesiredState } from '../model/desired.js';
+import { TerminalError, type ReconcileResult } from '../runtime/controller.js';
+import type { Logger } from '../runtime/logger.js';
+import { buildServiceModel, serviceOwner, type ClusterSettings } from '../service/build-service-model.js';
+import { ID } from '../service/service-annotations.js';
+
+export interface ObjectStore<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): readonly T[];
+}
+
+export interface ServiceReconcilerDeps {
+  readonly provider: CloudProvider;
+  readonly settings: ClusterSettings;
+  readonly services: ObjectStore<V1Service>;
+  readonly nodes: ObjectStore<V1Node>;
+  readonly endpointSlices: ObjectStore<V1EndpointSlice>;
+  readonly secrets: ObjectStore<V1Secret>;
+  readonly writer: ServiceWriter;
+  readonly events: EventSink;
+  readonly logger: Logger;
+  /** How long a subnet lookup is trusted. */
+  readonly subnetCacheMs?: number;
+  readonly now?: () => number;
+}
+
+/** Does this controller handle the Service's load balancer? */
+export function isLoadBalancerService(service: V1Service): boolean {
+  return service.spec?.type === 'LoadBalancer' && (!service.spec.loadBalancerClass || service.spec.loadBalancerClass === LOAD_BALANCER_CLASS);
+}
+
+export const serviceKey = (service: V1Service): string => `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
+
+const SERVICE_KIND = { apiVersion: 'v1', kind: 'Service' } as const;
+
+export class ServiceReconciler {
+  private readonly subnetCache = new Map<string, { subnet: Subnet | undefined; at: number }>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ServiceReconcilerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const cached = this.deps.services.get(name, namespace);
+    if (!cached) return;
+    const service: V1Service = { ...SERVICE_KIND, ...cached };
+    const skip = service.metadata?.annotations?.[A.mode] === 'skip';
+    const wanted = isLoadBalancerService(service) && !service.metadata?.deletionTimestamp;
+    if (skip) {
+      // mode: skip — make no change to the CLB; on delete leave it as it is and let the Service go.
+      if (!wanted) await this.deps.writer.removeFinalizer(service, SERVICE_FINALIZER);
+      return;
+    }
+    return wanted ? this.ensure(service) : this.cleanup(service);
+  }
+
+  private async ensure(service: V1Service): Promise<ReconcileResult | void> {
+    const { settings } = this.deps;
+    const owner = serviceOwner(service, settings);
+    const namespace = owner.namespace;
+    const built = buildServiceModel(
+      {
+        service,
+        nodes: this.deps.nodes.list(),
+        endpointSlices: this.deps.endpointSlices.list(namespace).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === owner.name),
+        secrets: new Map(this.deps.secrets.list(namespace).map((s) => [s.metadata?.name ?? '', s])),
+        subnets: await this.lookupSubnets(service),
+      },
+      settings,
+    );
+    if (!built.ok) return this.refuse(service, built.problems);
+
+    let current = await this.deps.writer.addFinalizer(service, SERVICE_FINALIZER);
+    const resolved = await this.resolveLoadBalancer(current, owner, built.model.loadBalancer);
+    if ('problem' in resolved) return this.refuse(current, [resolved.problem]);
+    const { loadBalancer: lb } = resolved;
+    let announced = resolved.created;
+    if (announced) this.deps.logger.info({ service: serviceKey(service), lb: lb.id }, 'Created load balancer');
+
+    announced = (await this.ensureAttributes(current, lb, built.model, announced)) || announced;
+    const listeners = await this.deps.provider.describeListeners(lb.id);
+    const isOwn = (l: { name: string }) => isOwnListener(l.name, owner);
+    const ownIds = listeners.filter(isOwn).map((l) => l.id);
+    const targets = ownIds.length ? await this.deps.provider.describeTargets(lb.id, ownIds) : [];
+    const plan = planChanges(built.model.listeners, { loadBalancer: lb, listeners, targets: new Map(targets.map((t) => [t.listenerId, t])) }, isOwn);
+    for (const conflict of plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
+    if (planCount(plan) > 0) {
+      if (!announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
+      await applyPlan(plan, { provider: this.deps.provider, loadBalancerId: lb.id, listeners });
+      announced = true;
+      this.deps.logger.info({ service: serviceKey(service), lb: lb.id, changes: planCount(plan) }, 'Applied load balancer changes');
+    }
+    current = await this.deps.writer.setAnnotation(current, A.loadBalancerId, lb.id);
+    current = await this.deps.writer.setIngress(current, lb.vips.length ? lb.vips.map((ip) => ({ ip })) : lb.domain ? [{ hostname: lb.domain }] : []);
+    if (announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
+  }
+
+  /** Finds, adopts or creates the CLB; refuses choices that cannot change after creation. */
+  private async resolveLoadBalancer(service: V1Service, owner: Owner, desired: DesiredLoadBalancer): Promise<{ loadBalancer: LoadBalancer; created: boolean } | { problem: Problem }> {
+    const { provider, settings } = this.deps;
+    const recordedId = service.metadata?.annotations?.[A.loadBalancerId];
+    const recorded = recordedId && ID.loadBalancer.test(recordedId) ? (await provider.describeLoadBalancers([recordedId]))[0] : undefined;
+    const immutable = (field: string, value: string, reason: string) => ({
+      problem: problem('ImmutableLoadBalancerChange', field, value, `${reason}; to change it, set the Service to type ClusterIP, wait for the CLB to be released, then set it back`),
+    });
+
+    if (desired.kind === 'existing') {
+      if (recorded && recorded.id !== desired.id) {
+        return immutable(A.existingLoadBalancerId, desired.id, isCreatedFor(recorded, owner) ? `the Service uses the CLB ${recorded.id} created for it` : `the Service uses the existing CLB ${recorded.id}`);
+      }
+      const lb = recorded ?? (await provider.describeLoadBalancers([desired.id]))[0];
+      const refusal = refuseExistingLoadBalancer(A.existingLoadBalancerId, desired.id, lb, settings.clusterId, settings.vpcId);
+      if (refusal || !lb) return { problem: refusal! };
+      if (lb.tags[TAGS.clusterId] !== settings.clusterId) await provider.tagLoadBalancer(lb.id, { [TAGS.clusterId]: settings.clusterId });
+      return { loadBalancer: lb, created: false };
+    }
+
+    if (recorded && !isCreatedFor(recorded, owner)) return immutable(A.existingLoadBalancerId, '', `the Service uses the existing CLB ${recorded.id}; it cannot switch to a CLB of its own`);
+    const adopted = recorded ?? (await provider.findLoadBalancersByTags(ownedLoadBalancerLookup(owner))).filter((lb) => isCreatedFor(lb, owner))[0];
+    if (adopted) {
+      if (adopted.type !== desired.type) {
+        return immutable(A.internalSubnetId, desired.subnetId ?? '', `the CLB ${adopted.id} is ${adopted.type === 'OPEN' ? 'public' : 'internal'}; public/internal cannot change`);
+      }
+      if ((adopted.subnetId ?? '') !== (desired.subnetId ?? '')) return immutable(A.internalSubnetId, desired.subnetId ?? '', `the CLB ${adopted.id} is in subnet ${adopted.subnetId}; the subnet cannot change`);
+      return { loadBalancer: adopted, created: false };
+    }
+    this.deps.events.emit(service, 'Normal', EVENT_REASONS.ensuring, 'Ensuring load balancer');
+    const created = await provider.createLoadBalancer({
+      name: desired.name,
+      type: desired.type,
+      vpcId: desired.vpcId,
+      ...(desired.subnetId ? { subnetId: desired.subnetId } : {}),
+      tags: desired.tags,
+      clientToken: desired.clientToken,
+      ...(desired.internetChargeType ? { internetChargeType: desired.internetChargeType } : {}),
+      ...(desired.internetMaxBandwidthOut ? { internetMaxBandwidthOut: desired.internetMaxBandwidthOut } : {}),
+      ...(desired.extraParameters ? { extraParameters: desired.extraParameters } : {}),
+    });
+    return { loadBalancer: created, created: true };
+  }
+
+  /** Security groups and pass-to-target, when the user asked for them. Returns whether it wrote. */
+  private async ensureAttributes(service: V1Service, lb: LoadBalancer, model: DesiredState, announced: boolean): Promise<boolean> {
+    const { securityGroups, passToTarget } = model.attributes;
+    const groupsDiffer = securityGroups !== undefined && (securityGroups.length !== lb.securityGroups.length || securityGroups.some((g, i) => g !== lb.securityGroups[i]));
+    const passDiffers = passToTarget !== undefined && passToTarget !== lb.passToTarget;
+    if (!groupsDiffer && !passDiffers) return false;
+    if (!announced) this.deps.events.emit(service, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
+    if (groupsDiffer) await this.deps.provider.setSecurityGroups(lb.id, securityGroups);
+    if (passDiffers) await this.deps.provider.modifyLoadBalancerAttributes(lb.id, { passToTarget });
+    return true;
+  }
+
+  private async cleanup(service: V1Service): Promise<void> {
+    if (!hasFinalizer(service, SERVICE_FINALIZER)) return;
+    const { provider, settings } = this.deps;
+    const owner = serviceOwner(service, settings);
+    const recordedId = service.metadata?.annotations?.[A.loadBalancerId];
+    const lb = recordedId && ID.loadBalancer.test(recordedId)
+      ? (await provider.describeLoadBalancers([recordedId]))[0]
+      : (await provider.findLoadBalancersByTags(ownedLoadBalancerLookup(owner))).find((candidate) => isCreatedFor(candidate, owner));
+    if (lb) {
+      this.deps.events.emit(service, 'Normal', EVENT_REASONS.deleting, `Deleting load balancer ${lb.id}`);
+      const listeners = await provider.describeListeners(lb.id);
+      const own = listeners.filter((l) => isOwnListener(l.name, owner));
+      const others = listeners.filter((l) => !isOwnListener(l.name, owner));
+      if (isCreatedFor(lb, owner) && others.length === 0) {
+        await provider.deleteLoadBalancers([lb.id]);
+      } else {
+        if (own.length) await provider.deleteListeners(lb.id, own.map((l) => l.id));
+        if (isCreatedFor(lb, owner)) {
+          this.deps.events.emit(service, 'Warning', EVENT_REASONS.syncFailed, `Kept load balancer ${lb.id}: it has ${others.length} listener(s) this controller does not manage; delete them and the CLB by hand`);
+        } else if (!others.some((l) => isClusterListener(l.name, settings.clusterId)) && lb.tags[TAGS.clusterId] === settings.clusterId) {
+          // The last Service of this cluster left the reused CLB: release the cluster's claim on it.
+          await provider.untagLoadBalancer(lb.id, [TAGS.clusterId]);
+        }
+      }
+      this.deps.events.emit(service, 'Normal', EVENT_REASONS.deleted, `Deleted load balancer ${lb.id}`);
+      this.deps.logger.info({ service: serviceKey(service), lb: lb.id }, 'Cleaned up load balancer');
+    }
+    let current = await this.deps.writer.removeFinalizer(service, SERVICE_FINALIZER);
+    if (!current.metadata?.deletionTimestamp) {
+      current = await this.deps.writer.setAnnotation(current, A.loadBalancerId, null);
+      await this.deps.writer.setIngress(current, []);
+    }
+  }
+
+  private refuse(service: V1Service, problems: readonly Problem[]): never {
+    for (const p of problems) this.deps.events.emit(service, 'Warning', p.eventReason, describeProblem(p));
+    throw new TerminalError(problems.map(describeProblem).join('; '));
+  }
+
+  private async lookupSubnets(service: V1Service): Promise<Map<string, Subnet | undefined>> {
+    const subnetId = service.metadata?.annotations?.[A.internalSubnetId]?.trim();
+    const result = new Map<string, Subnet | undefined>();
+    if (!subnetId || !ID.subnet.test(subnetId)) return result;
+    const hit = this.subnetCache.get(subnetId);
+    if (hit && this.now() - hit.at < (this.deps.subnetCacheMs ?? 10 * 60_000)) {
+      result.set(subnetId, hit.subnet);
+      return result;
+    }
+    const subnet = await this.deps.provider.describeSubnet(subnetId);
+    this.subnetCache.set(subnetId, { subnet, at: this.now() });
+    result.set(subnetId, subnet);
+    return result;
+  }
+}

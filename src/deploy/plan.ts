@@ -1,0 +1,171 @@
+/**
+ * PURE: desired listeners, rules and targets of one owner vs what the CLB has → the fewest changes that
+ * make them equal. Only listeners the owner owns (by name) are changed or deleted; a desired listener whose
+ * port is held by someone else's listener is reported as a conflict and left out, nothing else is blocked.
+ * Both sides are normalised first (defaults the cloud fills in never cause a diff), so a converged owner
+ * plans nothing.
+ */
+import type { Certificate, HealthCheck, Listener, ListenerChanges, ListenerTargets, LoadBalancer, RuleChanges, Target, TargetBinding } from '../../providers/provider.js';
+import { problem, type Problem } from '../annotations/problems.js';
+import { DEFAULT_DOMAIN, listenerKey, portFamily, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
+
+/** A target on a listener or rule that may not exist yet: resolved to ids by apply. */
+export interface PlannedBinding {
+  readonly listenerKey: string;
+  readonly ruleKey?: string;
+  readonly target: Target;
+}
+
+export interface Plan {
+  /** Own listeners that hold a port a new listener needs (e.g. TCP:80 becoming HTTP:80): deleted first. */
+  readonly deleteListenersFirst: readonly string[];
+  readonly createListeners: readonly DesiredListener[];
+  readonly modifyListeners: readonly { readonly listenerId: string; readonly changes: ListenerChanges }[];
+  readonly createRules: readonly { readonly listenerKey: string; readonly rules: readonly DesiredRule[] }[];
+  readonly modifyRules: readonly { readonly listenerId: string; readonly ruleId: string; readonly changes: RuleChanges }[];
+  readonly setDomainCertificates: readonly { readonly listenerId: string; readonly domain: string; readonly certificate: Certificate }[];
+  readonly register: readonly PlannedBinding[];
+  readonly reweight: readonly TargetBinding[];
+  readonly deregister: readonly TargetBinding[];
+  readonly deleteRules: readonly { readonly listenerId: string; readonly ruleIds: readonly string[] }[];
+  readonly deleteListeners: readonly string[];
+  /** Desired listeners left out because another owner's listener holds the port. */
+  readonly conflicts: readonly Problem[];
+}
+
+export interface ActualState {
+  readonly loadBalancer: LoadBalancer;
+  readonly listeners: readonly Listener[];
+  /** Targets of the owner's listeners, by listener id. */
+  readonly targets: ReadonlyMap<string, ListenerTargets>;
+}
+
+export function planCount(plan: Plan): number {
+  return (
+    plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
+    plan.setDomainCertificates.length + plan.register.length + plan.reweight.length + plan.deregister.length + plan.deleteRules.length + plan.deleteListeners.length
+  );
+}
+
+/** The domain a rule without a host gets: the CLB's VIP, or its domain for a domain-only CLB. */
+export function defaultDomain(lb: LoadBalancer): string {
+  return lb.vips[0] ?? lb.domain ?? '';
+}
+
+export function planChanges(desiredListeners: readonly DesiredListener[], actual: ActualState, isOwn: (listener: Listener) => boolean): Plan {
+  const vip = defaultDomain(actual.loadBalancer);
+  const desired = desiredListeners.map((l) => ({ ...l, rules: l.rules.map((r) => (r.domain === DEFAULT_DOMAIN ? { ...r, domain: vip } : r)) }));
+  const own = actual.listeners.filter(isOwn);
+  const foreign = actual.listeners.filter((l) => !isOwn(l));
+  const ownByKey = new Map(own.map((l) => [listenerKey(l), l]));
+  const plan = emptyPlan();
+  const kept = new Set<string>();
+
+  for (const listener of desired) {
+    const holder = foreign.find((f) => f.port === listener.port && portFamily(f.protocol) === portFamily(listener.protocol));
+    if (holder) {
+      plan.conflicts.push(
+        problem('PortConflict', `${listener.protocol}:${listener.port}`, String(listener.port), `port ${listener.port} is already used by listener ${holder.id} (${holder.protocol}, "${holder.name}") which this Service does not own (E4014)`),
+      );
+      continue;
+    }
+    const existing = ownByKey.get(listenerKey(listener));
+    if (!existing) {
+      const collides = own.filter((o) => o.port === listener.port && portFamily(o.protocol) === portFamily(listener.protocol) && listenerKey(o) !== listenerKey(listener));
+      plan.deleteListenersFirst.push(...collides.map((o) => o.id));
+      collides.forEach((o) => kept.add(o.id));
+      plan.createListeners.push(listener);
+      planNewListenerTargets(listener, plan);
+      continue;
+    }
+    kept.add(existing.id);
+    const changes = listenerChanges(listener, existing);
+    if (Object.keys(changes).length) plan.modifyListeners.push({ listenerId: existing.id, changes });
+    const targets = actual.targets.get(existing.id);
+    if (listener.rules.length || existing.rules.length) planRules(listener, existing, targets, plan);
+    else planTargets(listenerKey(listener), undefined, listener.targets, targets?.targets ?? [], existing.id, undefined, plan);
+  }
+  plan.deleteListeners.push(...own.filter((o) => !kept.has(o.id)).map((o) => o.id));
+  return plan;
+}
+
+type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] extends readonly (infer T)[] ? T[] : Plan[K] };
+
+function emptyPlan(): MutablePlan {
+  return {
+    deleteListenersFirst: [], createListeners: [], modifyListeners: [], createRules: [], modifyRules: [], setDomainCertificates: [],
+    register: [], reweight: [], deregister: [], deleteRules: [], deleteListeners: [], conflicts: [],
+  };
+}
+
+function planNewListenerTargets(listener: DesiredListener, plan: MutablePlan): void {
+  const key = listenerKey(listener);
+  if (listener.rules.length) {
+    plan.createRules.push({ listenerKey: key, rules: listener.rules });
+    for (const rule of listener.rules) plan.register.push(...rule.targets.map((target) => ({ listenerKey: key, ruleKey: ruleKey(rule), target })));
+  } else {
+    plan.register.push(...listener.targets.map((target) => ({ listenerKey: key, target })));
+  }
+}
+
+const sameHealthCheck = (desired: HealthCheck | undefined, actual: HealthCheck | undefined): boolean =>
+  desired === undefined || (actual !== undefined && (Object.keys(desired) as (keyof HealthCheck)[]).every((k) => desired[k] === actual[k]));
+
+const sameCertificate = (desired: Certificate | undefined, actual: Certificate | undefined): boolean =>
+  desired === undefined || (actual !== undefined && desired.certId === actual.certId && desired.mode === actual.mode && (desired.caCertId ?? '') === (actual.caCertId ?? ''));
+
+function listenerChanges(desired: DesiredListener, actual: Listener): ListenerChanges {
+  const layer7 = desired.protocol === 'HTTP' || desired.protocol === 'HTTPS';
+  return {
+    ...(desired.name !== actual.name ? { name: desired.name } : {}),
+    ...(!layer7 && (desired.sessionExpireTime ?? 0) !== (actual.sessionExpireTime ?? 0) ? { sessionExpireTime: desired.sessionExpireTime ?? 0 } : {}),
+    ...(!layer7 && (desired.scheduler ?? 'WRR') !== (actual.scheduler ?? 'WRR') ? { scheduler: desired.scheduler ?? 'WRR' } : {}),
+    ...(!layer7 && !sameHealthCheck(desired.healthCheck, actual.healthCheck) ? { healthCheck: desired.healthCheck! } : {}),
+    ...(!desired.sniEnabled && !sameCertificate(desired.certificate, actual.certificate) ? { certificate: desired.certificate! } : {}),
+    ...(desired.protocol === 'HTTPS' && Boolean(desired.sniEnabled) !== Boolean(actual.sniEnabled) ? { sniEnabled: Boolean(desired.sniEnabled) } : {}),
+  };
+}
+
+function planRules(listener: DesiredListener, actual: Listener, targets: ListenerTargets | undefined, plan: MutablePlan): void {
+  const lKey = listenerKey(listener);
+  const actualByKey = new Map(actual.rules.map((r) => [ruleKey(r), r]));
+  const desiredKeys = new Set(listener.rules.map(ruleKey));
+  const toCreate: DesiredRule[] = [];
+  const certificateSet = new Set<string>();
+  for (const rule of listener.rules) {
+    const existing = actualByKey.get(ruleKey(rule));
+    if (!existing) {
+      toCreate.push(rule);
+      plan.register.push(...rule.targets.map((target) => ({ listenerKey: lKey, ruleKey: ruleKey(rule), target })));
+      continue;
+    }
+    const changes: RuleChanges = {
+      ...((rule.sessionExpireTime ?? 0) !== (existing.sessionExpireTime ?? 0) ? { sessionExpireTime: rule.sessionExpireTime ?? 0 } : {}),
+      ...((rule.scheduler ?? 'WRR') !== (existing.scheduler ?? 'WRR') ? { scheduler: rule.scheduler ?? 'WRR' } : {}),
+      ...(!sameHealthCheck(rule.healthCheck, existing.healthCheck) ? { healthCheck: rule.healthCheck! } : {}),
+    };
+    if (Object.keys(changes).length) plan.modifyRules.push({ listenerId: actual.id, ruleId: existing.id, changes });
+    if (rule.certificate && !sameCertificate(rule.certificate, existing.certificate) && !certificateSet.has(rule.domain)) {
+      certificateSet.add(rule.domain);
+      plan.setDomainCertificates.push({ listenerId: actual.id, domain: rule.domain, certificate: rule.certificate });
+    }
+    const actualTargets = targets?.rules.find((r) => r.ruleId === existing.id)?.targets ?? [];
+    planTargets(lKey, ruleKey(rule), rule.targets, actualTargets, actual.id, existing.id, plan);
+  }
+  if (toCreate.length) plan.createRules.push({ listenerKey: lKey, rules: toCreate });
+  const stale = actual.rules.filter((r) => !desiredKeys.has(ruleKey(r))).map((r) => r.id);
+  if (stale.length) plan.deleteRules.push({ listenerId: actual.id, ruleIds: stale });
+}
+
+function planTargets(lKey: string, rKey: string | undefined, desired: readonly Target[], actual: readonly Target[], listenerId: string, ruleId: string | undefined, plan: MutablePlan): void {
+  const actualByKey = new Map(actual.map((t) => [targetKey(t), t]));
+  const desiredKeys = new Set<string>();
+  const at = ruleId ? { listenerId, ruleId } : { listenerId };
+  for (const target of desired) {
+    desiredKeys.add(targetKey(target));
+    const existing = actualByKey.get(targetKey(target));
+    if (!existing) plan.register.push({ listenerKey: lKey, ...(rKey ? { ruleKey: rKey } : {}), target });
+    else if (existing.weight !== target.weight) plan.reweight.push({ ...at, target });
+  }
+  for (const target of actual) if (!desiredKeys.has(targetKey(target))) plan.deregister.push({ ...at, target });
+}

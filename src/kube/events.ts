@@ -1,0 +1,78 @@
+/**
+ * Events on the objects the controllers manage, with fixed PascalCase reasons. Repeats of the same event on
+ * the same object are folded for a while so a resync loop never floods the API with identical Events.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CoreV1Api, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../runtime/logger.js';
+
+export const EVENT_REASONS = {
+  ensuring: 'EnsuringLoadBalancer',
+  ensured: 'EnsuredLoadBalancer',
+  syncFailed: 'SyncLoadBalancerFailed',
+  deleting: 'DeletingLoadBalancer',
+  deleted: 'DeletedLoadBalancer',
+} as const;
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventSink {
+  emit(object: KubernetesObject, type: EventType, reason: string, message: string): void;
+}
+
+export interface EventRecorderOptions {
+  readonly api: CoreV1Api;
+  readonly component: string;
+  readonly logger: Logger;
+  /** Identical events on one object within this window are emitted once. */
+  readonly foldWindowMs?: number;
+  readonly now?: () => number;
+}
+
+export class EventRecorder implements EventSink {
+  private readonly recent = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: EventRecorderOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  emit(object: KubernetesObject, type: EventType, reason: string, message: string): void {
+    const uid = object.metadata?.uid ?? '';
+    const key = `${uid}|${type}|${reason}|${message}`;
+    const now = this.now();
+    const last = this.recent.get(key);
+    if (last !== undefined && now - last < (this.options.foldWindowMs ?? 10 * 60_000)) return;
+    this.recent.set(key, now);
+    if (this.recent.size > 10_000) this.prune(now);
+    const namespace = object.metadata?.namespace ?? 'default';
+    const time = new Date(now);
+    const event = {
+      metadata: { name: `${object.metadata?.name ?? 'object'}.${randomUUID().slice(0, 13).replace('-', '')}`, namespace },
+      involvedObject: {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: object.metadata?.name,
+        namespace,
+        uid,
+        resourceVersion: object.metadata?.resourceVersion,
+      },
+      type,
+      reason,
+      message,
+      source: { component: this.options.component },
+      reportingComponent: this.options.component,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+    };
+    // Events are best effort: a failure to record one never fails a reconcile.
+    this.options.api.createNamespacedEvent({ namespace, body: event }).catch((error: unknown) => {
+      this.options.logger.warn({ reason, object: `${namespace}/${object.metadata?.name}`, err: (error as Error).message }, 'Failed to record event');
+    });
+  }
+
+  private prune(now: number): void {
+    for (const [key, at] of this.recent) if (now - at > (this.options.foldWindowMs ?? 10 * 60_000)) this.recent.delete(key);
+  }
+}

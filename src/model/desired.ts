@@ -1,0 +1,75 @@
+/**
+ * The desired state of one owner's (a Service's or an Ingress's) part of a CLB: plain, read-only data,
+ * built by a pure function from Kubernetes objects and compared with what the cloud has.
+ */
+import type { Certificate, HealthCheck, ListenerProtocol, LoadBalancerType, Scheduler, Tags, Target } from '../../providers/provider.js';
+
+/** Which CLB to use: one the controller creates (and owns), or one the user names (reused, never deleted). */
+export type DesiredLoadBalancer =
+  | {
+      readonly kind: 'create';
+      readonly name: string;
+      readonly type: LoadBalancerType;
+      readonly vpcId: string;
+      readonly subnetId?: string;
+      /** The tags a created CLB gets; also how the controller finds it again after a restart. */
+      readonly tags: Tags;
+      /** Idempotency token for CreateLoadBalancer. */
+      readonly clientToken: string;
+      readonly internetChargeType?: 'BANDWIDTH_POSTPAID_BY_HOUR' | 'TRAFFIC_POSTPAID_BY_HOUR';
+      readonly internetMaxBandwidthOut?: number;
+      readonly extraParameters?: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly kind: 'existing';
+      readonly id: string;
+    };
+
+/** CLB attributes managed only when the user asked for them (undefined: leave as is). */
+export interface DesiredAttributes {
+  readonly securityGroups?: readonly string[];
+  readonly passToTarget?: boolean;
+}
+
+/** The placeholder a rule's domain takes when it has no host: the CLB's VIP, known once the CLB exists. */
+export const DEFAULT_DOMAIN = '*default-vip*';
+
+export interface DesiredRule {
+  readonly domain: string;
+  readonly url: string;
+  readonly sessionExpireTime?: number;
+  readonly scheduler?: Scheduler;
+  readonly healthCheck?: HealthCheck;
+  /** SNI: this domain's certificate (HTTPS listeners with SNI on). */
+  readonly certificate?: Certificate;
+  readonly targets: readonly Target[];
+}
+
+export interface DesiredListener {
+  /** The ownership marker: a listener is ours iff its name is one we would give it. */
+  readonly name: string;
+  readonly protocol: ListenerProtocol;
+  readonly port: number;
+  readonly sessionExpireTime?: number;
+  readonly scheduler?: Scheduler;
+  readonly healthCheck?: HealthCheck;
+  readonly certificate?: Certificate;
+  readonly sniEnabled?: boolean;
+  /** Layer-4 targets. */
+  readonly targets: readonly Target[];
+  /** Layer-7 rules (HTTP/HTTPS listeners). */
+  readonly rules: readonly DesiredRule[];
+}
+
+export interface DesiredState {
+  readonly loadBalancer: DesiredLoadBalancer;
+  readonly attributes: DesiredAttributes;
+  readonly listeners: readonly DesiredListener[];
+}
+
+export const listenerKey = (l: { protocol: string; port: number }): string => `${l.protocol}:${l.port}`;
+export const ruleKey = (r: { domain: string; url: string }): string => `${r.domain}${r.url}`;
+export const targetKey = (t: Target): string => `${t.instanceId ?? t.eniIp}:${t.port}`;
+
+/** Protocols that share a port namespace on one CLB (CLB refuses TCP 80 next to HTTP 80). */
+export const portFamily = (protocol: ListenerProtocol): 'tcp' | 'udp' => (protocol === 'UDP' || protocol === 'QUIC' ? 'udp' : 'tcp');

@@ -1,0 +1,105 @@
+/**
+ * An informer that keeps itself alive. client-node's informer relists by itself after a 410, but stops for
+ * good on any other watch error; this wrapper starts it again with capped exponential backoff, and tells
+ * the caller when its cache has synced (first list done), which is when its view can be trusted.
+ */
+import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
+import type { Logger } from './logger.js';
+
+export interface ResilientInformerOptions {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type ObjectHandler<T> = (object: T, kind: 'add' | 'update' | 'delete') => void;
+
+export class ResilientInformer<T extends KubernetesObject> {
+  private stopped = false;
+  private synced = false;
+  private restarting = false;
+  private failures = 0;
+  private readonly handlers: ObjectHandler<T>[] = [];
+
+  constructor(
+    private readonly informer: Informer<T> & ObjectCache<T>,
+    private readonly options: ResilientInformerOptions,
+  ) {
+    for (const kind of ['add', 'update', 'delete'] as const) informer.on(kind, (object: T) => this.handlers.forEach((handle) => handle(object, kind)));
+    informer.on('connect', () => {
+      this.failures = 0;
+    });
+    informer.on('error', (error: unknown) => this.onError(error));
+  }
+
+  /** Handlers get every add, update and delete, including those of relists after a restart. */
+  onChange(handler: ObjectHandler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.informer.list(namespace);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  /** Resolves once the first list has landed in the cache (retrying until it does, or until stopped). */
+  async start(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.informer.start();
+        this.synced = true;
+        return;
+      } catch (error) {
+        await this.backoff(error);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.informer.stop();
+  }
+
+  private onError(error: unknown): void {
+    // stop() itself fires an AbortError: after a stop nothing is wrong.
+    if (this.stopped || this.restarting) return;
+    this.restarting = true;
+    void (async () => {
+      try {
+        while (!this.stopped) {
+          await this.backoff(error);
+          if (this.stopped) return;
+          try {
+            await this.informer.start();
+            return;
+          } catch (next) {
+            error = next;
+          }
+        }
+      } finally {
+        this.restarting = false;
+      }
+    })();
+  }
+
+  private async backoff(error: unknown): Promise<void> {
+    const min = this.options.minBackoffMs ?? 500;
+    const max = this.options.maxBackoffMs ?? 30_000;
+    const delay = Math.min(max, min * 2 ** this.failures);
+    this.failures += 1;
+    this.options.logger.warn(
+      { informer: this.options.name, err: error instanceof Error ? error.message : String(error), retryInMs: delay },
+      'Informer stopped; restarting',
+    );
+    await (this.options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref?.())))(delay);
+  }
+}

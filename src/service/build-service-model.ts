@@ -1,0 +1,182 @@
+/**
+ * PURE: a LoadBalancer Service (with the nodes, endpoints, Secrets and subnets it refers to) → the desired
+ * CLB state, or the list of user errors that stop it. No I/O, no clock: the same inputs give the same model.
+ */
+import type { V1EndpointSlice, V1Node, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { Certificate, ListenerProtocol, Subnet, Target } from '../../providers/provider.js';
+import { SECRET_KEYS, SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
+import { problem, type Problem } from '../annotations/problems.js';
+import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../deploy/ownership.js';
+import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
+import { backendNodes, readyEndpointsPerNode } from './nodes.js';
+import { parseServiceAnnotations, type PortProtocolSpec, type ServiceAnnotations } from './service-annotations.js';
+
+export interface ClusterSettings {
+  readonly clusterId: string;
+  readonly vpcId: string;
+}
+
+export interface ServiceInputs {
+  readonly service: V1Service;
+  readonly nodes: readonly V1Node[];
+  readonly endpointSlices: readonly V1EndpointSlice[];
+  /** Secrets of the Service's namespace, by name. */
+  readonly secrets: ReadonlyMap<string, V1Secret>;
+  /** Subnets looked up for the internal-subnet annotation (undefined: does not exist). */
+  readonly subnets: ReadonlyMap<string, Subnet | undefined>;
+}
+
+export type BuildResult = { readonly ok: true; readonly model: DesiredState } | { readonly ok: false; readonly problems: readonly Problem[] };
+
+export const DEFAULT_WEIGHT = 10;
+
+export function serviceOwner(service: V1Service, settings: ClusterSettings): Owner {
+  return { kind: 'Service', clusterId: settings.clusterId, namespace: service.metadata?.namespace ?? 'default', name: service.metadata?.name ?? '', uid: service.metadata?.uid ?? '' };
+}
+
+export function buildServiceModel(inputs: ServiceInputs, settings: ClusterSettings): BuildResult {
+  const { service } = inputs;
+  const { annotations, problems } = parseServiceAnnotations(service);
+  const owner = serviceOwner(service, settings);
+  if (annotations.directAccess) {
+    problems.push(problem('UnsupportedFeature', A.directAccess, 'true', 'direct access to Pods (VPC-CNI) is not supported by this version of the controller; remove the annotation to bind NodePorts'));
+  }
+  const loadBalancer = desiredLoadBalancer(owner, annotations, inputs, settings, problems);
+  const targetsFor = nodePortTargets(inputs, annotations);
+  const listeners = (service.spec?.ports ?? []).flatMap((port, index) => listenersFor(port, index, owner, annotations, inputs, targetsFor, problems));
+  if (problems.length || !loadBalancer) return { ok: false, problems };
+  return {
+    ok: true,
+    model: {
+      loadBalancer,
+      attributes: {
+        ...(annotations.securityGroups ? { securityGroups: annotations.securityGroups } : {}),
+        ...(annotations.passToTarget !== undefined ? { passToTarget: annotations.passToTarget } : {}),
+      },
+      listeners,
+    },
+  };
+}
+
+function desiredLoadBalancer(owner: Owner, annotations: ServiceAnnotations, inputs: ServiceInputs, settings: ClusterSettings, problems: Problem[]): DesiredLoadBalancer | undefined {
+  if (annotations.existingLoadBalancerId) return { kind: 'existing', id: annotations.existingLoadBalancerId };
+  const subnetId = annotations.internalSubnetId;
+  if (subnetId) {
+    const subnet = inputs.subnets.get(subnetId);
+    if (!subnet) problems.push(problem('SubnetNotFound', A.internalSubnetId, subnetId, 'no such subnet exists in the region'));
+    else if (subnet.vpcId !== settings.vpcId) problems.push(problem('SubnetNotFound', A.internalSubnetId, subnetId, `the subnet is in ${subnet.vpcId}, not in the cluster's VPC ${settings.vpcId}`));
+    if (annotations.internetMaxBandwidthOut !== undefined) {
+      problems.push(problem('InvalidAnnotation', A.internetMaxBandwidthOut, String(annotations.internetMaxBandwidthOut), 'only public CLBs take a bandwidth limit; remove it or the internal-subnet annotation'));
+    }
+  }
+  return {
+    kind: 'create',
+    name: loadBalancerName(owner),
+    type: subnetId ? 'INTERNAL' : 'OPEN',
+    vpcId: settings.vpcId,
+    ...(subnetId ? { subnetId } : {}),
+    tags: createdLoadBalancerTags(owner),
+    clientToken: `clb-controller-${owner.uid}`.slice(0, 64),
+    ...(annotations.internetChargeType ? { internetChargeType: annotations.internetChargeType } : {}),
+    ...(annotations.internetMaxBandwidthOut ? { internetMaxBandwidthOut: annotations.internetMaxBandwidthOut } : {}),
+    ...(annotations.extensiveParameters ? { extraParameters: annotations.extensiveParameters } : {}),
+  };
+}
+
+/** NodePort targets for a port: eligible nodes, narrowed and weighted by Local traffic policy when asked. */
+function nodePortTargets(inputs: ServiceInputs, annotations: ServiceAnnotations): (nodePort: number) => Target[] {
+  let nodes = backendNodes(inputs.nodes, annotations.backendsSelector);
+  const weights = new Map<string, number>();
+  if (inputs.service.spec?.externalTrafficPolicy === 'Local' && annotations.localOnlyBindNodeWithPod) {
+    const perNode = readyEndpointsPerNode(inputs.endpointSlices);
+    nodes = nodes.filter((n) => perNode.has(n.nodeName));
+    if (annotations.localWeightedBalance) {
+      const most = Math.max(1, ...perNode.values());
+      for (const n of nodes) weights.set(n.instanceId, Math.max(1, Math.round((100 * (perNode.get(n.nodeName) ?? 0)) / most)));
+    }
+  }
+  return (nodePort) => nodes.map((n) => ({ instanceId: n.instanceId, port: nodePort, weight: weights.get(n.instanceId) ?? DEFAULT_WEIGHT }));
+}
+
+/** Session persistence from `sessionAffinity: ClientIP`, within what CLB accepts (30-3600 s). */
+function sessionExpireTime(service: V1Service): number {
+  if (service.spec?.sessionAffinity !== 'ClientIP') return 0;
+  const timeout = service.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800;
+  return Math.min(3600, Math.max(30, timeout));
+}
+
+function listenersFor(
+  port: V1ServicePort,
+  index: number,
+  owner: Owner,
+  annotations: ServiceAnnotations,
+  inputs: ServiceInputs,
+  targetsFor: (nodePort: number) => Target[],
+  problems: Problem[],
+): DesiredListener[] {
+  const field = `spec.ports[${index}]`;
+  const spec: PortProtocolSpec | undefined = annotations.specifyProtocol?.[String(port.port)];
+  const protocols = spec?.protocols ?? [port.protocol ?? 'TCP'];
+  if (!spec && protocols[0] !== 'TCP' && protocols[0] !== 'UDP') {
+    problems.push(problem('InvalidServiceSpec', `${field}.protocol`, String(protocols[0]), 'CLB listeners support TCP and UDP Service ports'));
+    return [];
+  }
+  if (protocols.length > 1) {
+    problems.push(problem('UnsupportedFeature', A.specifyProtocol, JSON.stringify(spec), `port ${port.port}: several protocols on one port need direct access to Pods`));
+    return [];
+  }
+  if (!port.nodePort) {
+    problems.push(problem('InvalidServiceSpec', `${field}.nodePort`, '', 'the port has no NodePort (allocateLoadBalancerNodePorts: false?); NodePort backends need one'));
+    return [];
+  }
+  const protocol = protocols[0] as ListenerProtocol;
+  const targets = targetsFor(port.nodePort);
+  const session = sessionExpireTime(inputs.service);
+  const base = { name: listenerName(owner, protocol, port.port), protocol, port: port.port };
+  const certificate = (secretName: string | undefined, what: string) => certificateFrom(secretName, inputs.secrets, what, problems);
+
+  if (protocol === 'TCP' || protocol === 'UDP') return [{ ...base, sessionExpireTime: session, targets, rules: [] }];
+  if (protocol === 'TCP_SSL') {
+    const cert = certificate(spec?.tls, `port ${port.port} (TCP_SSL)`);
+    return cert ? [{ ...base, sessionExpireTime: session, certificate: cert, targets, rules: [] }] : [];
+  }
+  // HTTP/HTTPS: one rule per host (none: the CLB's VIP), all to the same NodePort.
+  const hosts = Object.entries(spec?.hosts ?? {});
+  const hostList: (readonly [string, { readonly tls?: string }])[] = hosts.length ? hosts : [[DEFAULT_DOMAIN, {}]];
+  const rules: DesiredRule[] = hostList.map(([domain, hostSpec]) => {
+    const hostCert = protocol === 'HTTPS' && hostSpec.tls ? certificate(hostSpec.tls, `host ${domain}`) : undefined;
+    return { domain, url: '/', sessionExpireTime: session, ...(hostCert ? { certificate: hostCert } : {}), targets };
+  });
+  if (protocol === 'HTTP') return [{ ...base, targets: [], rules }];
+  const sni = hosts.some(([, h]) => h.tls);
+  const listenerCert = spec?.tls ? certificate(spec.tls, `port ${port.port} (HTTPS)`) : undefined;
+  if (!listenerCert && !sni) {
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, JSON.stringify(spec), `port ${port.port}: HTTPS needs a certificate: set "tls" to a Secret holding ${SECRET_KEYS.certId}`));
+    return [];
+  }
+  if (sni && hosts.some(([, h]) => !h.tls)) {
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, JSON.stringify(spec), `port ${port.port}: with per-host certificates every host needs its own "tls"`));
+    return [];
+  }
+  return [{ ...base, ...(listenerCert && !sni ? { certificate: listenerCert } : {}), sniEnabled: sni, targets: [], rules }];
+}
+
+/** A Tencent Cloud certificate named by a Secret's `qcloud_cert_id` (and `qcloud_ca_cert_id` for mutual TLS). */
+export function certificateFrom(secretName: string | undefined, secrets: ReadonlyMap<string, V1Secret>, what: string, problems: Problem[]): Certificate | undefined {
+  if (!secretName) {
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, '', `${what} needs "tls": the name of a Secret holding ${SECRET_KEYS.certId}`));
+    return undefined;
+  }
+  const secret = secrets.get(secretName);
+  const read = (key: string) => {
+    const value = secret?.data?.[key] ?? (secret?.stringData?.[key] !== undefined ? Buffer.from(secret.stringData[key]!).toString('base64') : undefined);
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8').trim();
+  };
+  const certId = read(SECRET_KEYS.certId);
+  if (!secret || !certId) {
+    problems.push(problem('SecretNotFound', A.specifyProtocol, secretName, secret ? `Secret ${secretName} has no key ${SECRET_KEYS.certId}` : `Secret ${secretName} does not exist in the Service's namespace`));
+    return undefined;
+  }
+  const caCertId = read(SECRET_KEYS.caCertId);
+  return { mode: caCertId ? 'MUTUAL' : 'UNIDIRECTIONAL', certId, ...(caCertId ? { caCertId } : {}) };
+}
