@@ -2,7 +2,7 @@
  * The desired state of one owner's (a Service's or an Ingress's) part of a CLB: plain, read-only data,
  * built by a pure function from Kubernetes objects and compared with what the cloud has.
  */
-import type { Certificate, HealthCheck, ListenerProtocol, LoadBalancerType, Scheduler, Tags, Target } from '../../providers/provider.js';
+import type { ListenerProtocol, ListenerSpec, LoadBalancerType, RuleSpec, Tags, Target } from '../../providers/provider.js';
 
 /** Which CLB to use: one the controller creates (and owns), or one the user names (reused, never deleted). */
 export type DesiredLoadBalancer =
@@ -34,27 +34,13 @@ export interface DesiredAttributes {
 /** The placeholder a rule's domain takes when it has no host: the CLB's VIP, known once the CLB exists. */
 export const DEFAULT_DOMAIN = '*default-vip*';
 
-export interface DesiredRule {
-  readonly domain: string;
-  readonly url: string;
-  readonly sessionExpireTime?: number;
-  readonly scheduler?: Scheduler;
-  readonly healthCheck?: HealthCheck;
-  /** SNI: this domain's certificate (HTTPS listeners with SNI on). */
-  readonly certificate?: Certificate;
+/** A layer-7 rule with the targets it should forward to. */
+export interface DesiredRule extends RuleSpec {
   readonly targets: readonly Target[];
 }
 
-export interface DesiredListener {
-  /** The ownership marker: a listener is ours iff its name is one we would give it. */
-  readonly name: string;
-  readonly protocol: ListenerProtocol;
-  readonly port: number;
-  readonly sessionExpireTime?: number;
-  readonly scheduler?: Scheduler;
-  readonly healthCheck?: HealthCheck;
-  readonly certificate?: Certificate;
-  readonly sniEnabled?: boolean;
+/** A listener with its layer-4 targets or its layer-7 rules. The name is the ownership marker. */
+export interface DesiredListener extends ListenerSpec {
   /** Layer-4 targets. */
   readonly targets: readonly Target[];
   /** Layer-7 rules (HTTP/HTTPS listeners). */

@@ -73,6 +73,7 @@ describe('Controller', () => {
         if (key === 'flaky' && failuresLeft-- > 0) throw new Error('transient');
         if (key === 'bad') throw new TerminalError('bad annotation');
         if (key === 'wait' && calls.filter((c) => c === 'wait').length === 1) return { requeueAfterMs: 5 };
+        return undefined;
       },
       onReconciled: (outcome, _ms, key) => outcomes.push(`${key}:${outcome}`),
     });
