@@ -48,13 +48,14 @@ export async function startServiceController(options: ServiceControllerOptions):
   const core = kc.makeApiClient(CoreV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const backoff = { minBackoffMs: options.informerBackoffMs?.min ?? 500, maxBackoffMs: options.informerBackoffMs?.max ?? 30_000 };
+  // Bookmarks keep quiet watches alive (client-node aborts a watch after 30 s without bytes).
   const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<{ items: T[] }>) =>
     new ResilientInformer<T>(makeInformer<T>(kc, path, list as never), { name, logger, ...backoff });
 
-  const services = informer<V1Service>('services', '/api/v1/services', () => core.listServiceForAllNamespaces());
-  const nodes = informer<V1Node>('nodes', '/api/v1/nodes', () => core.listNode());
-  const slices = informer<V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces());
-  const secrets = informer<V1Secret>('secrets', '/api/v1/secrets', () => core.listSecretForAllNamespaces());
+  const services = informer<V1Service>('services', '/api/v1/services?allowWatchBookmarks=true', () => core.listServiceForAllNamespaces());
+  const nodes = informer<V1Node>('nodes', '/api/v1/nodes?allowWatchBookmarks=true', () => core.listNode());
+  const slices = informer<V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices?allowWatchBookmarks=true', () => discovery.listEndpointSliceForAllNamespaces());
+  const secrets = informer<V1Secret>('secrets', '/api/v1/secrets?allowWatchBookmarks=true', () => core.listSecretForAllNamespaces());
 
   const reconciler = new ServiceReconciler({
     provider: options.provider,

@@ -27,7 +27,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     private readonly informer: Informer<T> & ObjectCache<T>,
     private readonly options: ResilientInformerOptions,
   ) {
-    for (const kind of ['add', 'update', 'delete'] as const) informer.on(kind, (object: T) => this.handlers.forEach((handle) => handle(object, kind)));
+    // client-node may open one more watch after stop() (during its reconnect delay): ignore what it brings.
+    for (const kind of ['add', 'update', 'delete'] as const) informer.on(kind, (object: T) => !this.stopped && this.handlers.forEach((handle) => handle(object, kind)));
     informer.on('connect', () => {
       this.failures = 0;
     });

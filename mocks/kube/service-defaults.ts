@@ -1,0 +1,117 @@
+/**
+ * What the real API server fills in on a Service: type, session affinity, IP families, port protocol
+ * and targetPort defaults, a cluster IP, and node ports for NodePort / LoadBalancer Services (kept
+ * across updates that omit them, released when the type no longer needs them). Allocation is
+ * deterministic (the lowest free address / port), so tests can predict it.
+ */
+import type { FieldCause } from './errors.js';
+import { isObj, type Obj } from './types.js';
+
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+const specOf = (svc: Obj): Obj => (isObj(svc.spec) ? svc.spec : (svc.spec = {}));
+const portsOf = (spec: Obj): Obj[] => (Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []);
+
+function usedNodePorts(others: readonly Obj[]): Set<number> {
+  const used = new Set<number>();
+  for (const svc of others) {
+    const spec = specOf(svc);
+    for (const port of portsOf(spec)) if (typeof port.nodePort === 'number') used.add(port.nodePort);
+    if (typeof spec.healthCheckNodePort === 'number') used.add(spec.healthCheckNodePort);
+  }
+  return used;
+}
+
+function allocateNodePort(used: Set<number>): number | undefined {
+  for (let p = NODE_PORT_RANGE.min; p <= NODE_PORT_RANGE.max; p++) {
+    if (!used.has(p)) {
+      used.add(p);
+      return p;
+    }
+  }
+  return undefined;
+}
+
+function allocateClusterIP(others: readonly Obj[]): string {
+  const used = new Set(others.map((svc) => specOf(svc).clusterIP));
+  for (let i = 10; i < 65535; i++) {
+    const ip = `10.96.${i >> 8}.${i & 255}`;
+    if (!used.has(ip)) return ip;
+  }
+  return '10.96.255.254';
+}
+
+function defaultClusterIP(spec: Obj, old: Obj | undefined, others: readonly Obj[], causes: FieldCause[]): void {
+  const oldIP = old && old.type !== 'ExternalName' ? old.clusterIP : undefined;
+  if (typeof oldIP === 'string' && oldIP !== '') {
+    if (spec.clusterIP === undefined || spec.clusterIP === '') {
+      spec.clusterIP = oldIP;
+      spec.clusterIPs = old?.clusterIPs ?? [oldIP];
+    } else if (spec.clusterIP !== oldIP) {
+      causes.push({ field: 'spec.clusterIPs[0]', message: 'Invalid value: field is immutable' });
+    }
+  }
+  if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = allocateClusterIP(others);
+  spec.clusterIPs ??= [spec.clusterIP];
+  spec.ipFamilies ??= ['IPv4'];
+  spec.ipFamilyPolicy ??= 'SingleStack';
+  spec.internalTrafficPolicy ??= 'Cluster';
+}
+
+function defaultNodePorts(spec: Obj, old: Obj | undefined, used: Set<number>, causes: FieldCause[]): void {
+  const type = spec.type;
+  const needsNodePorts = type === 'NodePort' || (type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+  const oldPorts = old ? portsOf(old) : [];
+  portsOf(spec).forEach((port, i) => {
+    if (type !== 'NodePort' && type !== 'LoadBalancer') {
+      delete port.nodePort;
+      return;
+    }
+    if (typeof port.nodePort === 'number' && port.nodePort !== 0) {
+      const ownedBefore = oldPorts.some((p) => p.nodePort === port.nodePort);
+      if (port.nodePort < NODE_PORT_RANGE.min || port.nodePort > NODE_PORT_RANGE.max) {
+        causes.push({ field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${port.nodePort}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` });
+      } else if (used.has(port.nodePort) && !ownedBefore) {
+        causes.push({ field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${port.nodePort}: provided port is already allocated` });
+      }
+      used.add(port.nodePort);
+      return;
+    }
+    if (!needsNodePorts) return;
+    const previous = oldPorts.find((p) => p.port === port.port && (p.protocol ?? 'TCP') === port.protocol);
+    port.nodePort = typeof previous?.nodePort === 'number' ? previous.nodePort : allocateNodePort(used);
+  });
+}
+
+function defaultHealthCheckNodePort(spec: Obj, old: Obj | undefined, used: Set<number>): void {
+  if (spec.type !== 'LoadBalancer' || spec.externalTrafficPolicy !== 'Local') {
+    delete spec.healthCheckNodePort;
+    return;
+  }
+  if (typeof spec.healthCheckNodePort === 'number' && spec.healthCheckNodePort !== 0) return;
+  spec.healthCheckNodePort = typeof old?.healthCheckNodePort === 'number' ? old.healthCheckNodePort : allocateNodePort(used);
+}
+
+/**
+ * Fills in a Service's defaults and allocations in place. `previous` is the stored Service on update;
+ * `others` are all other Services (their node ports and cluster IPs are taken). Returns validation causes.
+ */
+export function defaultService(svc: Obj, previous: Obj | undefined, others: readonly Obj[]): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const spec = specOf(svc);
+  const old = previous ? specOf(previous) : undefined;
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  if (spec.type !== 'ExternalName') defaultClusterIP(spec, old, others, causes);
+  for (const port of portsOf(spec)) {
+    port.protocol ??= 'TCP';
+    port.targetPort ??= port.port;
+  }
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  else delete spec.externalTrafficPolicy;
+  const used = usedNodePorts(others);
+  defaultNodePorts(spec, old, used, causes);
+  defaultHealthCheckNodePort(spec, old, used);
+  return causes;
+}

@@ -1,0 +1,159 @@
+/**
+ * Watch streams as the real server writes them: HTTP 200, `Content-Type: application/json`, chunked,
+ * one `{"type":…,"object":…}` per line. From a resourceVersion the stream replays the kept history
+ * after it (410 Expired as an ERROR event when that version is too old); without one (or "0") it
+ * starts with a synthetic ADDED per existing object. Selectors apply to events as the watch cache
+ * applies them: an object moving out of the selection is DELETED, moving in is ADDED.
+ */
+import type { ServerResponse } from 'node:http';
+import { badRequest, expired } from './errors.js';
+import { apiVersionOf, type ResourceName, type ResourceType } from './resources.js';
+import { matches, type Selector } from './selectors.js';
+import type { ChangeEvent, ObjectStore } from './store.js';
+import { clone, metaOf, type Obj, type StatusObject, type WatchEventType } from './types.js';
+
+export interface WatchRequest {
+  readonly rt: ResourceType;
+  readonly namespace?: string;
+  readonly selector: Selector;
+  readonly resourceVersion?: string;
+  readonly allowBookmarks: boolean;
+  /** Streaming list: initial ADDED events, then a BOOKMARK annotated `k8s.io/initial-events-end`. */
+  readonly sendInitialEvents?: boolean;
+  readonly timeoutSeconds?: number;
+}
+
+/** A watch stream that is open right now. */
+export interface OpenWatch {
+  readonly resource: ResourceName;
+  readonly namespace?: string;
+  readonly resourceVersion?: string;
+  readonly openedAt: number;
+}
+
+/** How to end open watches: `end` closes the stream cleanly (as a server-side timeout does), `expire`
+ * first sends a 410 Expired ERROR event, `destroy` resets the connection mid-stream. */
+export type DropMode = 'end' | 'expire' | 'destroy';
+
+export interface WatchHubOptions {
+  readonly bookmarkIntervalMs: number;
+  readonly defaultTimeoutSeconds?: number;
+}
+
+interface ActiveWatch {
+  readonly info: OpenWatch;
+  readonly res: ServerResponse;
+  close(mode: DropMode): void;
+}
+
+export const expiredStatus = (message: string): StatusObject => expired(message).status;
+
+export class WatchHub {
+  private readonly active = new Set<ActiveWatch>();
+
+  constructor(private readonly store: ObjectStore, private readonly options: WatchHubOptions) {}
+
+  /** Parses the starting version; throws 400 for one that is not a number. */
+  private startVersion(request: WatchRequest): number | undefined {
+    const rv = request.resourceVersion;
+    if (rv === undefined || rv === '' || rv === '0') return undefined;
+    if (!/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
+    return Number(rv);
+  }
+
+  /** Answers a watch request on `res` (headers not yet sent). */
+  serve(res: ServerResponse, request: WatchRequest): void {
+    const from = request.sendInitialEvents ? undefined : this.startVersion(request);
+    const replay = from === undefined ? undefined : this.store.eventsAfter(from);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    const send = (type: WatchEventType, object: unknown) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify({ type, object })}\n`);
+    };
+    if (from !== undefined && replay === undefined) {
+      send('ERROR', expiredStatus(`too old resource version: ${from} (${this.store.oldestWatchableVersion})`));
+      res.end();
+      return;
+    }
+    if (replay === undefined) {
+      for (const obj of this.store.list(request.rt, request.namespace, request.selector)) send('ADDED', obj);
+      if (request.sendInitialEvents) send('BOOKMARK', this.bookmark(request.rt, { 'k8s.io/initial-events-end': 'true' }));
+    } else {
+      for (const change of replay) this.deliver(change, request, send);
+    }
+    this.keepOpen(res, request, send);
+  }
+
+  private keepOpen(res: ServerResponse, request: WatchRequest, send: (type: WatchEventType, object: unknown) => void): void {
+    const unsubscribe = this.store.subscribe((change) => this.deliver(change, request, send));
+    const timers: NodeJS.Timeout[] = [];
+    const watch: ActiveWatch = {
+      info: { resource: request.rt.name, ...(request.namespace ? { namespace: request.namespace } : {}), ...(request.resourceVersion ? { resourceVersion: request.resourceVersion } : {}), openedAt: Date.now() },
+      res,
+      close: (mode) => {
+        if (mode === 'destroy') {
+          res.socket?.destroy();
+          res.destroy();
+          return;
+        }
+        if (mode === 'expire') send('ERROR', expiredStatus(`too old resource version: ${request.resourceVersion ?? '0'} (${this.store.resourceVersion})`));
+        res.end();
+      },
+    };
+    this.active.add(watch);
+    const cleanup = () => {
+      unsubscribe();
+      for (const t of timers) clearTimeout(t);
+      this.active.delete(watch);
+    };
+    res.on('close', cleanup);
+    res.on('finish', cleanup);
+    const timeoutSeconds = request.timeoutSeconds ?? this.options.defaultTimeoutSeconds;
+    if (timeoutSeconds !== undefined && timeoutSeconds > 0) timers.push(setTimeout(() => res.end(), timeoutSeconds * 1000));
+    if (request.allowBookmarks) {
+      const rt = request.rt;
+      timers.push(setInterval(() => send('BOOKMARK', this.bookmark(rt)), this.options.bookmarkIntervalMs));
+    }
+    timers.forEach((t) => t.unref());
+  }
+
+  private bookmark(rt: ResourceType, annotations?: Record<string, string>): Obj {
+    const metadata: Obj = { resourceVersion: String(this.store.resourceVersion), ...(annotations ? { annotations } : {}) };
+    return { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata };
+  }
+
+  /** Sends one change to one watch, as filtered by its namespace and selectors. */
+  private deliver(change: ChangeEvent, request: WatchRequest, send: (type: WatchEventType, object: unknown) => void): void {
+    if (change.resource.name !== request.rt.name) return;
+    const selected = (obj: Obj | undefined) =>
+      obj !== undefined && (!request.namespace || metaOf(obj).namespace === request.namespace) && matches(request.selector, obj);
+    const now = selected(change.object);
+    if (change.type === 'ADDED') {
+      if (now) send('ADDED', change.object);
+    } else if (change.type === 'DELETED') {
+      if (now) send('DELETED', change.object);
+    } else {
+      const before = selected(change.previous);
+      if (now) send(before ? 'MODIFIED' : 'ADDED', change.object);
+      else if (before && change.previous) {
+        const gone = clone(change.previous);
+        metaOf(gone).resourceVersion = String(change.resourceVersion);
+        send('DELETED', gone);
+      }
+    }
+  }
+
+  /** Ends every open watch (optionally only one resource's); returns how many were ended. */
+  drop(mode: DropMode = 'end', resource?: ResourceName): number {
+    const victims = [...this.active].filter((w) => !resource || w.info.resource === resource);
+    victims.forEach((w) => {
+      this.active.delete(w);
+      w.close(mode);
+    });
+    return victims.length;
+  }
+
+  list(resource?: ResourceName): OpenWatch[] {
+    return [...this.active].filter((w) => !resource || w.info.resource === resource).map((w) => w.info);
+  }
+}

@@ -1,0 +1,48 @@
+/** Helpers for the fake Kubernetes API server's tests: bounded waits, API errors, small fixtures. */
+import { ApiException } from '@kubernetes/client-node';
+import type { StatusObject } from '../../../mocks/kube/index.js';
+
+/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The failure of a client call: HTTP code and the Status object the server sent. */
+export async function apiError(call: Promise<unknown>): Promise<{ code: number; status: StatusObject }> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof ApiException) {
+      const body: unknown = error.body;
+      return { code: error.code, status: JSON.parse(typeof body === 'string' ? body : '{}') as StatusObject };
+    }
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+export const service = (name: string, extra: { labels?: Record<string, string>; type?: string; finalizers?: string[]; namespace?: string } = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: {
+    name,
+    namespace: extra.namespace ?? 'default',
+    ...(extra.labels ? { labels: extra.labels } : {}),
+    ...(extra.finalizers ? { finalizers: extra.finalizers } : {}),
+  },
+  spec: { type: extra.type ?? 'ClusterIP', ports: [{ port: 80, targetPort: 8080 }], selector: { app: name } },
+});
+
+export const pod = (name: string, nodeName: string, labels: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', labels },
+  spec: { nodeName, containers: [{ name: 'app', image: 'nginx' }] },
+  status: { phase: 'Running', podIP: '10.0.0.1' },
+});
