@@ -116,13 +116,21 @@ function listenersFor(
 ): DesiredListener[] {
   const field = `spec.ports[${index}]`;
   const spec: PortProtocolSpec | undefined = annotations.specifyProtocol?.[String(port.port)];
-  const protocols = spec?.protocols ?? [port.protocol ?? 'TCP'];
+  // Problems with the annotation show it as the user wrote it.
+  const specValue = inputs.service.metadata?.annotations?.[A.specifyProtocol]?.trim() ?? '';
+  const portProtocol = port.protocol ?? 'TCP';
+  const protocols = spec?.protocols ?? [portProtocol];
   if (!spec && protocols[0] !== 'TCP' && protocols[0] !== 'UDP') {
     problems.push(problem('InvalidServiceSpec', `${field}.protocol`, String(protocols[0]), 'CLB listeners support TCP and UDP Service ports'));
     return [];
   }
   if (protocols.length > 1) {
-    problems.push(problem('UnsupportedFeature', A.specifyProtocol, JSON.stringify(spec), `port ${port.port}: several protocols on one port need direct access to Pods`));
+    problems.push(problem('UnsupportedFeature', A.specifyProtocol, specValue, `port ${port.port}: several protocols on one port need direct access to Pods`));
+    return [];
+  }
+  // TKE: a TCP Service port may become TCP_SSL, HTTP or HTTPS, a UDP port only UDP; the listener forwards to the port's NodePort.
+  if (spec && portProtocol !== (protocols[0] === 'UDP' ? 'UDP' : 'TCP')) {
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, specValue, `port ${port.port}: a ${portProtocol} Service port cannot be served by a ${protocols[0]} listener; TCP ports take TCP, TCP_SSL, HTTP or HTTPS, UDP ports UDP`));
     return [];
   }
   if (!port.nodePort) {
@@ -133,7 +141,7 @@ function listenersFor(
   const targets = targetsFor(port.nodePort);
   const session = sessionExpireTime(inputs.service);
   const base = { name: listenerName(owner, protocol, port.port), protocol, port: port.port };
-  const certificate = (secretName: string | undefined, what: string) => certificateFrom(secretName, inputs.secrets, what, problems);
+  const certificate = (secretName: string | undefined, what: string) => certificateFrom(secretName, inputs.secrets, what, problems, specValue);
 
   if (protocol === 'TCP' || protocol === 'UDP') return [{ ...base, sessionExpireTime: session, targets, rules: [] }];
   if (protocol === 'TCP_SSL') {
@@ -151,20 +159,20 @@ function listenersFor(
   const sni = hosts.some(([, h]) => h.tls);
   const listenerCert = spec?.tls ? certificate(spec.tls, `port ${port.port} (HTTPS)`) : undefined;
   if (!listenerCert && !sni) {
-    problems.push(problem('InvalidAnnotation', A.specifyProtocol, JSON.stringify(spec), `port ${port.port}: HTTPS needs a certificate: set "tls" to a Secret holding ${SECRET_KEYS.certId}`));
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, specValue, `port ${port.port}: HTTPS needs a certificate: set "tls" to a Secret holding ${SECRET_KEYS.certId}`));
     return [];
   }
   if (sni && hosts.some(([, h]) => !h.tls)) {
-    problems.push(problem('InvalidAnnotation', A.specifyProtocol, JSON.stringify(spec), `port ${port.port}: with per-host certificates every host needs its own "tls"`));
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, specValue, `port ${port.port}: with per-host certificates every host needs its own "tls"`));
     return [];
   }
   return [{ ...base, ...(listenerCert && !sni ? { certificate: listenerCert } : {}), sniEnabled: sni, targets: [], rules }];
 }
 
 /** A Tencent Cloud certificate named by a Secret's `qcloud_cert_id` (and `qcloud_ca_cert_id` for mutual TLS). */
-export function certificateFrom(secretName: string | undefined, secrets: ReadonlyMap<string, V1Secret>, what: string, problems: Problem[]): Certificate | undefined {
+export function certificateFrom(secretName: string | undefined, secrets: ReadonlyMap<string, V1Secret>, what: string, problems: Problem[], annotationValue = ''): Certificate | undefined {
   if (!secretName) {
-    problems.push(problem('InvalidAnnotation', A.specifyProtocol, '', `${what} needs "tls": the name of a Secret holding ${SECRET_KEYS.certId}`));
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, annotationValue, `${what} needs "tls": the name of a Secret holding ${SECRET_KEYS.certId}`));
     return undefined;
   }
   const secret = secrets.get(secretName);
