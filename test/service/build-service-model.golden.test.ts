@@ -97,8 +97,6 @@ describe('buildServiceModel goldens', () => {
 
 /** CreateLoadBalancer's LoadBalancerName (reference §5: ≤60) and CreateListener's ListenerNames (SDK: 1-80 characters). */
 const LIMITS = { loadBalancerName: 60, listenerName: 80 } as const;
-/** Cases whose names break the limits today: a bug in src/deploy/ownership.ts (listenerName), outside the builder. */
-const KNOWN_LONG_NAMES = ['long-name-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-abcd'];
 
 function namesWithinLimits(caseName: string): void {
   const result = buildServiceModel(inputsFor(caseName), SETTINGS);
@@ -109,8 +107,7 @@ function namesWithinLimits(caseName: string): void {
 }
 
 describe('names fit CLB limits', () => {
-  it.each(cases.filter((c) => !KNOWN_LONG_NAMES.includes(c)))('%s', namesWithinLimits);
-  it.failing.each(KNOWN_LONG_NAMES)('%s (known bug: listener name over 80 characters)', namesWithinLimits);
+  it.each(cases)('%s', namesWithinLimits);
 });
 
 describe('buildServiceModel purity', () => {
