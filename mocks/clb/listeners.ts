@@ -75,7 +75,7 @@ export function modifyListenerFields(listener: SimListener, r: clb.ModifyListene
   if (r.SniSwitch !== undefined && listener.protocol !== 'HTTPS') fail('InvalidParameter', 'SniSwitch is only accepted for HTTPS listeners.');
   if (r.Certificate && !CERTIFIED.has(listener.protocol)) fail('InvalidParameter', `A ${listener.protocol} listener does not take a Certificate.`);
   if (r.Certificate && !r.Certificate.CertId) fail('MissingParameter', 'Certificate.CertId is required.');
-  if (r.ListenerName !== undefined && r.ListenerName.length > 255) fail('InvalidParameterValue.Length', 'ListenerName is longer than 255 characters.');
+  if (r.ListenerName !== undefined && r.ListenerName.length > 80) fail('InvalidParameterValue.Length', 'ListenerName is longer than 80 characters.');
   return {
     ...(r.ListenerName !== undefined ? { name: r.ListenerName } : {}),
     ...(r.SessionExpireTime !== undefined ? { sessionExpireTime: sessionExpireTime(r.SessionExpireTime) } : {}),

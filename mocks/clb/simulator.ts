@@ -363,6 +363,8 @@ export class ClbSimulator implements ClbApi {
       const ports = (r.Ports ?? []).map(Number);
       if (!ports.length) fail('MissingParameter', 'Ports is required.');
       if (r.ListenerNames && r.ListenerNames.length !== ports.length) fail('InvalidParameter', 'ListenerNames must have one name per port.');
+      const longName = r.ListenerNames?.find((n) => n.length > 80);
+      if (longName !== undefined) fail('InvalidParameterValue.Length', `ListenerName ${longName} is longer than 80 characters.`);
       const fields = createListenerFields(r);
       if (lb.listeners.size + ports.length > this.quotas.listenersPerLoadBalancer) {
         fail('LimitExceeded', `Creating ${ports.length} listener(s) exceeds the quota of ${this.quotas.listenersPerLoadBalancer} per CLB (${lb.listeners.size} in use).`);

@@ -85,9 +85,13 @@ export class ServiceReconciler {
     );
     if (!built.ok) return this.refuse(service, built.problems);
 
-    let current = await this.deps.writer.addFinalizer(service, SERVICE_FINALIZER);
-    const resolved = await this.resolveLoadBalancer(current, owner, built.model.loadBalancer);
+    // The finalizer goes on right before the first cloud write (inside resolve), never for a refused Service.
+    let current = service;
+    const resolved = await this.resolveLoadBalancer(service, owner, built.model.loadBalancer, async () => {
+      current = await this.deps.writer.addFinalizer(current, SERVICE_FINALIZER);
+    });
     if ('problem' in resolved) return this.refuse(current, [resolved.problem]);
+    current = await this.deps.writer.addFinalizer(current, SERVICE_FINALIZER);
     const { loadBalancer: lb } = resolved;
     let announced = resolved.created;
     if (announced) this.deps.logger.info({ service: serviceKey(service), lb: lb.id }, 'Created load balancer');
@@ -111,7 +115,12 @@ export class ServiceReconciler {
   }
 
   /** Finds, adopts or creates the CLB; refuses choices that cannot change after creation. */
-  private async resolveLoadBalancer(service: V1Service, owner: Owner, desired: DesiredLoadBalancer): Promise<{ loadBalancer: LoadBalancer; created: boolean } | { problem: Problem }> {
+  private async resolveLoadBalancer(
+    service: V1Service,
+    owner: Owner,
+    desired: DesiredLoadBalancer,
+    beforeFirstWrite: () => Promise<void>,
+  ): Promise<{ loadBalancer: LoadBalancer; created: boolean } | { problem: Problem }> {
     const { provider, settings } = this.deps;
     const recordedId = service.metadata?.annotations?.[A.loadBalancerId];
     const recorded = recordedId && ID.loadBalancer.test(recordedId) ? (await provider.describeLoadBalancers([recordedId]))[0] : undefined;
@@ -126,7 +135,10 @@ export class ServiceReconciler {
       const lb = recorded ?? (await provider.describeLoadBalancers([desired.id]))[0];
       const refusal = refuseExistingLoadBalancer(A.existingLoadBalancerId, desired.id, lb, settings.clusterId, settings.vpcId);
       if (refusal || !lb) return { problem: refusal! };
-      if (lb.tags[TAGS.clusterId] !== settings.clusterId) await provider.tagLoadBalancer(lb.id, { [TAGS.clusterId]: settings.clusterId });
+      if (lb.tags[TAGS.clusterId] !== settings.clusterId) {
+        await beforeFirstWrite();
+        await provider.tagLoadBalancer(lb.id, { [TAGS.clusterId]: settings.clusterId });
+      }
       return { loadBalancer: lb, created: false };
     }
 
@@ -139,6 +151,7 @@ export class ServiceReconciler {
       if ((adopted.subnetId ?? '') !== (desired.subnetId ?? '')) return immutable(A.internalSubnetId, desired.subnetId ?? '', `the CLB ${adopted.id} is in subnet ${adopted.subnetId}; the subnet cannot change`);
       return { loadBalancer: adopted, created: false };
     }
+    await beforeFirstWrite();
     this.deps.events.emit(service, 'Normal', EVENT_REASONS.ensuring, 'Ensuring load balancer');
     const created = await provider.createLoadBalancer({
       name: desired.name,
@@ -193,11 +206,13 @@ export class ServiceReconciler {
       this.deps.events.emit(service, 'Normal', EVENT_REASONS.deleted, `Deleted load balancer ${lb.id}`);
       this.deps.logger.info({ service: serviceKey(service), lb: lb.id }, 'Cleaned up load balancer');
     }
-    let current = await this.deps.writer.removeFinalizer(service, SERVICE_FINALIZER);
+    let current = service;
     if (!current.metadata?.deletionTimestamp) {
+      // A Service that stays (no longer LoadBalancer) loses status and annotation before the finalizer: then it is done.
       current = await this.deps.writer.setAnnotation(current, A.loadBalancerId, null);
-      await this.deps.writer.setIngress(current, []);
+      current = await this.deps.writer.setIngress(current, []);
     }
+    await this.deps.writer.removeFinalizer(current, SERVICE_FINALIZER);
   }
 
   private refuse(service: V1Service, problems: readonly Problem[]): never {
