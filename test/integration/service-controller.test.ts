@@ -22,8 +22,9 @@ const targetIds = (lb: SnapshotLoadBalancer | undefined, port = 80) => lb?.liste
 const allLoadBalancers = () => rig.cloud.simulator.snapshot().loadBalancers as SnapshotLoadBalancer[];
 /** The controller's read-modify-write must leave nothing to do: a reconcile now makes no cloud write. */
 async function expectIdle(name: string) {
+  await rig.reconcileWhenIdle(name);
   rig.cloud.simulator.traffic.reset();
-  await rig.controller.reconciler.reconcile(`default/${name}`);
+  await rig.reconcileWhenIdle(name);
   expect(rig.cloud.simulator.traffic.mutatingCalls()).toBe(0);
 }
 

@@ -58,6 +58,11 @@ export interface ServiceRig {
   stopController(): Promise<void>;
   startController(): Promise<void>;
   get(name: string): V1Service | undefined;
+  /**
+   * Waits until the controller has nothing queued or running (for a little while), then reconciles `name`
+   * once more by hand, the way a resync would, so the test can count what that reconcile does.
+   */
+  reconcileWhenIdle(name: string): Promise<void>;
   events(name: string): { reason: string; type: string; message: string }[];
   /** Snapshot of the CLB a Service records in its annotation. */
   loadBalancerOf(name: string): SnapshotLoadBalancer | undefined;
@@ -111,6 +116,14 @@ export async function startServiceRig(options: { nodes?: V1Node[]; seed?: object
       rig.controller = await start();
     },
     get: (name) => kube.state.get<V1Service>('services', `default/${name}`),
+    async reconcileWhenIdle(name) {
+      let idleSince = Date.now();
+      await waitFor(() => {
+        if (rig.controller.controller.queue.pending > 0) idleSince = Date.now();
+        return Date.now() - idleSince > 100;
+      }, 'the controller to be idle');
+      await rig.controller.reconciler.reconcile(`default/${name}`);
+    },
     events: (name) =>
       kube.state
         .list<{ reason: string; type: string; message: string; involvedObject: { name: string } }>('events', 'default')
