@@ -42,6 +42,9 @@ export function isLoadBalancerService(service: V1Service): boolean {
   return service.spec?.type === 'LoadBalancer' && (!service.spec.loadBalancerClass || service.spec.loadBalancerClass === LOAD_BALANCER_CLASS);
 }
 
+/** A 409 from the API server: our cached copy was stale; the retry (with the fresh object) is routine. */
+const isConflict = (error: unknown): boolean => (error as { code?: unknown })?.code === 409;
+
 export const serviceKey = (service: V1Service): string => `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
 
 const SERVICE_KIND = { apiVersion: 'v1', kind: 'Service' } as const;
@@ -66,7 +69,15 @@ export class ServiceReconciler {
       if (!wanted) await this.deps.writer.removeFinalizer(service, SERVICE_FINALIZER);
       return;
     }
-    return wanted ? this.ensure(service) : this.cleanup(service);
+    try {
+      return await (wanted ? this.ensure(service) : this.cleanup(service));
+    } catch (error) {
+      // User errors have had their own Warnings; anything else is worth telling the Service's owner too.
+      if (!(error instanceof TerminalError) && !isConflict(error)) {
+        this.deps.events.emit(service, 'Warning', EVENT_REASONS.syncFailed, `Error syncing load balancer: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      throw error;
+    }
   }
 
   private async ensure(service: V1Service): Promise<ReconcileResult | void> {

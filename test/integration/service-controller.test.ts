@@ -116,6 +116,21 @@ describe('a LoadBalancer Service', () => {
     expect(rig.cloud.simulator.traffic.mutatingCalls()).toBe(0);
   });
 
+  it('refuses to switch from its own CLB to an existing one, and reports a failing cloud as SyncLoadBalancerFailed', async () => {
+    rig.kube.state.seed(service('web'));
+    const before = await converged('web');
+    const other = await rig.cloud.provider.createLoadBalancer({ name: 'spare', type: 'OPEN', vpcId: SETTINGS.vpcId, tags: {} });
+    rig.kube.state.patch('services', 'default/web', { metadata: { annotations: { [EXISTED]: other.id } } });
+    const warning = await waitFor(() => rig.events('web').find((e) => e.reason === 'ImmutableLoadBalancerChange'), 'ImmutableLoadBalancerChange');
+    expect(warning.message).toContain(before.id);
+    expect(rig.loadBalancerOf('web')).toEqual(before);
+
+    rig.cloud.simulator.traffic.failNext('DescribeLoadBalancers', 'UnauthorizedOperation', 1);
+    rig.kube.state.patch('services', 'default/web', { metadata: { annotations: { [EXISTED]: null } } });
+    const failed = await waitFor(() => rig.events('web').find((e) => e.reason === 'SyncLoadBalancerFailed'), 'SyncLoadBalancerFailed');
+    expect(failed).toMatchObject({ type: 'Warning', message: expect.stringContaining('UnauthorizedOperation') });
+  });
+
   it('refuses immutable changes with a Warning and leaves the CLB as it is', async () => {
     rig.kube.state.seed(service('web'));
     const before = await converged('web');
@@ -175,10 +190,11 @@ describe('reusing an existing CLB (tke-existed-lbid)', () => {
   });
 
   it.each([
-    ['an auto-created CLB', { 'tke-createdBy-flag': 'yes', 'tke-clusterId': SETTINGS.clusterId }, 'E4012'],
-    ['another cluster\'s CLB', { 'tke-clusterId': 'cls-other' }, 'E4013'],
-  ])('refuses %s and makes no write to it', async (_name, tags, code) => {
-    const target = await rig.cloud.provider.createLoadBalancer({ name: 'not-yours', type: 'OPEN', vpcId: SETTINGS.vpcId, tags });
+    ['an auto-created CLB', { 'tke-createdBy-flag': 'yes', 'tke-clusterId': SETTINGS.clusterId }, SETTINGS.vpcId, 'E4012'],
+    ['another cluster\'s CLB', { 'tke-clusterId': 'cls-other' }, SETTINGS.vpcId, 'E4013'],
+    ['a CLB in another VPC', {}, 'vpc-another1', 'not in the cluster\'s VPC'],
+  ])('refuses %s and makes no write to it', async (_name, tags, vpcId, code) => {
+    const target = await rig.cloud.provider.createLoadBalancer({ name: 'not-yours', type: 'OPEN', vpcId, tags });
     rig.cloud.simulator.traffic.reset();
     rig.kube.state.seed(service('web', { annotations: { [EXISTED]: target.id } }));
     const warning = await waitFor(() => rig.events('web').find((e) => e.reason === 'ExistingLoadBalancerRefused'), 'refusal');
