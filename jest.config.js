@@ -1,10 +1,11 @@
-/** Jest runs the TypeScript sources as native ESM through @swc/jest; `tsc --noEmit` type-checks separately. */
+/**
+ * Jest runs the TypeScript sources as native ESM, transformed by Node's own type stripping
+ * (test/support/jest-strip-types.cjs); `tsc --noEmit` type-checks separately.
+ */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
-  },
+  transform: { '^.+\\.ts$': '<rootDir>/test/support/jest-strip-types.cjs' },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   cacheDirectory: '<rootDir>/.jest-cache',
