@@ -10,4 +10,5 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };
