@@ -2,12 +2,13 @@
  * PURE: a LoadBalancer Service (with the nodes, endpoints, Secrets and subnets it refers to) → the desired
  * CLB state, or the list of user errors that stop it. No I/O, no clock: the same inputs give the same model.
  */
-import type { V1EndpointSlice, V1Node, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { Certificate, ListenerProtocol, Subnet, Target } from '../../providers/provider.js';
 import { SECRET_KEYS, SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
 import { problem, type Problem } from '../annotations/problems.js';
 import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../deploy/ownership.js';
 import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
+import { declaresGate, directBackends } from './direct-targets.js';
 import { backendNodes, readyEndpointsPerNode } from './nodes.js';
 import { parseServiceAnnotations, type PortProtocolSpec, type ServiceAnnotations } from './service-annotations.js';
 
@@ -24,9 +25,23 @@ export interface ServiceInputs {
   readonly secrets: ReadonlyMap<string, V1Secret>;
   /** Subnets looked up for the internal-subnet annotation (undefined: does not exist). */
   readonly subnets: ReadonlyMap<string, Subnet | undefined>;
+  /** Pods of the Service's namespace, by name (direct access). */
+  readonly pods?: ReadonlyMap<string, V1Pod>;
 }
 
-export type BuildResult = { readonly ok: true; readonly model: DesiredState } | { readonly ok: false; readonly problems: readonly Problem[] };
+export type BuildResult =
+  | {
+      readonly ok: true;
+      readonly model: DesiredState;
+      /** Not blocking, but worth a Warning (e.g. hostNetwork Pods that cannot be ENI targets). */
+      readonly warnings: readonly Problem[];
+      /** Pods declaring the readiness gate whose targets this model binds: their gate turns True once applied. */
+      readonly readinessGatePods: readonly string[];
+    }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/** How a port's backends are found: a NodePort on eligible nodes, or Pod ENI IPs (direct access). */
+type BackendsFor = (port: V1ServicePort, field: string, problems: Problem[]) => Target[] | undefined;
 
 export const DEFAULT_WEIGHT = 10;
 
@@ -38,12 +53,11 @@ export function buildServiceModel(inputs: ServiceInputs, settings: ClusterSettin
   const { service } = inputs;
   const { annotations, problems } = parseServiceAnnotations(service);
   const owner = serviceOwner(service, settings);
-  if (annotations.directAccess) {
-    problems.push(problem('UnsupportedFeature', A.directAccess, 'true', 'direct access to Pods (VPC-CNI) is not supported by this version of the controller; remove the annotation to bind NodePorts'));
-  }
+  const warnings: Problem[] = [];
+  const gatePods = new Set<string>();
   const loadBalancer = desiredLoadBalancer(owner, annotations, inputs, settings, problems);
-  const targetsFor = nodePortTargets(inputs, annotations);
-  const listeners = (service.spec?.ports ?? []).flatMap((port, index) => listenersFor(port, index, owner, annotations, inputs, targetsFor, problems));
+  const backendsFor = annotations.directAccess ? directBackendsFor(inputs, annotations, warnings, gatePods, problems) : nodePortBackendsFor(inputs, annotations);
+  const listeners = (service.spec?.ports ?? []).flatMap((port, index) => listenersFor(port, index, owner, annotations, inputs, backendsFor, problems));
   if (problems.length || !loadBalancer) return { ok: false, problems };
   return {
     ok: true,
@@ -55,8 +69,12 @@ export function buildServiceModel(inputs: ServiceInputs, settings: ClusterSettin
       },
       listeners,
     },
+    warnings: dedupe(warnings),
+    readinessGatePods: [...gatePods].sort(),
   };
 }
+
+const dedupe = (problems: Problem[]): Problem[] => [...new Map(problems.map((p) => [`${p.field}|${p.value}|${p.reason}`, p])).values()];
 
 function desiredLoadBalancer(owner: Owner, annotations: ServiceAnnotations, inputs: ServiceInputs, settings: ClusterSettings, problems: Problem[]): DesiredLoadBalancer | undefined {
   if (annotations.existingLoadBalancerId) return { kind: 'existing', id: annotations.existingLoadBalancerId };
@@ -84,7 +102,7 @@ function desiredLoadBalancer(owner: Owner, annotations: ServiceAnnotations, inpu
 }
 
 /** NodePort targets for a port: eligible nodes, narrowed and weighted by Local traffic policy when asked. */
-function nodePortTargets(inputs: ServiceInputs, annotations: ServiceAnnotations): (nodePort: number) => Target[] {
+function nodePortBackendsFor(inputs: ServiceInputs, annotations: ServiceAnnotations): BackendsFor {
   let nodes = backendNodes(inputs.nodes, annotations.backendsSelector);
   const weights = new Map<string, number>();
   if (inputs.service.spec?.externalTrafficPolicy === 'Local' && annotations.localOnlyBindNodeWithPod) {
@@ -95,7 +113,36 @@ function nodePortTargets(inputs: ServiceInputs, annotations: ServiceAnnotations)
       for (const n of nodes) weights.set(n.instanceId, Math.max(1, Math.round((100 * (perNode.get(n.nodeName) ?? 0)) / most)));
     }
   }
-  return (nodePort) => nodes.map((n) => ({ instanceId: n.instanceId, port: nodePort, weight: weights.get(n.instanceId) ?? DEFAULT_WEIGHT }));
+  return (port, field, problems) => {
+    if (!port.nodePort) {
+      problems.push(problem('InvalidServiceSpec', `${field}.nodePort`, '', 'the port has no NodePort (allocateLoadBalancerNodePorts: false?); NodePort backends need one'));
+      return undefined;
+    }
+    const nodePort = port.nodePort;
+    return nodes.map((n) => ({ instanceId: n.instanceId, port: nodePort, weight: weights.get(n.instanceId) ?? DEFAULT_WEIGHT }));
+  };
+}
+
+/** Pod ENI targets for a port (direct access), from the Service's EndpointSlices and Pods. */
+function directBackendsFor(inputs: ServiceInputs, annotations: ServiceAnnotations, warnings: Problem[], gatePods: Set<string>, problems: Problem[]): BackendsFor {
+  if (!inputs.service.spec?.selector || !Object.keys(inputs.service.spec.selector).length) {
+    problems.push(problem('UnsupportedFeature', A.directAccess, 'true', 'a Service without a selector has no Pods to bind directly; remove direct-access to bind NodePorts'));
+  }
+  const pods = inputs.pods ?? new Map<string, V1Pod>();
+  const options = {
+    graceShutdown: annotations.graceShutdown,
+    graceNotReady: annotations.graceShutdownTkex,
+    defaultWeight: annotations.rsWeight?.defaultWeight ?? DEFAULT_WEIGHT,
+    podWeights: annotations.rsWeight?.pods ?? {},
+  };
+  return (port) => {
+    const backends = directBackends(port, inputs.endpointSlices, pods, options);
+    for (const pod of backends.hostNetworkPods) {
+      warnings.push(problem('UnsupportedFeature', A.directAccess, 'true', `Pod ${pod} uses the host network and cannot be a direct (ENI) backend; it is not bound`));
+    }
+    for (const pod of backends.boundPods) if (declaresGate(pods.get(pod))) gatePods.add(pod);
+    return backends.targets;
+  };
 }
 
 /** Session persistence from `sessionAffinity: ClientIP`, within what CLB accepts (30-3600 s). */
@@ -111,7 +158,7 @@ function listenersFor(
   owner: Owner,
   annotations: ServiceAnnotations,
   inputs: ServiceInputs,
-  targetsFor: (nodePort: number) => Target[],
+  backendsFor: BackendsFor,
   problems: Problem[],
 ): DesiredListener[] {
   const field = `spec.ports[${index}]`;
@@ -125,20 +172,24 @@ function listenersFor(
     return [];
   }
   if (protocols.length > 1) {
-    problems.push(problem('UnsupportedFeature', A.specifyProtocol, specValue, `port ${port.port}: several protocols on one port need direct access to Pods`));
-    return [];
+    // Several listeners on one port (TCP and UDP): only Pods can be reached on both; a NodePort is one protocol.
+    if (!annotations.directAccess || protocols.some((p) => p !== 'TCP' && p !== 'UDP') || new Set(protocols).size !== protocols.length) {
+      problems.push(problem('UnsupportedFeature', A.specifyProtocol, specValue, `port ${port.port}: several protocols on one port are TCP and UDP together, with direct access to Pods`));
+      return [];
+    }
+    const targets = backendsFor(port, field, problems);
+    if (!targets) return [];
+    const session = sessionExpireTime(inputs.service);
+    return protocols.map((p) => ({ name: listenerName(owner, p, port.port), protocol: p as ListenerProtocol, port: port.port, sessionExpireTime: session, targets, rules: [] }));
   }
   // TKE: a TCP Service port may become TCP_SSL, HTTP or HTTPS, a UDP port only UDP; the listener forwards to the port's NodePort.
   if (spec && portProtocol !== (protocols[0] === 'UDP' ? 'UDP' : 'TCP')) {
     problems.push(problem('InvalidAnnotation', A.specifyProtocol, specValue, `port ${port.port}: a ${portProtocol} Service port cannot be served by a ${protocols[0]} listener; TCP ports take TCP, TCP_SSL, HTTP or HTTPS, UDP ports UDP`));
     return [];
   }
-  if (!port.nodePort) {
-    problems.push(problem('InvalidServiceSpec', `${field}.nodePort`, '', 'the port has no NodePort (allocateLoadBalancerNodePorts: false?); NodePort backends need one'));
-    return [];
-  }
   const protocol = protocols[0] as ListenerProtocol;
-  const targets = targetsFor(port.nodePort);
+  const targets = backendsFor(port, field, problems);
+  if (!targets) return [];
   const session = sessionExpireTime(inputs.service);
   const base = { name: listenerName(owner, protocol, port.port), protocol, port: port.port };
   const certificate = (secretName: string | undefined, what: string) => certificateFrom(secretName, inputs.secrets, what, problems, specValue);

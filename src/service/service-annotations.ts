@@ -33,6 +33,9 @@ export interface ServiceAnnotations {
   readonly localWeightedBalance: boolean;
   readonly backendsSelector?: readonly Requirement[];
   readonly directAccess: boolean;
+  readonly graceShutdown: boolean;
+  readonly graceShutdownTkex: boolean;
+  readonly rsWeight?: RsWeight;
   readonly specifyProtocol?: Readonly<Record<string, PortProtocolSpec>>;
   readonly securityGroups?: readonly string[];
   readonly passToTarget?: boolean;
@@ -71,6 +74,9 @@ export function parseServiceAnnotations(service: V1Service): { annotations: Serv
     localWeightedBalance: take(A.localWeightedBalance, parseBoolean) ?? false,
     backendsSelector: take(A.backendsLabel, parseLabelSelector),
     directAccess: take(A.directAccess, parseBoolean) ?? false,
+    graceShutdown: take(A.graceShutdown, parseBoolean) ?? false,
+    graceShutdownTkex: take(A.graceShutdownTkex, parseBoolean) ?? false,
+    rsWeight: take(A.rsWeight, parseRsWeight),
     specifyProtocol: take(A.specifyProtocol, parseSpecifyProtocol),
     securityGroups: take(A.securityGroups, (f, v) => parseIdList(f, v, ID.securityGroup, 'sg-xxxxxxxx', 5)),
     passToTarget: take(A.passToTarget, parseBoolean),
@@ -80,6 +86,26 @@ export function parseServiceAnnotations(service: V1Service): { annotations: Serv
 
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Explicit backend weights (direct access): `{"defaultWeight": 10, "pods": {"web-0": 50}}`, each 0-100. */
+export interface RsWeight {
+  readonly defaultWeight?: number;
+  readonly pods: Readonly<Record<string, number>>;
+}
+
+export function parseRsWeight(field: string, value: string): Parsed<RsWeight> {
+  const json = parseJsonObject(field, value);
+  if (!json.ok) return json;
+  const bad = (reason: string): Parsed<never> => ({ ok: false, problem: problem('InvalidAnnotation', field, value, reason) });
+  const isWeight = (w: unknown): w is number => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= 100;
+  const { defaultWeight, pods, ...rest } = json.value as { defaultWeight?: unknown; pods?: unknown };
+  if (Object.keys(rest).length) return bad(`unknown key ${Object.keys(rest)[0]}; accepted: {"defaultWeight": 0-100, "pods": {"<pod>": 0-100}}`);
+  if (defaultWeight !== undefined && !isWeight(defaultWeight)) return bad('defaultWeight must be an integer from 0 to 100');
+  if (pods !== undefined && (typeof pods !== 'object' || pods === null || Array.isArray(pods))) return bad('pods must be an object of Pod name to weight');
+  const wrong = Object.entries((pods ?? {}) as Record<string, unknown>).find(([, w]) => !isWeight(w));
+  if (wrong) return bad(`the weight of Pod ${wrong[0]} must be an integer from 0 to 100`);
+  return { ok: true, value: { ...(defaultWeight !== undefined ? { defaultWeight } : {}), pods: (pods ?? {}) as Record<string, number> } };
 }
 
 /** `{"80":{"protocol":["TCP_SSL"],"tls":"secret"}, "443":{"protocol":["HTTPS"],"hosts":{"a.com":{"tls":"s"}}}}` */

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { loadAllYaml, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import { loadAllYaml, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Subnet } from '../../providers/provider.js';
 import { buildServiceModel, type ClusterSettings, type ServiceInputs } from '../../src/service/build-service-model.js';
 
@@ -29,14 +29,15 @@ interface Objects {
   readonly nodes: V1Node[];
   readonly secrets: V1Secret[];
   readonly endpointSlices: V1EndpointSlice[];
+  readonly pods: V1Pod[];
 }
 
 function loadObjects(file: string): Objects {
   const objects = loadAllYaml(readFileSync(new URL(file, FIXTURES), 'utf8')).filter(Boolean) as KubernetesObject[];
   const of = <T>(kind: string) => objects.filter((o) => o.kind === kind) as T[];
-  const unknown = objects.filter((o) => !['Service', 'Node', 'Secret', 'EndpointSlice'].includes(o.kind ?? ''));
+  const unknown = objects.filter((o) => !['Service', 'Node', 'Secret', 'EndpointSlice', 'Pod'].includes(o.kind ?? ''));
   if (unknown.length) throw new Error(`${file}: unexpected kinds ${unknown.map((o) => o.kind).join(', ')}`);
-  return { services: of('Service'), nodes: of('Node'), secrets: of('Secret'), endpointSlices: of('EndpointSlice') };
+  return { services: of('Service'), nodes: of('Node'), secrets: of('Secret'), endpointSlices: of('EndpointSlice'), pods: of('Pod') };
 }
 
 const cluster = loadObjects('_cluster.yaml');
@@ -61,6 +62,7 @@ function inputsFor(caseName: string): ServiceInputs {
     endpointSlices,
     secrets: new Map(secrets.map((s) => [nameOf(s), s])),
     subnets: new Map(SUBNETS.map((s) => [s.id, s])),
+    pods: new Map(own.pods.filter((p) => (p.metadata?.namespace ?? 'default') === namespace).map((p) => [nameOf(p), p])),
   };
 }
 
@@ -113,10 +115,10 @@ describe('names fit CLB limits', () => {
 describe('buildServiceModel purity', () => {
   it.each(cases)('%s: same inputs, same result, inputs untouched', (caseName) => {
     const inputs = inputsFor(caseName);
-    const before = structuredClone({ ...inputs, secrets: [...inputs.secrets], subnets: [...inputs.subnets] });
+    const before = structuredClone({ ...inputs, secrets: [...inputs.secrets], subnets: [...inputs.subnets], pods: [...(inputs.pods ?? [])] });
     const first = asJson(buildServiceModel(inputs, SETTINGS));
     const second = asJson(buildServiceModel(inputs, SETTINGS));
     expect(second).toBe(first);
-    expect({ ...inputs, secrets: [...inputs.secrets], subnets: [...inputs.subnets] }).toEqual(before);
+    expect({ ...inputs, secrets: [...inputs.secrets], subnets: [...inputs.subnets], pods: [...(inputs.pods ?? [])] }).toEqual(before);
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * Direct access (VPC-CNI): a Service port's backends are its Pods' ENI IPs and target ports, read from the
+ * EndpointSlices. Which endpoints are bound, and at what weight, decides whether a rollout ever leaves the
+ * CLB without a live backend — hence the care taken here (reference §3).
+ */
+import type { V1EndpointSlice, V1Pod, V1ServicePort } from '@kubernetes/client-node';
+import type { Target } from '../../providers/provider.js';
+
+/** The readiness gate a workload declares to wait until its Pods are bound to the CLB. */
+export const READINESS_GATE = 'cloud.tencent.com/load-balancer-backendgroup-ready';
+
+export interface DirectOptions {
+  /** enable-grace-shutdown: terminating endpoints stay bound at weight 0 until they are gone. */
+  readonly graceShutdown: boolean;
+  /** enable-grace-shutdown-tkex: not-ready endpoints stay bound at weight 0. */
+  readonly graceNotReady: boolean;
+  readonly defaultWeight: number;
+  /** Explicit weights by Pod name (lb-rs-weight). */
+  readonly podWeights: Readonly<Record<string, number>>;
+}
+
+export interface DirectBackends {
+  readonly targets: Target[];
+  /** Pods that cannot be ENI targets (hostNetwork) — reported as a Warning, not bound. */
+  readonly hostNetworkPods: string[];
+  /** Pods whose target this port binds (for the readiness gate). */
+  readonly boundPods: string[];
+}
+
+export const declaresGate = (pod: V1Pod | undefined): boolean => pod?.spec?.readinessGates?.some((g) => g.conditionType === READINESS_GATE) ?? false;
+
+const containersReady = (pod: V1Pod | undefined): boolean => pod?.status?.conditions?.some((c) => c.type === 'ContainersReady' && c.status === 'True') ?? false;
+
+/** The slices' port number for a Service port: a named targetPort resolves per endpoint slice. */
+function slicePort(slice: V1EndpointSlice, servicePort: V1ServicePort): number | undefined {
+  const name = servicePort.name ?? '';
+  const match = (slice.ports ?? []).find((p) => (p.name ?? '') === name && (p.protocol ?? 'TCP') === (servicePort.protocol ?? 'TCP'));
+  return match?.port ?? undefined;
+}
+
+export function directBackends(servicePort: V1ServicePort, slices: readonly V1EndpointSlice[], pods: ReadonlyMap<string, V1Pod>, options: DirectOptions): DirectBackends {
+  const targets = new Map<string, Target>();
+  const hostNetworkPods: string[] = [];
+  const boundPods: string[] = [];
+  for (const slice of slices) {
+    if (slice.addressType !== 'IPv4') continue;
+    const port = slicePort(slice, servicePort);
+    if (!port) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      const podName = endpoint.targetRef?.kind === 'Pod' ? endpoint.targetRef.name : undefined;
+      const pod = podName ? pods.get(podName) : undefined;
+      if (pod?.spec?.hostNetwork) {
+        if (podName && !hostNetworkPods.includes(podName)) hostNetworkPods.push(podName);
+        continue;
+      }
+      const binding = bindingOf(endpoint.conditions ?? {}, pod, podName, options);
+      if (!binding) continue;
+      for (const ip of endpoint.addresses) {
+        if (targets.has(`${ip}:${port}`)) continue;
+        targets.set(`${ip}:${port}`, { eniIp: ip, port, weight: binding.weight });
+        if (podName && binding.live && !boundPods.includes(podName)) boundPods.push(podName);
+      }
+    }
+  }
+  return { targets: [...targets.values()].sort((a, b) => (a.eniIp ?? '').localeCompare(b.eniIp ?? '', 'en', { numeric: true })), hostNetworkPods, boundPods };
+}
+
+/**
+ * How an endpoint is bound: its weight, and whether it is live (serving, so its readiness gate may turn
+ * True once bound) — or undefined when it must not be bound at all.
+ */
+function bindingOf(
+  conditions: { ready?: boolean; serving?: boolean; terminating?: boolean },
+  pod: V1Pod | undefined,
+  podName: string | undefined,
+  options: DirectOptions,
+): { weight: number; live: boolean } | undefined {
+  const weight = (podName ? options.podWeights[podName] : undefined) ?? options.defaultWeight;
+  if (conditions.terminating || pod?.metadata?.deletionTimestamp) return options.graceShutdown ? { weight: 0, live: false } : undefined;
+  if (conditions.ready !== false) return { weight, live: true };
+  // A Pod waiting on our readiness gate is not Ready *because* it is not bound yet: bind it once its containers are.
+  if (declaresGate(pod) && containersReady(pod)) return { weight, live: true };
+  return options.graceNotReady ? { weight: 0, live: false } : undefined;
+}
