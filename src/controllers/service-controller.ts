@@ -4,11 +4,14 @@
  * workers; a periodic resync. Reconciling starts only once every cache has synced.
  */
 import {
-  CoreV1Api, DiscoveryV1Api, makeInformer, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Secret, type V1Service,
+  CoreV1Api, DiscoveryV1Api, makeInformer, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
 import type { CloudProvider } from '../../providers/provider.js';
 import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
+import { matchesSelector } from '../annotations/parse.js';
+import { ActualStateCache } from '../deploy/actual-cache.js';
 import { EventRecorder, type EventSink } from '../kube/events.js';
+import { ReadinessGates } from '../kube/readiness-gates.js';
 import { hasFinalizer, ServiceWriter } from '../kube/service-writer.js';
 import { Controller, type ReconcileOutcome } from '../runtime/controller.js';
 import { ResilientInformer } from '../runtime/informer.js';
@@ -27,6 +30,12 @@ export interface ServiceControllerOptions {
   readonly events?: EventSink;
   readonly onReconciled?: (outcome: ReconcileOutcome, durationMs: number, key: string) => void;
   readonly informerBackoffMs?: { readonly min: number; readonly max: number };
+  /** Shared with other controllers on the same cloud, so one CLB's state is described once. */
+  readonly cache?: ActualStateCache;
+  /** How long backends must stay empty before a Service's last targets go (default 30 s). */
+  readonly emptyGraceMs?: number;
+  /** Seconds from a Pod's containers being ready to its readiness gate being set (a metric). */
+  readonly onGateSet?: (seconds: number) => void;
 }
 
 export interface RunningServiceController {
@@ -39,6 +48,8 @@ export interface RunningServiceController {
 
 /** Services this controller must look at: LoadBalancer ones, and any it still holds a finalizer on. */
 export const isTracked = (service: V1Service): boolean => isLoadBalancerService(service) || hasFinalizer(service, SERVICE_FINALIZER);
+
+const isDirect = (service: V1Service): boolean => service.metadata?.annotations?.[A.directAccess] === 'true';
 
 /** What about a node matters to the CLB: whether it may carry traffic, as which instance, with which labels. */
 const nodeProjection = (node: V1Node) => JSON.stringify([isEligibleNode(node), instanceIdOf(node), node.metadata?.labels ?? {}]);
@@ -56,6 +67,8 @@ export async function startServiceController(options: ServiceControllerOptions):
   const nodes = informer<V1Node>('nodes', '/api/v1/nodes?allowWatchBookmarks=true', () => core.listNode());
   const slices = informer<V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices?allowWatchBookmarks=true', () => discovery.listEndpointSliceForAllNamespaces());
   const secrets = informer<V1Secret>('secrets', '/api/v1/secrets?allowWatchBookmarks=true', () => core.listSecretForAllNamespaces());
+  const pods = informer<V1Pod>('pods', '/api/v1/pods?allowWatchBookmarks=true', () => core.listPodForAllNamespaces());
+  const resyncPeriodMs = options.resyncPeriodMs ?? 5 * 60_000;
 
   const reconciler = new ServiceReconciler({
     provider: options.provider,
@@ -64,6 +77,10 @@ export async function startServiceController(options: ServiceControllerOptions):
     nodes,
     endpointSlices: slices,
     secrets,
+    pods,
+    cache: options.cache ?? new ActualStateCache(options.provider, { ttlMs: resyncPeriodMs }),
+    gates: new ReadinessGates({ api: core, ...(options.onGateSet ? { onGateSet: options.onGateSet } : {}) }),
+    ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
     writer: new ServiceWriter(core),
     events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
     logger,
@@ -94,8 +111,19 @@ export async function startServiceController(options: ServiceControllerOptions):
   slices.onChange((slice) => {
     const name = slice.metadata?.labels?.['kubernetes.io/service-name'];
     const service = name ? services.get(name, slice.metadata?.namespace) : undefined;
-    // Only Services that bind nodes by their endpoints depend on EndpointSlices in NodePort mode.
-    if (service && isTracked(service) && service.metadata?.annotations?.[A.localOnlyBindNodeWithPod] === 'true') controller.enqueue(serviceKey(service));
+    // Direct Services bind endpoints; NodePort Services depend on them only when binding nodes by their Pods.
+    if (service && isTracked(service) && (isDirect(service) || service.metadata?.annotations?.[A.localOnlyBindNodeWithPod] === 'true')) {
+      controller.enqueue(serviceKey(service));
+    }
+  });
+  pods.onChange((pod) => {
+    // A Pod waiting on the readiness gate becomes bindable when its containers are ready, which no EndpointSlice shows.
+    for (const service of services.list(pod.metadata?.namespace)) {
+      const selector = service.spec?.selector;
+      if (isTracked(service) && isDirect(service) && selector && Object.keys(selector).length && matchesSelector(pod.metadata?.labels, Object.entries(selector).map(([key, value]) => ({ key, operator: 'In' as const, values: [value] })))) {
+        controller.enqueue(serviceKey(service));
+      }
+    }
   });
   secrets.onChange((secret) => {
     const name = secret.metadata?.name ?? '';
@@ -105,22 +133,22 @@ export async function startServiceController(options: ServiceControllerOptions):
     }
   });
 
-  await Promise.all([services.start(), nodes.start(), slices.start(), secrets.start()]);
+  await Promise.all([services.start(), nodes.start(), slices.start(), secrets.start(), pods.start()]);
   // Node handlers fired during the initial list; begin from the synced view.
   enqueueAll();
   controller.start();
-  const resync = setInterval(enqueueAll, options.resyncPeriodMs ?? 5 * 60_000);
+  const resync = setInterval(enqueueAll, resyncPeriodMs);
   resync.unref();
   logger.info({ services: trackedServices().length, nodes: nodes.list().length }, 'Started service controller');
 
   return {
     controller,
     reconciler,
-    ready: () => services.hasSynced && nodes.hasSynced && slices.hasSynced && secrets.hasSynced,
+    ready: () => services.hasSynced && nodes.hasSynced && slices.hasSynced && secrets.hasSynced && pods.hasSynced,
     stop: async () => {
       clearInterval(resync);
       await controller.stop();
-      await Promise.all([services.stop(), nodes.stop(), slices.stop(), secrets.stop()]);
+      await Promise.all([services.stop(), nodes.stop(), slices.stop(), secrets.stop(), pods.stop()]);
     },
   };
 }

@@ -2,14 +2,15 @@
  * service-controller's reconcile: load → build → resolve the CLB → observe → plan → apply → report.
  * Deleting (or no longer LoadBalancer) is the same path with nothing desired.
  */
-import type { V1EndpointSlice, V1Node, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { CloudProvider, LoadBalancer, Subnet } from '../../providers/provider.js';
 import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER, TAGS } from '../annotations/keys.js';
 import { describeProblem, problem, type Problem } from '../annotations/problems.js';
-import { applyPlan } from '../deploy/apply.js';
+import type { ActualStateCache } from '../deploy/actual-cache.js';
 import { isClusterListener, isCreatedFor, isOwnListener, ownedLoadBalancerLookup, refuseExistingLoadBalancer, type Owner } from '../deploy/ownership.js';
-import { planChanges, planCount } from '../deploy/plan.js';
+import { syncListeners } from '../deploy/sync.js';
 import { EVENT_REASONS, type EventSink } from '../kube/events.js';
+import type { ReadinessGates } from '../kube/readiness-gates.js';
 import { hasFinalizer, type ServiceWriter } from '../kube/service-writer.js';
 import type { DesiredLoadBalancer, DesiredState } from '../model/desired.js';
 import { TerminalError, type ReconcileResult } from '../runtime/controller.js';
@@ -29,11 +30,16 @@ export interface ServiceReconcilerDeps {
   readonly nodes: ObjectStore<V1Node>;
   readonly endpointSlices: ObjectStore<V1EndpointSlice>;
   readonly secrets: ObjectStore<V1Secret>;
+  readonly pods: ObjectStore<V1Pod>;
+  readonly cache: ActualStateCache;
+  readonly gates: ReadinessGates;
   readonly writer: ServiceWriter;
   readonly events: EventSink;
   readonly logger: Logger;
   /** How long a subnet lookup is trusted. */
   readonly subnetCacheMs?: number;
+  /** How long backends must stay empty before the last targets are deregistered (a transient empty view). */
+  readonly emptyGraceMs?: number;
   readonly now?: () => number;
 }
 
@@ -51,6 +57,8 @@ const SERVICE_KIND = { apiVersion: 'v1', kind: 'Service' } as const;
 
 export class ServiceReconciler {
   private readonly subnetCache = new Map<string, { subnet: Subnet | undefined; at: number }>();
+  /** Since when each Service's desired backends have been empty (the transient-empty-view guard). */
+  private readonly emptySince = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly deps: ServiceReconcilerDeps) {
@@ -82,8 +90,10 @@ export class ServiceReconciler {
 
   private async ensure(service: V1Service): Promise<ReconcileResult | void> {
     const { settings } = this.deps;
+    const key = serviceKey(service);
     const owner = serviceOwner(service, settings);
     const namespace = owner.namespace;
+    const direct = service.metadata?.annotations?.[A.directAccess] === 'true';
     const built = buildServiceModel(
       {
         service,
@@ -91,10 +101,12 @@ export class ServiceReconciler {
         endpointSlices: this.deps.endpointSlices.list(namespace).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === owner.name),
         secrets: new Map(this.deps.secrets.list(namespace).map((s) => [s.metadata?.name ?? '', s])),
         subnets: await this.lookupSubnets(service),
+        ...(direct ? { pods: new Map(this.deps.pods.list(namespace).map((p) => [p.metadata?.name ?? '', p])) } : {}),
       },
       settings,
     );
     if (!built.ok) return this.refuse(service, built.problems);
+    for (const warning of built.warnings) this.deps.events.emit(service, 'Warning', warning.eventReason, describeProblem(warning));
 
     // The finalizer goes on right before the first cloud write (inside resolve), never for a refused Service.
     let current = service;
@@ -105,24 +117,56 @@ export class ServiceReconciler {
     current = await this.deps.writer.addFinalizer(current, SERVICE_FINALIZER);
     const { loadBalancer: lb } = resolved;
     let announced = resolved.created;
-    if (announced) this.deps.logger.info({ service: serviceKey(service), lb: lb.id }, 'Created load balancer');
-
+    if (announced) this.deps.logger.info({ service: key, lb: lb.id }, 'Created load balancer');
     announced = (await this.ensureAttributes(current, lb, built.model, announced)) || announced;
-    const listeners = await this.deps.provider.describeListeners(lb.id);
-    const isOwn = (l: { name: string }) => isOwnListener(l.name, owner);
-    const ownIds = listeners.filter(isOwn).map((l) => l.id);
-    const targets = ownIds.length ? await this.deps.provider.describeTargets(lb.id, ownIds) : [];
-    const plan = planChanges(built.model.listeners, { loadBalancer: lb, listeners, targets: new Map(targets.map((t) => [t.listenerId, t])) }, isOwn);
-    for (const conflict of plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
-    if (planCount(plan) > 0) {
-      if (!announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
-      await applyPlan(plan, { provider: this.deps.provider, loadBalancerId: lb.id, listeners });
-      announced = true;
-      this.deps.logger.info({ service: serviceKey(service), lb: lb.id, changes: planCount(plan) }, 'Applied load balancer changes');
-    }
+
+    const synced = await syncListeners({
+      provider: this.deps.provider,
+      cache: this.deps.cache,
+      loadBalancer: lb,
+      desired: built.model.listeners,
+      isOwn: (l) => isOwnListener(l.name, owner),
+      mayEmptyTargets: this.mayEmpty(key, built.model.listeners),
+      beforeWrite: () => {
+        if (!announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
+        announced = true;
+      },
+    });
+    for (const conflict of synced.plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
+    if (synced.changes) this.deps.logger.info({ service: key, lb: lb.id, changes: synced.changes }, 'Applied load balancer changes');
+    if (!synced.plan.conflicts.length) await this.openReadinessGates(namespace, built.readinessGatePods);
+
     current = await this.deps.writer.setAnnotation(current, A.loadBalancerId, lb.id);
     current = await this.deps.writer.setIngress(current, lb.vips.length ? lb.vips.map((ip) => ({ ip })) : lb.domain ? [{ hostname: lb.domain }] : []);
     if (announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
+    if (synced.heldEmpty) {
+      this.deps.logger.info({ service: key, lb: lb.id, targets: synced.ownTargets }, 'Kept the last targets while the empty backend view settles');
+      return { requeueAfterMs: this.emptyGraceMs() };
+    }
+  }
+
+  private emptyGraceMs(): number {
+    return this.deps.emptyGraceMs ?? 30_000;
+  }
+
+  /** May this reconcile remove a Service's last targets? Only once its backends have stayed empty for the grace period. */
+  private mayEmpty(key: string, listeners: DesiredState['listeners']): boolean {
+    const empty = listeners.length > 0 && listeners.every((l) => l.targets.length === 0 && l.rules.every((r) => r.targets.length === 0));
+    if (!empty) {
+      this.emptySince.delete(key);
+      return true;
+    }
+    const since = this.emptySince.get(key) ?? this.now();
+    this.emptySince.set(key, since);
+    return this.now() - since >= this.emptyGraceMs();
+  }
+
+  /** Bound Pods that wait on the readiness gate get it set True. */
+  private async openReadinessGates(namespace: string, podNames: readonly string[]): Promise<void> {
+    for (const name of podNames) {
+      const pod = this.deps.pods.get(name, namespace);
+      if (pod && (await this.deps.gates.markBound(pod))) this.deps.logger.info({ pod: `${namespace}/${name}` }, 'Opened readiness gate');
+    }
   }
 
   /** Finds, adopts or creates the CLB; refuses choices that cannot change after creation. */
@@ -134,7 +178,7 @@ export class ServiceReconciler {
   ): Promise<{ loadBalancer: LoadBalancer; created: boolean } | { problem: Problem }> {
     const { provider, settings } = this.deps;
     const recordedId = service.metadata?.annotations?.[A.loadBalancerId];
-    const recorded = recordedId && ID.loadBalancer.test(recordedId) ? (await provider.describeLoadBalancers([recordedId]))[0] : undefined;
+    const recorded = recordedId && ID.loadBalancer.test(recordedId) ? await this.deps.cache.loadBalancer(recordedId) : undefined;
     const immutable = (field: string, value: string, reason: string) => ({
       problem: problem('ImmutableLoadBalancerChange', field, value, `${reason}; to change it, set the Service to type ClusterIP, wait for the CLB to be released, then set it back`),
     });
@@ -143,12 +187,13 @@ export class ServiceReconciler {
       if (recorded && recorded.id !== desired.id) {
         return immutable(A.existingLoadBalancerId, desired.id, isCreatedFor(recorded, owner) ? `the Service uses the CLB ${recorded.id} created for it` : `the Service uses the existing CLB ${recorded.id}`);
       }
-      const lb = recorded ?? (await provider.describeLoadBalancers([desired.id]))[0];
+      const lb = recorded ?? (await this.deps.cache.loadBalancer(desired.id));
       const refusal = refuseExistingLoadBalancer(A.existingLoadBalancerId, desired.id, lb, settings.clusterId, settings.vpcId);
       if (refusal || !lb) return { problem: refusal! };
       if (lb.tags[TAGS.clusterId] !== settings.clusterId) {
         await beforeFirstWrite();
         await provider.tagLoadBalancer(lb.id, { [TAGS.clusterId]: settings.clusterId });
+        this.deps.cache.forget(lb.id);
       }
       return { loadBalancer: lb, created: false };
     }
@@ -175,6 +220,7 @@ export class ServiceReconciler {
       ...(desired.internetMaxBandwidthOut ? { internetMaxBandwidthOut: desired.internetMaxBandwidthOut } : {}),
       ...(desired.extraParameters ? { extraParameters: desired.extraParameters } : {}),
     });
+    this.deps.cache.rememberLoadBalancer(created);
     return { loadBalancer: created, created: true };
   }
 
@@ -185,6 +231,7 @@ export class ServiceReconciler {
     const passDiffers = passToTarget !== undefined && passToTarget !== lb.passToTarget;
     if (!groupsDiffer && !passDiffers) return false;
     if (!announced) this.deps.events.emit(service, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
+    this.deps.cache.forget(lb.id);
     if (groupsDiffer) await this.deps.provider.setSecurityGroups(lb.id, securityGroups);
     if (passDiffers) await this.deps.provider.modifyLoadBalancerAttributes(lb.id, { passToTarget });
     return true;
@@ -203,6 +250,7 @@ export class ServiceReconciler {
       const listeners = await provider.describeListeners(lb.id);
       const own = listeners.filter((l) => isOwnListener(l.name, owner));
       const others = listeners.filter((l) => !isOwnListener(l.name, owner));
+      this.deps.cache.forget(lb.id);
       if (isCreatedFor(lb, owner) && others.length === 0) {
         await provider.deleteLoadBalancers([lb.id]);
       } else {
@@ -217,6 +265,7 @@ export class ServiceReconciler {
       this.deps.events.emit(service, 'Normal', EVENT_REASONS.deleted, `Deleted load balancer ${lb.id}`);
       this.deps.logger.info({ service: serviceKey(service), lb: lb.id }, 'Cleaned up load balancer');
     }
+    this.emptySince.delete(serviceKey(service));
     let current = service;
     if (!current.metadata?.deletionTimestamp) {
       // A Service that stays (no longer LoadBalancer) loses status and annotation before the finalizer: then it is done.

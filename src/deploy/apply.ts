@@ -45,7 +45,15 @@ function ruleSpecs(rules: Plan['createRules'][number]['rules'], knownDomains: Re
   });
 }
 
-export async function applyPlan(plan: Plan, context: ApplyContext): Promise<void> {
+/** What an applied plan changed: whether listeners or rules changed (new ids exist), and the target writes. */
+export interface Applied {
+  readonly structural: boolean;
+  readonly registered: readonly TargetBinding[];
+  readonly reweighted: readonly TargetBinding[];
+  readonly deregistered: readonly TargetBinding[];
+}
+
+export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Applied> {
   const { provider, loadBalancerId: lb } = context;
   const listenerIds = new Map(context.listeners.map((l) => [listenerKey(l), l.id]));
   const ruleIds = new Map(context.listeners.flatMap((l) => l.rules.map((r) => [`${listenerKey(l)}|${ruleKey(r)}`, r.id] as const)));
@@ -75,4 +83,8 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<void
   if (plan.deregister.length) await provider.deregisterTargets(lb, plan.deregister);
   for (const { listenerId, ruleIds: ids } of plan.deleteRules) await provider.deleteRules(lb, listenerId, ids);
   if (plan.deleteListeners.length) await provider.deleteListeners(lb, plan.deleteListeners);
+  const structural =
+    plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
+      plan.setDomainCertificates.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
+  return { structural, registered: register, reweighted: plan.reweight, deregistered: plan.deregister };
 }

@@ -125,8 +125,11 @@ describe('a LoadBalancer Service', () => {
     expect(warning.message).toContain(before.id);
     expect(rig.loadBalancerOf('web')).toEqual(before);
 
-    rig.cloud.simulator.traffic.failNext('DescribeLoadBalancers', 'UnauthorizedOperation', 1);
-    rig.kube.state.patch('services', 'default/web', { metadata: { annotations: { [EXISTED]: null } } });
+    rig.cloud.simulator.traffic.failNext('CreateListener', 'UnauthorizedOperation', 1);
+    rig.kube.state.patch('services', 'default/web', {
+      metadata: { annotations: { [EXISTED]: null } },
+      spec: { ports: [{ name: 'p0', port: 80, protocol: 'TCP', targetPort: 8080 }, { name: 'p1', port: 81, protocol: 'TCP', targetPort: 8081 }] },
+    });
     const failed = await waitFor(() => rig.events('web').find((e) => e.reason === 'SyncLoadBalancerFailed'), 'SyncLoadBalancerFailed');
     expect(failed).toMatchObject({ type: 'Warning', message: expect.stringContaining('UnauthorizedOperation') });
   });

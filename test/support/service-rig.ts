@@ -86,7 +86,7 @@ export interface SnapshotLoadBalancer {
   listeners: SnapshotListener[];
 }
 
-export async function startServiceRig(options: { nodes?: V1Node[]; seed?: object[]; simulator?: SimulatorOptions } = {}): Promise<ServiceRig> {
+export async function startServiceRig(options: { nodes?: V1Node[]; seed?: object[]; simulator?: SimulatorOptions; emptyGraceMs?: number } = {}): Promise<ServiceRig> {
   const kube = await startFakeKube({ seed: [...(options.nodes ?? [node(1), node(2), node(3)]), ...(options.seed ?? [])] });
   const cloud = createLocalCloud(options.simulator ?? {});
   const kc = kube.kubeConfig();
@@ -99,6 +99,7 @@ export async function startServiceRig(options: { nodes?: V1Node[]; seed?: object
       workers: 2,
       resyncPeriodMs: 3_600_000,
       informerBackoffMs: { min: 20, max: 200 },
+      ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
     });
   const rig: ServiceRig = {
     kube,
