@@ -139,6 +139,18 @@ export class ClbSimulator implements ClbApi {
     return clone({ region: this.region, loadBalancers, runningTasks: [...this.tasks.values()].filter((t) => t.status === 2).length });
   }
 
+  /** Every target bound on a CLB (any listener or rule), as `address:port` → weight; cheap enough to poll. */
+  boundTargets(loadBalancerId: string): Map<string, number> {
+    this.settle();
+    const bound = new Map<string, number>();
+    const lb = this.loadBalancers.get(loadBalancerId);
+    for (const listener of lb?.listeners.values() ?? []) {
+      for (const t of listener.targets.values()) bound.set(`${t.instanceId ?? t.eniIp}:${t.port}`, t.weight);
+      for (const rule of listener.rules.values()) for (const t of rule.targets.values()) bound.set(`${t.instanceId ?? t.eniIp}:${t.port}`, t.weight);
+    }
+    return bound;
+  }
+
   /** The Tag API's six-segment resource name of a CLB. */
   resourceName(loadBalancerId: string): string {
     return `qcs::clb:${this.region}:uin/${this.uin}:clb/${loadBalancerId}`;

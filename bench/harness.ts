@@ -1,0 +1,124 @@
+/**
+ * Benchmark plumbing: a cluster (fake Kubernetes API + mock cloud + service-controller) per scenario, an
+ * observer of the simulated cloud, percentiles, and the result record written to bench/results.json.
+ */
+import { performance } from 'node:perf_hooks';
+import { createLocalCloud, type LocalCloud } from '../mocks/clb/local-cloud.js';
+import type { SimulatorOptions } from '../mocks/clb/options.js';
+import { startFakeKube, type FakeKube } from '../mocks/kube/index.js';
+import { startServiceController, type RunningServiceController } from '../src/controllers/service-controller.js';
+import { silentLogger } from '../src/runtime/logger.js';
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly mutatingCalls: number | null;
+  readonly minMutatingCalls: number | null;
+  readonly readCalls: number | null;
+  readonly seconds: number | null;
+  readonly boundSeconds: number | null;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly rssMb: number | null;
+  readonly heapMb: number | null;
+  /** What the numbers mean, in a line. */
+  readonly note?: string;
+}
+
+export interface BenchOptions {
+  /** Shrinks sizes (and so run time) proportionally; 1 is full scale. */
+  readonly scale: number;
+  readonly taskLatencyMs: number;
+  readonly rateLimitPerSecond: number;
+}
+
+export const SETTINGS = { clusterId: 'cls-bench', vpcId: 'vpc-cluster1' };
+
+export interface BenchCluster {
+  readonly kube: FakeKube;
+  readonly cloud: LocalCloud;
+  controller: RunningServiceController;
+  restart(): Promise<void>;
+  /** Resolves when the controller has had nothing to do for `quietMs`. */
+  idle(quietMs?: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function node(i: number) {
+  const ip = `10.0.${Math.floor(i / 250) + 1}.${(i % 250) + 1}`;
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name: ip, labels: { 'kubernetes.io/hostname': ip } },
+    spec: { providerID: `qcloud:///800002/ins-${String(i).padStart(8, '0')}` },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+export async function startCluster(options: BenchOptions, extra: { nodes?: number; simulator?: SimulatorOptions; workers?: number } = {}): Promise<BenchCluster> {
+  const kube = await startFakeKube({ seed: Array.from({ length: extra.nodes ?? 3 }, (_, i) => node(i)) });
+  const cloud = createLocalCloud({
+    taskLatencyMs: options.taskLatencyMs,
+    rateLimitPerSecond: options.rateLimitPerSecond,
+    quotas: { openLoadBalancers: 100_000, internalLoadBalancers: 100_000, targetsPerRule: 100_000 },
+    ...extra.simulator,
+  });
+  const start = () =>
+    startServiceController({
+      kubeConfig: kube.kubeConfig(),
+      provider: cloud.provider,
+      settings: SETTINGS,
+      logger: silentLogger(),
+      workers: extra.workers ?? 16,
+      resyncPeriodMs: 3_600_000,
+    });
+  const cluster: BenchCluster = {
+    kube,
+    cloud,
+    controller: await start(),
+    async restart() {
+      await cluster.controller.stop();
+      cluster.controller = await start();
+    },
+    async idle(quietMs = 300, timeoutMs = 600_000) {
+      const deadline = Date.now() + timeoutMs;
+      let quietSince = Date.now();
+      let lastCalls = cloud.simulator.traffic.log.length;
+      while (Date.now() - quietSince < quietMs) {
+        if (Date.now() > deadline) throw new Error('The controller did not settle in time');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const calls = cloud.simulator.traffic.log.length;
+        if (cluster.controller.controller.queue.pending > 0 || calls !== lastCalls) quietSince = Date.now();
+        lastCalls = calls;
+      }
+    },
+    async close() {
+      await cluster.controller.stop();
+      await kube.close();
+    },
+  };
+  return cluster;
+}
+
+export function percentile(values: readonly number[], p: number): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export const mutatingCalls = (cloud: LocalCloud, since = 0) => cloud.simulator.traffic.log.slice(since).filter((c) => c.kind === 'write' && !c.errorCode).length;
+export const readCalls = (cloud: LocalCloud, since = 0) => cloud.simulator.traffic.log.slice(since).filter((c) => c.kind === 'read' && c.action !== 'DescribeTaskStatus').length;
+export const callsOf = (cloud: LocalCloud, action: string, since = 0) => cloud.simulator.traffic.log.slice(since).filter((c) => c.action === action && !c.errorCode).length;
+
+export const seconds = (startMs: number) => Math.round(((performance.now() - startMs) / 1000) * 1000) / 1000;
+
+export function memory(): { rssMb: number; heapMb: number } {
+  const usage = process.memoryUsage();
+  return { rssMb: Math.round(usage.rss / 1e6), heapMb: Math.round(usage.heapUsed / 1e6) };
+}
+
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 600_000, everyMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench [-- --scale 0.1] [--only name] [--task-latency 100] [--rate-limit 20]`: runs the scenarios
+ * against the local mock cloud with its rate limits and task latency, prints a table, writes
+ * bench/results.json. Performance is measured here, never asserted by timing in tests.
+ */
+import { writeFileSync } from 'node:fs';
+import type { BenchOptions, ScenarioResult } from './harness.js';
+import { endpointChurn, rollingUpdate } from './scenarios/direct-access.js';
+
+const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioResult>> = {
+  'rolling-update': rollingUpdate,
+  'endpoint-churn': endpointChurn,
+};
+
+function arg(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+function table(results: readonly ScenarioResult[]): string {
+  const header = ['scenario', 'mutating', 'min', 'ratio', 'reads', 's', 'bound s', 'ratio', 'p50 ms', 'p99 ms', 'rss MB', 'heap MB'];
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? '' : (a / b).toFixed(2));
+  const rows = results.map((r) => [
+    r.name, r.mutatingCalls ?? '', r.minMutatingCalls ?? '', ratio(r.mutatingCalls, r.minMutatingCalls), r.readCalls ?? '', r.seconds ?? '', r.boundSeconds ?? '',
+    ratio(r.seconds, r.boundSeconds), r.p50Ms ?? '', r.p99Ms ?? '', r.rssMb ?? '', r.heapMb ?? '',
+  ].map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options: BenchOptions = {
+    scale: Number(arg('scale', '1')),
+    taskLatencyMs: Number(arg('task-latency', '100')),
+    rateLimitPerSecond: Number(arg('rate-limit', '20')),
+  };
+  const only = arg('only', '');
+  const names = Object.keys(SCENARIOS).filter((n) => !only || only.split(',').includes(n));
+  const results: ScenarioResult[] = [];
+  for (const name of names) {
+    process.stderr.write(`running ${name}…\n`);
+    const result = await SCENARIOS[name]!(options);
+    results.push(result);
+    process.stderr.write(`  ${JSON.stringify(result)}\n`);
+  }
+  writeFileSync(new URL('./results.json', import.meta.url.replace('/dist/bench/', '/bench/')), `${JSON.stringify({ options, scenarios: results }, null, 2)}\n`);
+  console.log(table(results));
+  for (const r of results) if (r.note) console.log(`- ${r.name}: ${r.note}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
