@@ -106,6 +106,16 @@ export interface RuleSpec {
 export interface Rule extends RuleSpec {
   /** The CLB's LocationId. */
   readonly id: string;
+  /** Set when the rule redirects (e.g. HTTP → HTTPS) to a rule of another listener. */
+  readonly redirect?: { readonly listenerId: string; readonly ruleId: string };
+}
+
+/** A redirect from a rule of one listener to a rule of another (CLB ManualRewrite). */
+export interface Redirect {
+  readonly sourceListenerId: string;
+  readonly sourceRuleId: string;
+  readonly targetListenerId: string;
+  readonly targetRuleId: string;
 }
 
 export type ListenerChanges = Partial<Omit<ListenerSpec, 'protocol' | 'port'>>;
@@ -185,6 +195,9 @@ export interface CloudProvider {
   /** Swaps the certificate of one domain of an SNI listener without touching its rules. */
   setDomainCertificate(loadBalancerId: string, listenerId: string, domain: string, certificate: Certificate): Promise<void>;
   deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[]): Promise<void>;
+  /** Makes rules redirect (one call per pair of listeners). Redirects cannot chain. */
+  setRedirects(loadBalancerId: string, redirects: readonly Redirect[]): Promise<void>;
+  deleteRedirects(loadBalancerId: string, redirects: readonly Redirect[]): Promise<void>;
 
   // Targets
   describeTargets(loadBalancerId: string, listenerIds?: readonly string[]): Promise<ListenerTargets[]>;

@@ -445,7 +445,11 @@ export class ClbSimulator implements ClbApi {
       if (given.length > BATCH_LIMITS.deleteListenerIds) fail('InvalidParameterValue.Length', `ListenerIds has ${given.length} entries; at most ${BATCH_LIMITS.deleteListenerIds} are accepted.`);
       const ids = given.length ? given : [...lb.listeners.keys()];
       for (const id of ids) this.requireListener(lb, id);
-      this.startTask('DeleteLoadBalancerListeners', requestId, [lb.id], () => ids.forEach((id) => lb.listeners.delete(id)));
+      this.startTask('DeleteLoadBalancerListeners', requestId, [lb.id], () => {
+        const gone = new Set(ids.flatMap((id) => [...(lb.listeners.get(id)?.rules.keys() ?? [])]));
+        ids.forEach((id) => lb.listeners.delete(id));
+        this.dropRewritesTo(lb, gone);
+      });
       return {};
     });
   }
@@ -531,9 +535,50 @@ export class ClbSimulator implements ClbApi {
       for (const id of ids) if (!listener.rules.has(id)) fail('InvalidParameter.LocationNotFound', `Rule ${id} does not exist on ${listener.id}.`);
       this.startTask('DeleteRule', requestId, [lb.id], () => {
         ids.forEach((id) => listener.rules.delete(id));
+        this.dropRewritesTo(lb, new Set(ids));
         const domains = new Set([...listener.rules.values()].map((x) => x.domain));
         for (const domain of listener.domainCertificates.keys()) if (!domains.has(domain)) listener.domainCertificates.delete(domain);
       });
+      return {};
+    });
+  }
+
+  /** Redirects whose target rule is gone are dropped with it (decision: the API's behaviour is not documented). */
+  private dropRewritesTo(lb: SimLoadBalancer, locationIds: ReadonlySet<string>): void {
+    for (const l of lb.listeners.values()) for (const r of l.rules.values()) if (r.rewrite && locationIds.has(r.rewrite.locationId)) delete r.rewrite;
+  }
+
+  /** Redirects rules of one listener to rules of another (HTTP → HTTPS). Redirects cannot chain. */
+  ManualRewrite(req: clb.ManualRewriteRequest): Promise<clb.ManualRewriteResponse> {
+    return this.handle('ManualRewrite', req, (r, requestId) => {
+      const lb = this.requireLoadBalancer(r.LoadBalancerId, true);
+      const source = this.requireListener(lb, r.SourceListenerId);
+      const target = this.requireListener(lb, r.TargetListenerId);
+      if (!LAYER7.has(source.protocol) || !LAYER7.has(target.protocol)) fail('InvalidParameter.ProtocolCheckFailed', 'Redirects need HTTP/HTTPS listeners.');
+      if (source.id === target.id) fail('InvalidParameter', 'A rule cannot redirect to its own listener.');
+      const infos = r.RewriteInfos ?? [];
+      if (!infos.length) fail('MissingParameter', 'RewriteInfos is required.');
+      const pairs = infos.map((info) => {
+        const from = source.rules.get(info.SourceLocationId) ?? fail('InvalidParameter.LocationNotFound', `Rule ${info.SourceLocationId} does not exist on ${source.id}.`);
+        const to = target.rules.get(info.TargetLocationId) ?? fail('InvalidParameter.LocationNotFound', `Rule ${info.TargetLocationId} does not exist on ${target.id}.`);
+        if (to.rewrite) fail('InvalidParameter.RewriteAlreadyExist', `Rule ${to.id} redirects itself: redirects cannot chain.`);
+        const redirectedTo = [...lb.listeners.values()].some((l) => [...l.rules.values()].some((x) => x.rewrite?.locationId === from.id));
+        if (redirectedTo) fail('InvalidParameter.RewriteAlreadyExist', `Rule ${from.id} is the target of a redirect: redirects cannot chain.`);
+        return { from, to };
+      });
+      this.startTask('ManualRewrite', requestId, [lb.id], () => pairs.forEach(({ from, to }) => (from.rewrite = { listenerId: target.id, locationId: to.id })));
+      return {};
+    });
+  }
+
+  DeleteRewrite(req: clb.DeleteRewriteRequest): Promise<clb.DeleteRewriteResponse> {
+    return this.handle('DeleteRewrite', req, (r, requestId) => {
+      const lb = this.requireLoadBalancer(r.LoadBalancerId, true);
+      const source = this.requireListener(lb, r.SourceListenerId);
+      this.requireListener(lb, r.TargetListenerId);
+      const rules = (r.RewriteInfos ?? []).map((info) => source.rules.get(info.SourceLocationId) ?? fail('InvalidParameter.LocationNotFound', `Rule ${info.SourceLocationId} does not exist on ${source.id}.`));
+      if (rules.some((rule) => !rule.rewrite)) fail('InvalidParameter.SomeRewriteNotFound', 'A rule named in RewriteInfos has no redirect.');
+      this.startTask('DeleteRewrite', requestId, [lb.id], () => rules.forEach((rule) => delete rule.rewrite));
       return {};
     });
   }

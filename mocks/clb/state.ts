@@ -17,6 +17,8 @@ export interface SimRule {
   healthCheck: clb.HealthCheck;
   forwardType: string;
   targets: Map<string, SimTarget>;
+  /** A redirect (ManualRewrite) to a rule of another listener. */
+  rewrite?: { listenerId: string; locationId: string };
 }
 
 export interface SimListener {
@@ -114,6 +116,7 @@ export function toSdkListener(listener: SimListener): clb.Listener {
           ForwardType: rule.forwardType,
           ListenerId: listener.id,
           Certificate: toSdkCertificate(listener.domainCertificates.get(rule.domain)) ?? (null as never),
+          RewriteTarget: rule.rewrite ? { TargetListenerId: rule.rewrite.listenerId, TargetLocationId: rule.rewrite.locationId, RewriteCode: 301, TakeUrl: false } : { TargetListenerId: null as never, TargetLocationId: null as never },
         }))
       : (null as never),
   };
@@ -157,7 +160,7 @@ export function snapshotLoadBalancer(lb: SimLoadBalancer): unknown {
         targets: targets(l.targets),
         rules: [...l.rules.values()]
           .sort((a, b) => a.domain.localeCompare(b.domain) || a.url.localeCompare(b.url))
-          .map((r) => ({ id: r.id, domain: r.domain, url: r.url, sessionExpireTime: r.sessionExpireTime, scheduler: r.scheduler, healthCheck: r.healthCheck, forwardType: r.forwardType, targets: targets(r.targets) })),
+          .map((r) => ({ id: r.id, domain: r.domain, url: r.url, sessionExpireTime: r.sessionExpireTime, scheduler: r.scheduler, healthCheck: r.healthCheck, forwardType: r.forwardType, rewrite: r.rewrite ?? null, targets: targets(r.targets) })),
       })),
   };
 }

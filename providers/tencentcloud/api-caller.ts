@@ -33,7 +33,11 @@ export interface CallerOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** Told about each retried failure (for logs and metrics); never given request bodies. */
   readonly onRetry?: (action: string, error: CloudError, attempt: number) => void;
+  /** Told once per HTTP attempt, retried ones included (for metrics): the API error code on failure. */
+  readonly onCall?: (action: string, outcome: CallOutcome, durationMs: number) => void;
 }
+
+export type CallOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string };
 
 export interface ApiClients {
   readonly clb: ClbApi;
@@ -80,10 +84,15 @@ export class ApiCaller {
     return pRetry(
       async () => {
         await this.limits.take(action);
+        const started = this.options.now();
         try {
-          return (await client[action]!(request as never)) as never;
+          const response = (await client[action]!(request as never)) as never;
+          this.reportCall(action, { ok: true }, started);
+          return response;
         } catch (error) {
           const cloudError = toCloudError(error, action);
+          // Transport failures carry no API code: report the error class instead.
+          this.reportCall(action, { ok: false, code: cloudError.code ?? cloudError.name }, started);
           if (!cloudError.retryable) throw new AbortError(cloudError);
           throw cloudError;
         }
@@ -99,6 +108,15 @@ export class ApiCaller {
         },
       },
     );
+  }
+
+  /** A failing metrics hook must never turn a finished call into a retried one. */
+  private reportCall(action: string, outcome: CallOutcome, started: number): void {
+    try {
+      this.options.onCall?.(action, outcome, this.options.now() - started);
+    } catch {
+      // ignored: observability only
+    }
   }
 
   /**

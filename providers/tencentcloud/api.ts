@@ -24,6 +24,8 @@ export interface ClbApi {
   ModifyRule(req: clb.ModifyRuleRequest): Promise<clb.ModifyRuleResponse>;
   ModifyDomainAttributes(req: clb.ModifyDomainAttributesRequest): Promise<clb.ModifyDomainAttributesResponse>;
   DeleteRule(req: clb.DeleteRuleRequest): Promise<clb.DeleteRuleResponse>;
+  ManualRewrite(req: clb.ManualRewriteRequest): Promise<clb.ManualRewriteResponse>;
+  DeleteRewrite(req: clb.DeleteRewriteRequest): Promise<clb.DeleteRewriteResponse>;
   DescribeTargets(req: clb.DescribeTargetsRequest): Promise<clb.DescribeTargetsResponse>;
   BatchRegisterTargets(req: clb.BatchRegisterTargetsRequest): Promise<clb.BatchRegisterTargetsResponse>;
   BatchDeregisterTargets(req: clb.BatchDeregisterTargetsRequest): Promise<clb.BatchDeregisterTargetsResponse>;
@@ -46,7 +48,7 @@ export const PROVIDER_ACTIONS = {
   clb: [
     'CreateLoadBalancer', 'DescribeLoadBalancers', 'DeleteLoadBalancer', 'ModifyLoadBalancerAttributes',
     'SetLoadBalancerSecurityGroups', 'CreateListener', 'DescribeListeners', 'ModifyListener',
-    'DeleteLoadBalancerListeners', 'CreateRule', 'ModifyRule', 'ModifyDomainAttributes', 'DeleteRule',
+    'DeleteLoadBalancerListeners', 'CreateRule', 'ModifyRule', 'ModifyDomainAttributes', 'DeleteRule', 'ManualRewrite', 'DeleteRewrite',
     'DescribeTargets', 'BatchRegisterTargets', 'BatchDeregisterTargets', 'BatchModifyTargetWeight',
     'DescribeTaskStatus', 'DescribeQuota',
   ],

@@ -7,7 +7,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { NotFoundError, PartialBatchFailureError } from '../errors.js';
 import type {
   Certificate, CloudProvider, CreateLoadBalancerInput, Listener, ListenerChanges, ListenerSpec, ListenerTargets, LoadBalancer, LoadBalancerAttributes,
-  Quota, QuotaUsage, RuleChanges, RuleSpec, Subnet, TargetBinding, Tags,
+  Quota, QuotaUsage, Redirect, RuleChanges, RuleSpec, Subnet, TargetBinding, Tags,
 } from '../provider.js';
 import { ApiCaller, type ApiClients, type CallerOptions, type RetryOptions, type TaskPollOptions } from './api-caller.js';
 import type { clb } from './api.js';
@@ -28,6 +28,7 @@ export interface ClbProviderOptions {
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: CallerOptions['onRetry'];
+  readonly onCall?: CallerOptions['onCall'];
 }
 
 export const DEFAULT_RETRY: RetryOptions = { retries: 8, minDelayMs: 200, maxDelayMs: 10_000 };
@@ -48,6 +49,7 @@ export class ClbProvider implements CloudProvider {
       now: options.now ?? Date.now,
       sleep: options.sleep ?? ((ms) => sleepFor(ms)),
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.onCall ? { onCall: options.onCall } : {}),
     });
   }
 
@@ -246,6 +248,21 @@ export class ClbProvider implements CloudProvider {
     );
   }
 
+  async setRedirects(loadBalancerId: string, redirects: readonly Redirect[]): Promise<void> {
+    for (const [pair, group] of byListenerPair(redirects)) {
+      await this.api.write([loadBalancerId], 'ManualRewrite', { LoadBalancerId: loadBalancerId, ...pair, RewriteInfos: group.map(rewriteInfo) });
+    }
+  }
+
+  async deleteRedirects(loadBalancerId: string, redirects: readonly Redirect[]): Promise<void> {
+    for (const [pair, group] of byListenerPair(redirects)) {
+      await this.ignoringGone(
+        () => this.api.write([loadBalancerId], 'DeleteRewrite', { LoadBalancerId: loadBalancerId, ...pair, RewriteInfos: group.map(rewriteInfo) }),
+        async () => undefined,
+      );
+    }
+  }
+
   // ---- targets --------------------------------------------------------------------------------
 
   async describeTargets(loadBalancerId: string, listenerIds?: readonly string[]): Promise<ListenerTargets[]> {
@@ -339,4 +356,18 @@ export class ClbProvider implements CloudProvider {
       await retryWithoutGone();
     }
   }
+}
+
+const rewriteInfo = (r: Redirect) => ({ SourceLocationId: r.sourceRuleId, TargetLocationId: r.targetRuleId });
+
+/** ManualRewrite and DeleteRewrite take one source and one target listener per call. */
+function byListenerPair(redirects: readonly Redirect[]): Map<{ SourceListenerId: string; TargetListenerId: string }, Redirect[]> {
+  const groups = new Map<string, { pair: { SourceListenerId: string; TargetListenerId: string }; items: Redirect[] }>();
+  for (const r of redirects) {
+    const key = `${r.sourceListenerId}>${r.targetListenerId}`;
+    const group = groups.get(key) ?? { pair: { SourceListenerId: r.sourceListenerId, TargetListenerId: r.targetListenerId }, items: [] };
+    group.items.push(r);
+    groups.set(key, group);
+  }
+  return new Map([...groups.values()].map((g) => [g.pair, g.items]));
 }

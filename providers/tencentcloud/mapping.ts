@@ -74,7 +74,9 @@ function toRule(rule: clb.RuleOutput): Rule {
   const healthCheck = toHealthCheck(rule.HealthCheck);
   const certificate = toCertificate(rule.Certificate);
   const sessionExpireTime = num(rule.SessionExpireTime);
+  const rewrite = rule.RewriteTarget;
   return {
+    ...(rewrite?.TargetListenerId && rewrite.TargetLocationId ? { redirect: { listenerId: rewrite.TargetListenerId, ruleId: rewrite.TargetLocationId } } : {}),
     id: rule.LocationId ?? '',
     domain: rule.Domain ?? '',
     url: rule.Url ?? '',

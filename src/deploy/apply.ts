@@ -72,6 +72,17 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   }
   for (const { listenerId, ruleId, changes } of plan.modifyRules) await provider.modifyRule(lb, listenerId, ruleId, changes);
   for (const { listenerId, domain, certificate } of plan.setDomainCertificates) await provider.setDomainCertificate(lb, listenerId, domain, certificate);
+  if (plan.deleteRedirects.length) await provider.deleteRedirects(lb, plan.deleteRedirects);
+  if (plan.setRedirects.length) {
+    const ref = (r: { listenerKey: string; ruleKey: string }) => ({ listenerId: listenerIds.get(r.listenerKey)!, ruleId: ruleIds.get(`${r.listenerKey}|${r.ruleKey}`)! });
+    await provider.setRedirects(
+      lb,
+      plan.setRedirects.map(({ source, target }) => {
+        const [from, to] = [ref(source), ref(target)];
+        return { sourceListenerId: from.listenerId, sourceRuleId: from.ruleId, targetListenerId: to.listenerId, targetRuleId: to.ruleId };
+      }),
+    );
+  }
 
   const register: TargetBinding[] = plan.register.map((b) => ({
     listenerId: listenerIds.get(b.listenerKey)!,
@@ -85,6 +96,6 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   if (plan.deleteListeners.length) await provider.deleteListeners(lb, plan.deleteListeners);
   const structural =
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
-      plan.setDomainCertificates.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
+      plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
   return { structural, registered: register, reweighted: plan.reweight, deregistered: plan.deregister };
 }

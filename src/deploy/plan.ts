@@ -5,7 +5,7 @@
  * Both sides are normalised first (defaults the cloud fills in never cause a diff), so a converged owner
  * plans nothing.
  */
-import type { Certificate, HealthCheck, Listener, ListenerChanges, ListenerTargets, LoadBalancer, RuleChanges, Target, TargetBinding } from '../../providers/provider.js';
+import type { Certificate, HealthCheck, Listener, ListenerChanges, ListenerTargets, LoadBalancer, Redirect, RuleChanges, Target, TargetBinding } from '../../providers/provider.js';
 import { problem, type Problem } from '../annotations/problems.js';
 import { DEFAULT_DOMAIN, listenerKey, portFamily, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
 
@@ -16,6 +16,12 @@ export interface PlannedBinding {
   readonly target: Target;
 }
 
+/** A rule on a listener, by keys (it may not exist yet). */
+export interface RuleRef {
+  readonly listenerKey: string;
+  readonly ruleKey: string;
+}
+
 export interface Plan {
   /** Own listeners that hold a port a new listener needs (e.g. TCP:80 becoming HTTP:80): deleted first. */
   readonly deleteListenersFirst: readonly string[];
@@ -24,6 +30,9 @@ export interface Plan {
   readonly createRules: readonly { readonly listenerKey: string; readonly rules: readonly DesiredRule[] }[];
   readonly modifyRules: readonly { readonly listenerId: string; readonly ruleId: string; readonly changes: RuleChanges }[];
   readonly setDomainCertificates: readonly { readonly listenerId: string; readonly domain: string; readonly certificate: Certificate }[];
+  /** Redirects to remove (wrong or no longer wanted), before any are set. */
+  readonly deleteRedirects: readonly Redirect[];
+  readonly setRedirects: readonly { readonly source: RuleRef; readonly target: RuleRef }[];
   readonly register: readonly PlannedBinding[];
   readonly reweight: readonly TargetBinding[];
   readonly deregister: readonly TargetBinding[];
@@ -43,7 +52,8 @@ export interface ActualState {
 export function planCount(plan: Plan): number {
   return (
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
-    plan.setDomainCertificates.length + plan.register.length + plan.reweight.length + plan.deregister.length + plan.deleteRules.length + plan.deleteListeners.length
+    plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.register.length + plan.reweight.length + plan.deregister.length +
+    plan.deleteRules.length + plan.deleteListeners.length
   );
 }
 
@@ -54,7 +64,8 @@ export function defaultDomain(lb: LoadBalancer): string {
 
 export function planChanges(desiredListeners: readonly DesiredListener[], actual: ActualState, isOwn: (listener: Listener) => boolean): Plan {
   const vip = defaultDomain(actual.loadBalancer);
-  const desired = desiredListeners.map((l) => ({ ...l, rules: l.rules.map((r) => (r.domain === DEFAULT_DOMAIN ? { ...r, domain: vip } : r)) }));
+  const atVip = <T extends { domain: string }>(x: T): T => (x.domain === DEFAULT_DOMAIN ? { ...x, domain: vip } : x);
+  const desired = desiredListeners.map((l) => ({ ...l, rules: l.rules.map((r) => ({ ...atVip(r), ...(r.redirect ? { redirect: atVip(r.redirect) } : {}) })) }));
   const own = actual.listeners.filter(isOwn);
   const foreign = actual.listeners.filter((l) => !isOwn(l));
   const ownByKey = new Map(own.map((l) => [listenerKey(l), l]));
@@ -86,7 +97,31 @@ export function planChanges(desiredListeners: readonly DesiredListener[], actual
     else planTargets(listenerKey(listener), undefined, listener.targets, targets?.targets ?? [], existing.id, undefined, plan);
   }
   plan.deleteListeners.push(...own.filter((o) => !kept.has(o.id)).map((o) => o.id));
+  planRedirects(desired, own, plan);
   return plan;
+}
+
+/** Redirects (HTTP → HTTPS): matched by the keys of their source and target rules. */
+function planRedirects(desired: readonly DesiredListener[], own: readonly Listener[], plan: MutablePlan): void {
+  const listenerByPort = new Map(desired.map((l) => [l.port, listenerKey(l)]));
+  const actualByKey = new Map(own.map((l) => [listenerKey(l), l]));
+  const keysOfRule = new Map(own.flatMap((l) => l.rules.map((r) => [r.id, { listenerKey: listenerKey(l), ruleKey: ruleKey(r) }] as const)));
+  const blocked = new Set(plan.conflicts.map((c) => c.field));
+  for (const listener of desired) {
+    if (blocked.has(listenerKey(listener))) continue;
+    const actual = actualByKey.get(listenerKey(listener));
+    for (const rule of listener.rules) {
+      const existing = actual?.rules.find((r) => ruleKey(r) === ruleKey(rule));
+      const current = existing?.redirect ? keysOfRule.get(existing.redirect.ruleId) : undefined;
+      const targetListener = rule.redirect ? listenerByPort.get(rule.redirect.port) : undefined;
+      const wanted = rule.redirect && targetListener ? { listenerKey: targetListener, ruleKey: ruleKey(rule.redirect) } : undefined;
+      if (current && wanted && current.listenerKey === wanted.listenerKey && current.ruleKey === wanted.ruleKey) continue;
+      if (existing?.redirect && actual) {
+        plan.deleteRedirects.push({ sourceListenerId: actual.id, sourceRuleId: existing.id, targetListenerId: existing.redirect.listenerId, targetRuleId: existing.redirect.ruleId });
+      }
+      if (wanted) plan.setRedirects.push({ source: { listenerKey: listenerKey(listener), ruleKey: ruleKey(rule) }, target: wanted });
+    }
+  }
 }
 
 type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] extends readonly (infer T)[] ? T[] : Plan[K] };
@@ -94,7 +129,7 @@ type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] extends readonly (infe
 function emptyPlan(): MutablePlan {
   return {
     deleteListenersFirst: [], createListeners: [], modifyListeners: [], createRules: [], modifyRules: [], setDomainCertificates: [],
-    register: [], reweight: [], deregister: [], deleteRules: [], deleteListeners: [], conflicts: [],
+    deleteRedirects: [], setRedirects: [], register: [], reweight: [], deregister: [], deleteRules: [], deleteListeners: [], conflicts: [],
   };
 }
 

@@ -34,9 +34,17 @@ export interface DesiredAttributes {
 /** The placeholder a rule's domain takes when it has no host: the CLB's VIP, known once the CLB exists. */
 export const DEFAULT_DOMAIN = '*default-vip*';
 
-/** A layer-7 rule with the targets it should forward to. */
+/** Where a redirecting rule sends its requests: the rule `domain`+`url` on the listener at `port`. */
+export interface DesiredRedirect {
+  readonly port: number;
+  readonly domain: string;
+  readonly url: string;
+}
+
+/** A layer-7 rule with the targets it should forward to, or a redirect to another rule (then no targets). */
 export interface DesiredRule extends RuleSpec {
   readonly targets: readonly Target[];
+  readonly redirect?: DesiredRedirect;
 }
 
 /** A listener with its layer-4 targets or its layer-7 rules. The name is the ownership marker. */

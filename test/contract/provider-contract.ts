@@ -200,6 +200,25 @@ export function describeProviderContract(transport: string, makeCloud: MakeCloud
       });
     });
 
+    describe('redirects', () => {
+      it('redirects HTTP rules to HTTPS rules, reports them on describe, refuses chains, and removes them', async () => {
+        const lb = await newLb();
+        const [http, https] = await cloud.provider.createListeners(lb.id, [
+          { name: 'http', protocol: 'HTTP', port: 80 },
+          { name: 'https', protocol: 'HTTPS', port: 443, certificate: { mode: 'UNIDIRECTIONAL', certId: 'cert-a' } },
+        ]);
+        const [from] = await cloud.provider.createRules(lb.id, http!, [{ domain: 'a.example.com', url: '/' }]);
+        const [to] = await cloud.provider.createRules(lb.id, https!, [{ domain: 'a.example.com', url: '/' }]);
+        const redirect = { sourceListenerId: http!, sourceRuleId: from!, targetListenerId: https!, targetRuleId: to! };
+        await cloud.provider.setRedirects(lb.id, [redirect]);
+        const rule = (await cloud.provider.describeListeners(lb.id)).find((l) => l.id === http)?.rules[0];
+        expect(rule?.redirect).toEqual({ listenerId: https, ruleId: to });
+        await expect(cloud.provider.setRedirects(lb.id, [{ sourceListenerId: https!, sourceRuleId: to!, targetListenerId: http!, targetRuleId: from! }])).rejects.toBeInstanceOf(InvalidRequestError);
+        await cloud.provider.deleteRedirects(lb.id, [redirect]);
+        expect((await cloud.provider.describeListeners(lb.id)).find((l) => l.id === http)?.rules[0]?.redirect).toBeUndefined();
+      });
+    });
+
     describe('targets', () => {
       it('registers, re-weights and deregisters node and Pod targets on layer-4 listeners and layer-7 rules', async () => {
         const lb = await newLb();

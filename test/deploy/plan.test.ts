@@ -119,4 +119,22 @@ describe('planChanges', () => {
     expect(plan.setDomainCertificates).toEqual([{ listenerId: 'lbl-1', domain: 'a.com', certificate: cert('c-2') }]);
     expect(planCount(plan)).toBe(1);
   });
+
+  it('sets HTTP → HTTPS redirects by rule keys, and replaces a redirect that points elsewhere', () => {
+    const https: DesiredListener = { name: `${OURS}HTTPS_443`, protocol: 'HTTPS', port: 443, certificate: { mode: 'UNIDIRECTIONAL', certId: 'c' }, targets: [], rules: [{ domain: 'a.com', url: '/', targets: [node(1)] }] };
+    const http: DesiredListener = { name: `${OURS}HTTP_80`, protocol: 'HTTP', port: 80, targets: [], rules: [{ domain: 'a.com', url: '/', targets: [], redirect: { port: 443, domain: 'a.com', url: '/' } }] };
+    const fresh = planChanges([http, https], actual([]), isOwn);
+    expect(fresh.setRedirects).toEqual([{ source: { listenerKey: 'HTTP:80', ruleKey: 'a.com/' }, target: { listenerKey: 'HTTPS:443', ruleKey: 'a.com/' } }]);
+    expect(fresh.deleteRedirects).toEqual([]);
+
+    const existingHttps = actualListener('lbl-s', 'HTTPS', 443, undefined, { certificate: { mode: 'UNIDIRECTIONAL', certId: 'c' }, rules: [{ id: 'loc-s', domain: 'a.com', url: '/' }, { id: 'loc-old', domain: 'a.com', url: '/old' }] });
+    const pointsElsewhere = actualListener('lbl-h', 'HTTP', 80, undefined, { rules: [{ id: 'loc-h', domain: 'a.com', url: '/', redirect: { listenerId: 'lbl-s', ruleId: 'loc-old' } }] });
+    const moved = planChanges([http, { ...https, rules: [...https.rules, { domain: 'a.com', url: '/old', targets: [] }] }], actual([pointsElsewhere, existingHttps]), isOwn);
+    expect(moved.deleteRedirects).toEqual([{ sourceListenerId: 'lbl-h', sourceRuleId: 'loc-h', targetListenerId: 'lbl-s', targetRuleId: 'loc-old' }]);
+    expect(moved.setRedirects).toHaveLength(1);
+
+    const converged = actualListener('lbl-h', 'HTTP', 80, undefined, { rules: [{ id: 'loc-h', domain: 'a.com', url: '/', redirect: { listenerId: 'lbl-s', ruleId: 'loc-s' } }] });
+    const again = planChanges([http, https], actual([converged, { ...existingHttps, rules: [{ id: 'loc-s', domain: 'a.com', url: '/' }] }], [['lbl-s', { listenerId: 'lbl-s', protocol: 'HTTPS', port: 443, targets: [], rules: [{ ruleId: 'loc-s', domain: 'a.com', url: '/', targets: [node(1)] }] }]]), isOwn);
+    expect(planCount(again)).toBe(0);
+  });
 });

@@ -29,6 +29,11 @@ async function everyOperation(): Promise<Set<string>> {
   await p.modifyListener(lb.id, tcp!, { sessionExpireTime: 60 });
   const [rule] = await p.createRules(lb.id, https!, [{ domain: 'a.example.com', url: '/', certificate: { mode: 'UNIDIRECTIONAL', certId: 'c1' } }]);
   await p.modifyRule(lb.id, https!, rule!, { url: '/v2' });
+  const [http] = await p.createListeners(lb.id, [{ name: 'http', protocol: 'HTTP', port: 8080 }]);
+  const [plain] = await p.createRules(lb.id, http!, [{ domain: 'a.example.com', url: '/v2' }]);
+  const redirect = { sourceListenerId: http!, sourceRuleId: plain!, targetListenerId: https!, targetRuleId: rule! };
+  await p.setRedirects(lb.id, [redirect]);
+  await p.deleteRedirects(lb.id, [redirect]);
   await p.setDomainCertificate(lb.id, https!, 'a.example.com', { mode: 'UNIDIRECTIONAL', certId: 'c2' });
   const binding = { listenerId: tcp!, target: { instanceId: 'ins-00000001', port: 30080, weight: 10 } };
   await p.registerTargets(lb.id, [binding]);
@@ -37,7 +42,7 @@ async function everyOperation(): Promise<Set<string>> {
   await p.deregisterTargets(lb.id, [binding]);
   await p.deleteRules(lb.id, https!, [rule!]);
   await p.describeListeners(lb.id);
-  await p.deleteListeners(lb.id, [tcp!, https!]);
+  await p.deleteListeners(lb.id, [tcp!, https!, http!]);
   await p.getQuota();
   await p.describeSubnet('subnet-lb000001');
   await p.deleteLoadBalancers([lb.id]);
