@@ -12,7 +12,7 @@ import { matchesSelector } from '../annotations/parse.js';
 import { ActualStateCache } from '../deploy/actual-cache.js';
 import { EventRecorder, type EventSink } from '../kube/events.js';
 import { ReadinessGates } from '../kube/readiness-gates.js';
-import { hasFinalizer, ServiceWriter } from '../kube/service-writer.js';
+import { hasFinalizer, serviceWriter } from '../kube/object-writer.js';
 import { Controller, type ReconcileOutcome } from '../runtime/controller.js';
 import { ResilientInformer } from '../runtime/informer.js';
 import type { Logger } from '../runtime/logger.js';
@@ -81,7 +81,7 @@ export async function startServiceController(options: ServiceControllerOptions):
     cache: options.cache ?? new ActualStateCache(options.provider, { ttlMs: resyncPeriodMs }),
     gates: new ReadinessGates({ api: core, ...(options.onGateSet ? { onGateSet: options.onGateSet } : {}) }),
     ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
-    writer: new ServiceWriter(core),
+    writer: serviceWriter(core),
     events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
     logger,
   });

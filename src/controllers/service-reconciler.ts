@@ -3,20 +3,20 @@
  * Deleting (or no longer LoadBalancer) is the same path with nothing desired.
  */
 import type { V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
-import type { CloudProvider, LoadBalancer, Subnet } from '../../providers/provider.js';
-import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER, TAGS } from '../annotations/keys.js';
-import { describeProblem, problem, type Problem } from '../annotations/problems.js';
+import type { CloudProvider } from '../../providers/provider.js';
+import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
+import { describeProblem, type Problem } from '../annotations/problems.js';
 import type { ActualStateCache } from '../deploy/actual-cache.js';
-import { isClusterListener, isCreatedFor, isOwnListener, ownedLoadBalancerLookup, refuseExistingLoadBalancer, type Owner } from '../deploy/ownership.js';
+import { ensureAttributes, releaseLoadBalancer, resolveLoadBalancer, SubnetLookup } from '../deploy/load-balancers.js';
+import { isOwnListener } from '../deploy/ownership.js';
 import { syncListeners } from '../deploy/sync.js';
 import { EVENT_REASONS, type EventSink } from '../kube/events.js';
 import type { ReadinessGates } from '../kube/readiness-gates.js';
-import { hasFinalizer, type ServiceWriter } from '../kube/service-writer.js';
-import type { DesiredLoadBalancer, DesiredState } from '../model/desired.js';
+import { hasFinalizer, type ObjectWriter } from '../kube/object-writer.js';
+import type { DesiredState } from '../model/desired.js';
 import { TerminalError, type ReconcileResult } from '../runtime/controller.js';
 import type { Logger } from '../runtime/logger.js';
 import { buildServiceModel, serviceOwner, type ClusterSettings } from '../service/build-service-model.js';
-import { ID } from '../service/service-annotations.js';
 
 export interface ObjectStore<T> {
   get(name: string, namespace?: string): T | undefined;
@@ -33,7 +33,7 @@ export interface ServiceReconcilerDeps {
   readonly pods: ObjectStore<V1Pod>;
   readonly cache: ActualStateCache;
   readonly gates: ReadinessGates;
-  readonly writer: ServiceWriter;
+  readonly writer: ObjectWriter<V1Service>;
   readonly events: EventSink;
   readonly logger: Logger;
   /** How long a subnet lookup is trusted. */
@@ -51,18 +51,21 @@ export function isLoadBalancerService(service: V1Service): boolean {
 /** A 409 from the API server: our cached copy was stale; the retry (with the fresh object) is routine. */
 const isConflict = (error: unknown): boolean => (error as { code?: unknown })?.code === 409;
 
+const SERVICE_FIELDS = { existingId: A.existingLoadBalancerId, subnetId: A.internalSubnetId, releaseHint: 'set the Service to type ClusterIP' };
+
 export const serviceKey = (service: V1Service): string => `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
 
 const SERVICE_KIND = { apiVersion: 'v1', kind: 'Service' } as const;
 
 export class ServiceReconciler {
-  private readonly subnetCache = new Map<string, { subnet: Subnet | undefined; at: number }>();
+  private readonly subnets: SubnetLookup;
   /** Since when each Service's desired backends have been empty (the transient-empty-view guard). */
   private readonly emptySince = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly deps: ServiceReconcilerDeps) {
     this.now = deps.now ?? Date.now;
+    this.subnets = new SubnetLookup(deps.provider, deps.subnetCacheMs, this.now);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -100,7 +103,7 @@ export class ServiceReconciler {
         nodes: this.deps.nodes.list(),
         endpointSlices: this.deps.endpointSlices.list(namespace).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === owner.name),
         secrets: new Map(this.deps.secrets.list(namespace).map((s) => [s.metadata?.name ?? '', s])),
-        subnets: await this.lookupSubnets(service),
+        subnets: await this.subnets.lookup(service.metadata?.annotations?.[A.internalSubnetId]?.trim()),
         ...(direct ? { pods: new Map(this.deps.pods.list(namespace).map((p) => [p.metadata?.name ?? '', p])) } : {}),
       },
       settings,
@@ -110,15 +113,18 @@ export class ServiceReconciler {
 
     // The finalizer goes on right before the first cloud write (inside resolve), never for a refused Service.
     let current = service;
-    const resolved = await this.resolveLoadBalancer(service, owner, built.model.loadBalancer, async () => {
+    const resolved = await resolveLoadBalancer(this.deps, service, owner, built.model.loadBalancer, service.metadata?.annotations?.[A.loadBalancerId], SERVICE_FIELDS, async () => {
       current = await this.deps.writer.addFinalizer(current, SERVICE_FINALIZER);
     });
     if ('problem' in resolved) return this.refuse(current, [resolved.problem]);
     current = await this.deps.writer.addFinalizer(current, SERVICE_FINALIZER);
     const { loadBalancer: lb } = resolved;
     let announced = resolved.created;
-    if (announced) this.deps.logger.info({ service: key, lb: lb.id }, 'Created load balancer');
-    announced = (await this.ensureAttributes(current, lb, built.model, announced)) || announced;
+    const announce = () => {
+      if (!announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
+      announced = true;
+    };
+    await ensureAttributes(this.deps, lb, built.model.attributes, announce);
 
     const synced = await syncListeners({
       provider: this.deps.provider,
@@ -127,10 +133,7 @@ export class ServiceReconciler {
       desired: built.model.listeners,
       isOwn: (l) => isOwnListener(l.name, owner),
       mayEmptyTargets: this.mayEmpty(key, built.model.listeners),
-      beforeWrite: () => {
-        if (!announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
-        announced = true;
-      },
+      beforeWrite: announce,
     });
     for (const conflict of synced.plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
     if (synced.changes) this.deps.logger.info({ service: key, lb: lb.id, changes: synced.changes }, 'Applied load balancer changes');
@@ -169,102 +172,10 @@ export class ServiceReconciler {
     }
   }
 
-  /** Finds, adopts or creates the CLB; refuses choices that cannot change after creation. */
-  private async resolveLoadBalancer(
-    service: V1Service,
-    owner: Owner,
-    desired: DesiredLoadBalancer,
-    beforeFirstWrite: () => Promise<void>,
-  ): Promise<{ loadBalancer: LoadBalancer; created: boolean } | { problem: Problem }> {
-    const { provider, settings } = this.deps;
-    const recordedId = service.metadata?.annotations?.[A.loadBalancerId];
-    const recorded = recordedId && ID.loadBalancer.test(recordedId) ? await this.deps.cache.loadBalancer(recordedId) : undefined;
-    const immutable = (field: string, value: string, reason: string) => ({
-      problem: problem('ImmutableLoadBalancerChange', field, value, `${reason}; to change it, set the Service to type ClusterIP, wait for the CLB to be released, then set it back`),
-    });
-
-    if (desired.kind === 'existing') {
-      if (recorded && recorded.id !== desired.id) {
-        return immutable(A.existingLoadBalancerId, desired.id, isCreatedFor(recorded, owner) ? `the Service uses the CLB ${recorded.id} created for it` : `the Service uses the existing CLB ${recorded.id}`);
-      }
-      const lb = recorded ?? (await this.deps.cache.loadBalancer(desired.id));
-      const refusal = refuseExistingLoadBalancer(A.existingLoadBalancerId, desired.id, lb, settings.clusterId, settings.vpcId);
-      if (refusal || !lb) return { problem: refusal! };
-      if (lb.tags[TAGS.clusterId] !== settings.clusterId) {
-        await beforeFirstWrite();
-        await provider.tagLoadBalancer(lb.id, { [TAGS.clusterId]: settings.clusterId });
-        this.deps.cache.forget(lb.id);
-      }
-      return { loadBalancer: lb, created: false };
-    }
-
-    if (recorded && !isCreatedFor(recorded, owner)) return immutable(A.existingLoadBalancerId, '', `the Service uses the existing CLB ${recorded.id}; it cannot switch to a CLB of its own`);
-    const adopted = recorded ?? (await provider.findLoadBalancersByTags(ownedLoadBalancerLookup(owner))).filter((lb) => isCreatedFor(lb, owner))[0];
-    if (adopted) {
-      if (adopted.type !== desired.type) {
-        return immutable(A.internalSubnetId, desired.subnetId ?? '', `the CLB ${adopted.id} is ${adopted.type === 'OPEN' ? 'public' : 'internal'}; public/internal cannot change`);
-      }
-      if ((adopted.subnetId ?? '') !== (desired.subnetId ?? '')) return immutable(A.internalSubnetId, desired.subnetId ?? '', `the CLB ${adopted.id} is in subnet ${adopted.subnetId}; the subnet cannot change`);
-      return { loadBalancer: adopted, created: false };
-    }
-    await beforeFirstWrite();
-    this.deps.events.emit(service, 'Normal', EVENT_REASONS.ensuring, 'Ensuring load balancer');
-    const created = await provider.createLoadBalancer({
-      name: desired.name,
-      type: desired.type,
-      vpcId: desired.vpcId,
-      ...(desired.subnetId ? { subnetId: desired.subnetId } : {}),
-      tags: desired.tags,
-      clientToken: desired.clientToken,
-      ...(desired.internetChargeType ? { internetChargeType: desired.internetChargeType } : {}),
-      ...(desired.internetMaxBandwidthOut ? { internetMaxBandwidthOut: desired.internetMaxBandwidthOut } : {}),
-      ...(desired.extraParameters ? { extraParameters: desired.extraParameters } : {}),
-    });
-    this.deps.cache.rememberLoadBalancer(created);
-    return { loadBalancer: created, created: true };
-  }
-
-  /** Security groups and pass-to-target, when the user asked for them. Returns whether it wrote. */
-  private async ensureAttributes(service: V1Service, lb: LoadBalancer, model: DesiredState, announced: boolean): Promise<boolean> {
-    const { securityGroups, passToTarget } = model.attributes;
-    const groupsDiffer = securityGroups !== undefined && (securityGroups.length !== lb.securityGroups.length || securityGroups.some((g, i) => g !== lb.securityGroups[i]));
-    const passDiffers = passToTarget !== undefined && passToTarget !== lb.passToTarget;
-    if (!groupsDiffer && !passDiffers) return false;
-    if (!announced) this.deps.events.emit(service, 'Normal', EVENT_REASONS.ensuring, `Ensuring load balancer ${lb.id}`);
-    this.deps.cache.forget(lb.id);
-    if (groupsDiffer) await this.deps.provider.setSecurityGroups(lb.id, securityGroups);
-    if (passDiffers) await this.deps.provider.modifyLoadBalancerAttributes(lb.id, { passToTarget });
-    return true;
-  }
-
   private async cleanup(service: V1Service): Promise<void> {
     if (!hasFinalizer(service, SERVICE_FINALIZER)) return;
-    const { provider, settings } = this.deps;
-    const owner = serviceOwner(service, settings);
-    const recordedId = service.metadata?.annotations?.[A.loadBalancerId];
-    const lb = recordedId && ID.loadBalancer.test(recordedId)
-      ? (await provider.describeLoadBalancers([recordedId]))[0]
-      : (await provider.findLoadBalancersByTags(ownedLoadBalancerLookup(owner))).find((candidate) => isCreatedFor(candidate, owner));
-    if (lb) {
-      this.deps.events.emit(service, 'Normal', EVENT_REASONS.deleting, `Deleting load balancer ${lb.id}`);
-      const listeners = await provider.describeListeners(lb.id);
-      const own = listeners.filter((l) => isOwnListener(l.name, owner));
-      const others = listeners.filter((l) => !isOwnListener(l.name, owner));
-      this.deps.cache.forget(lb.id);
-      if (isCreatedFor(lb, owner) && others.length === 0) {
-        await provider.deleteLoadBalancers([lb.id]);
-      } else {
-        if (own.length) await provider.deleteListeners(lb.id, own.map((l) => l.id));
-        if (isCreatedFor(lb, owner)) {
-          this.deps.events.emit(service, 'Warning', EVENT_REASONS.syncFailed, `Kept load balancer ${lb.id}: it has ${others.length} listener(s) this controller does not manage; delete them and the CLB by hand`);
-        } else if (!others.some((l) => isClusterListener(l.name, settings.clusterId)) && lb.tags[TAGS.clusterId] === settings.clusterId) {
-          // The last Service of this cluster left the reused CLB: release the cluster's claim on it.
-          await provider.untagLoadBalancer(lb.id, [TAGS.clusterId]);
-        }
-      }
-      this.deps.events.emit(service, 'Normal', EVENT_REASONS.deleted, `Deleted load balancer ${lb.id}`);
-      this.deps.logger.info({ service: serviceKey(service), lb: lb.id }, 'Cleaned up load balancer');
-    }
+    const owner = serviceOwner(service, this.deps.settings);
+    await releaseLoadBalancer(this.deps, service, owner, service.metadata?.annotations?.[A.loadBalancerId], { retain: false });
     this.emptySince.delete(serviceKey(service));
     let current = service;
     if (!current.metadata?.deletionTimestamp) {
@@ -278,20 +189,5 @@ export class ServiceReconciler {
   private refuse(service: V1Service, problems: readonly Problem[]): never {
     for (const p of problems) this.deps.events.emit(service, 'Warning', p.eventReason, describeProblem(p));
     throw new TerminalError(problems.map(describeProblem).join('; '));
-  }
-
-  private async lookupSubnets(service: V1Service): Promise<Map<string, Subnet | undefined>> {
-    const subnetId = service.metadata?.annotations?.[A.internalSubnetId]?.trim();
-    const result = new Map<string, Subnet | undefined>();
-    if (!subnetId || !ID.subnet.test(subnetId)) return result;
-    const hit = this.subnetCache.get(subnetId);
-    if (hit && this.now() - hit.at < (this.deps.subnetCacheMs ?? 10 * 60_000)) {
-      result.set(subnetId, hit.subnet);
-      return result;
-    }
-    const subnet = await this.deps.provider.describeSubnet(subnetId);
-    this.subnetCache.set(subnetId, { subnet, at: this.now() });
-    result.set(subnetId, subnet);
-    return result;
   }
 }
