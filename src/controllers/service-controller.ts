@@ -3,9 +3,7 @@
  * EndpointSlices and Secrets; handlers that enqueue the Service keys a change affects; the work queue and
  * workers; a periodic resync. Reconciling starts only once every cache has synced.
  */
-import {
-  CoreV1Api, DiscoveryV1Api, makeInformer, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Pod, type V1Secret, type V1Service,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node, type V1Service } from '@kubernetes/client-node';
 import type { CloudProvider } from '../../providers/provider.js';
 import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
 import { matchesSelector } from '../annotations/parse.js';
@@ -14,10 +12,10 @@ import { EventRecorder, type EventSink } from '../kube/events.js';
 import { ReadinessGates } from '../kube/readiness-gates.js';
 import { hasFinalizer, serviceWriter } from '../kube/object-writer.js';
 import { Controller, type ReconcileOutcome } from '../runtime/controller.js';
-import { ResilientInformer } from '../runtime/informer.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ClusterSettings } from '../service/build-service-model.js';
 import { instanceIdOf, isEligibleNode } from '../service/nodes.js';
+import { SharedInformers } from './informers.js';
 import { isLoadBalancerService, serviceKey, ServiceReconciler } from './service-reconciler.js';
 
 export interface ServiceControllerOptions {
@@ -30,6 +28,8 @@ export interface ServiceControllerOptions {
   readonly events?: EventSink;
   readonly onReconciled?: (outcome: ReconcileOutcome, durationMs: number, key: string) => void;
   readonly informerBackoffMs?: { readonly min: number; readonly max: number };
+  /** Informers shared with other controllers; without them the controller starts its own. */
+  readonly informers?: SharedInformers;
   /** Shared with other controllers on the same cloud, so one CLB's state is described once. */
   readonly cache?: ActualStateCache;
   /** How long backends must stay empty before a Service's last targets go (default 30 s). */
@@ -57,17 +57,9 @@ const nodeProjection = (node: V1Node) => JSON.stringify([isEligibleNode(node), i
 export async function startServiceController(options: ServiceControllerOptions): Promise<RunningServiceController> {
   const { kubeConfig: kc, logger } = options;
   const core = kc.makeApiClient(CoreV1Api);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
-  const backoff = { minBackoffMs: options.informerBackoffMs?.min ?? 500, maxBackoffMs: options.informerBackoffMs?.max ?? 30_000 };
-  // Bookmarks keep quiet watches alive (client-node aborts a watch after 30 s without bytes).
-  const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<{ items: T[] }>) =>
-    new ResilientInformer<T>(makeInformer<T>(kc, path, list as never), { name, logger, ...backoff });
-
-  const services = informer<V1Service>('services', '/api/v1/services?allowWatchBookmarks=true', () => core.listServiceForAllNamespaces());
-  const nodes = informer<V1Node>('nodes', '/api/v1/nodes?allowWatchBookmarks=true', () => core.listNode());
-  const slices = informer<V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices?allowWatchBookmarks=true', () => discovery.listEndpointSliceForAllNamespaces());
-  const secrets = informer<V1Secret>('secrets', '/api/v1/secrets?allowWatchBookmarks=true', () => core.listSecretForAllNamespaces());
-  const pods = informer<V1Pod>('pods', '/api/v1/pods?allowWatchBookmarks=true', () => core.listPodForAllNamespaces());
+  const ownInformers = !options.informers;
+  const informers = options.informers ?? new SharedInformers({ kubeConfig: kc, logger, ...(options.informerBackoffMs ? { backoffMs: options.informerBackoffMs } : {}) });
+  const { services, nodes, endpointSlices: slices, secrets, pods } = informers;
   const resyncPeriodMs = options.resyncPeriodMs ?? 5 * 60_000;
 
   const reconciler = new ServiceReconciler({
@@ -133,7 +125,7 @@ export async function startServiceController(options: ServiceControllerOptions):
     }
   });
 
-  await Promise.all([services.start(), nodes.start(), slices.start(), secrets.start(), pods.start()]);
+  await informers.start();
   // Node handlers fired during the initial list; begin from the synced view.
   enqueueAll();
   controller.start();
@@ -144,11 +136,11 @@ export async function startServiceController(options: ServiceControllerOptions):
   return {
     controller,
     reconciler,
-    ready: () => services.hasSynced && nodes.hasSynced && slices.hasSynced && secrets.hasSynced && pods.hasSynced,
+    ready: () => informers.hasSynced,
     stop: async () => {
       clearInterval(resync);
       await controller.stop();
-      await Promise.all([services.stop(), nodes.stop(), slices.stop(), secrets.stop(), pods.stop()]);
+      if (ownInformers) await informers.stop();
     },
   };
 }

@@ -1,0 +1,61 @@
+/**
+ * One informer per resource for the whole process, shared by service- and ingress-controller: one watch per
+ * resource on the API server, one cache in memory. Each restarts itself after errors (ResilientInformer).
+ */
+import {
+  CoreV1Api, DiscoveryV1Api, makeInformer, NetworkingV1Api, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node,
+  type V1Pod, type V1Secret, type V1Service,
+} from '@kubernetes/client-node';
+import { ResilientInformer } from '../runtime/informer.js';
+import type { Logger } from '../runtime/logger.js';
+
+export interface SharedInformersOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  readonly backoffMs?: { readonly min: number; readonly max: number };
+}
+
+export class SharedInformers {
+  readonly services: ResilientInformer<V1Service>;
+  readonly nodes: ResilientInformer<V1Node>;
+  readonly endpointSlices: ResilientInformer<V1EndpointSlice>;
+  readonly secrets: ResilientInformer<V1Secret>;
+  readonly pods: ResilientInformer<V1Pod>;
+  readonly ingresses: ResilientInformer<V1Ingress>;
+  private started: Promise<void> | undefined;
+
+  constructor(options: SharedInformersOptions) {
+    const kc = options.kubeConfig;
+    const core = kc.makeApiClient(CoreV1Api);
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    const networking = kc.makeApiClient(NetworkingV1Api);
+    const backoff = { minBackoffMs: options.backoffMs?.min ?? 500, maxBackoffMs: options.backoffMs?.max ?? 30_000 };
+    // Bookmarks keep quiet watches alive (client-node aborts a watch after 30 s without bytes).
+    const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<{ items: T[] }>) =>
+      new ResilientInformer<T>(makeInformer<T>(kc, `${path}?allowWatchBookmarks=true`, list as never), { name, logger: options.logger, ...backoff });
+    this.services = informer('services', '/api/v1/services', () => core.listServiceForAllNamespaces());
+    this.nodes = informer('nodes', '/api/v1/nodes', () => core.listNode());
+    this.endpointSlices = informer('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces());
+    this.secrets = informer('secrets', '/api/v1/secrets', () => core.listSecretForAllNamespaces());
+    this.pods = informer('pods', '/api/v1/pods', () => core.listPodForAllNamespaces());
+    this.ingresses = informer('ingresses', '/apis/networking.k8s.io/v1/ingresses', () => networking.listIngressForAllNamespaces());
+  }
+
+  private all(): ResilientInformer<KubernetesObject>[] {
+    return [this.services, this.nodes, this.endpointSlices, this.secrets, this.pods, this.ingresses] as ResilientInformer<KubernetesObject>[];
+  }
+
+  /** Starts every informer once; resolves when all caches have synced. */
+  start(): Promise<void> {
+    this.started ??= Promise.all(this.all().map((i) => i.start())).then(() => undefined);
+    return this.started;
+  }
+
+  get hasSynced(): boolean {
+    return this.all().every((i) => i.hasSynced);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all().map((i) => i.stop()));
+  }
+}
