@@ -20,6 +20,29 @@ export const SERVICE_ANNOTATIONS = {
   passToTarget: 'service.cloud.tencent.com/pass-to-target',
 } as const;
 
+/** Ingress annotations (TKE's l7-lb-controller names, reference §4). */
+export const INGRESS_ANNOTATIONS = {
+  /** Written by the controller: the CLB the Ingress uses. */
+  loadBalancerId: 'kubernetes.io/ingress.qcloud-loadbalance-id',
+  existingLoadBalancerId: 'kubernetes.io/ingress.existLbId',
+  subnetId: 'kubernetes.io/ingress.subnetId',
+  /** The legacy class annotation (before spec.ingressClassName). */
+  ingressClass: 'kubernetes.io/ingress.class',
+  ruleMix: 'kubernetes.io/ingress.rule-mix',
+  httpRules: 'kubernetes.io/ingress.http-rules',
+  httpsRules: 'kubernetes.io/ingress.https-rules',
+  listenPorts: 'ingress.cloud.tencent.com/listen-ports',
+  directAccess: 'ingress.cloud.tencent.com/direct-access',
+  autoRewrite: 'ingress.cloud.tencent.com/auto-rewrite',
+  rewriteSupport: 'ingress.cloud.tencent.com/rewrite-support',
+  deletionProtection: 'ingress.cloud.tencent.com/deletion-protection',
+  loadBalanceRetain: 'ingress.cloud.tencent.com/loadbalance-retain',
+  mode: 'ingress.cloud.tencent.com/mode',
+} as const;
+
+/** The Ingress class this controller answers to (spec.ingressClassName or the legacy annotation). */
+export const INGRESS_CLASS = 'qcloud';
+
 /** Tags TKE puts on CLBs, which tell who created a CLB and for which cluster and Service. */
 export const TAGS = {
   createdBy: 'tke-createdBy-flag',

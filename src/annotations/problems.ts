@@ -19,6 +19,14 @@ export const PROBLEM_REASONS = [
   'SubnetNotFound',
   'SecretNotFound',
   'UnsupportedFeature',
+  /** An Ingress field (host, path, pathType, backend) the CLB cannot serve. */
+  'InvalidIngressSpec',
+  /** An Ingress backend names a Service or Service port that does not exist. */
+  'ServiceNotFound',
+  /** An Ingress backend Service cannot be bound (type, protocol, no NodePort, no selector). */
+  'InvalidBackendService',
+  /** An HTTPS host (or listener) has no certificate. */
+  'MissingCertificate',
 ] as const;
 export type ProblemReason = (typeof PROBLEM_REASONS)[number];
 
