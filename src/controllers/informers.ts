@@ -7,6 +7,7 @@ import {
   type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
 import { ResilientInformer } from '../runtime/informer.js';
+import { instanceIdOf, isEligibleNode } from '../service/nodes.js';
 import type { Logger } from '../runtime/logger.js';
 
 export interface SharedInformersOptions {
@@ -58,4 +59,20 @@ export class SharedInformers {
   async stop(): Promise<void> {
     await Promise.all(this.all().map((i) => i.stop()));
   }
+}
+
+/**
+ * Calls `onChange` when a node changes in a way a CLB cares about — whether it may carry traffic, as which
+ * instance, with which labels — not on every status heartbeat.
+ */
+export function onTrafficRelevantNodeChange(nodes: ResilientInformer<V1Node>, onChange: () => void): void {
+  const last = new Map<string, string>();
+  nodes.onChange((node, kind) => {
+    const name = node.metadata?.name ?? '';
+    const projection = kind === 'delete' ? 'deleted' : JSON.stringify([isEligibleNode(node), instanceIdOf(node), node.metadata?.labels ?? {}]);
+    if (last.get(name) === projection) return;
+    if (kind === 'delete') last.delete(name);
+    else last.set(name, projection);
+    onChange();
+  });
 }

@@ -3,7 +3,7 @@
  * EndpointSlices and Secrets; handlers that enqueue the Service keys a change affects; the work queue and
  * workers; a periodic resync. Reconciling starts only once every cache has synced.
  */
-import { CoreV1Api, type KubeConfig, type V1Node, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Service } from '@kubernetes/client-node';
 import type { CloudProvider } from '../../providers/provider.js';
 import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
 import { matchesSelector } from '../annotations/parse.js';
@@ -14,8 +14,7 @@ import { hasFinalizer, serviceWriter } from '../kube/object-writer.js';
 import { Controller, type ReconcileOutcome } from '../runtime/controller.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ClusterSettings } from '../service/build-service-model.js';
-import { instanceIdOf, isEligibleNode } from '../service/nodes.js';
-import { SharedInformers } from './informers.js';
+import { onTrafficRelevantNodeChange, SharedInformers } from './informers.js';
 import { isLoadBalancerService, serviceKey, ServiceReconciler } from './service-reconciler.js';
 
 export interface ServiceControllerOptions {
@@ -50,9 +49,6 @@ export interface RunningServiceController {
 export const isTracked = (service: V1Service): boolean => isLoadBalancerService(service) || hasFinalizer(service, SERVICE_FINALIZER);
 
 const isDirect = (service: V1Service): boolean => service.metadata?.annotations?.[A.directAccess] === 'true';
-
-/** What about a node matters to the CLB: whether it may carry traffic, as which instance, with which labels. */
-const nodeProjection = (node: V1Node) => JSON.stringify([isEligibleNode(node), instanceIdOf(node), node.metadata?.labels ?? {}]);
 
 export async function startServiceController(options: ServiceControllerOptions): Promise<RunningServiceController> {
   const { kubeConfig: kc, logger } = options;
@@ -91,15 +87,7 @@ export async function startServiceController(options: ServiceControllerOptions):
   services.onChange((service) => {
     if (isTracked(service)) controller.enqueue(serviceKey(service));
   });
-  const lastNodeState = new Map<string, string>();
-  nodes.onChange((node, kind) => {
-    const name = node.metadata?.name ?? '';
-    const projection = kind === 'delete' ? 'deleted' : nodeProjection(node);
-    if (lastNodeState.get(name) === projection) return;
-    if (kind === 'delete') lastNodeState.delete(name);
-    else lastNodeState.set(name, projection);
-    enqueueAll();
-  });
+  onTrafficRelevantNodeChange(nodes, enqueueAll);
   slices.onChange((slice) => {
     const name = slice.metadata?.labels?.['kubernetes.io/service-name'];
     const service = name ? services.get(name, slice.metadata?.namespace) : undefined;

@@ -9,11 +9,10 @@ import { describeProblem, type Problem } from '../annotations/problems.js';
 import type { ActualStateCache } from '../deploy/actual-cache.js';
 import { ensureAttributes, releaseLoadBalancer, resolveLoadBalancer, SubnetLookup } from '../deploy/load-balancers.js';
 import { isOwnListener } from '../deploy/ownership.js';
-import { syncListeners } from '../deploy/sync.js';
+import { EmptyBackendsGuard, syncListeners } from '../deploy/sync.js';
 import { EVENT_REASONS, type EventSink } from '../kube/events.js';
 import type { ReadinessGates } from '../kube/readiness-gates.js';
 import { hasFinalizer, type ObjectWriter } from '../kube/object-writer.js';
-import type { DesiredState } from '../model/desired.js';
 import { TerminalError, type ReconcileResult } from '../runtime/controller.js';
 import type { Logger } from '../runtime/logger.js';
 import { buildServiceModel, serviceOwner, type ClusterSettings } from '../service/build-service-model.js';
@@ -59,13 +58,13 @@ const SERVICE_KIND = { apiVersion: 'v1', kind: 'Service' } as const;
 
 export class ServiceReconciler {
   private readonly subnets: SubnetLookup;
-  /** Since when each Service's desired backends have been empty (the transient-empty-view guard). */
-  private readonly emptySince = new Map<string, number>();
+  private readonly empty: EmptyBackendsGuard;
   private readonly now: () => number;
 
   constructor(private readonly deps: ServiceReconcilerDeps) {
     this.now = deps.now ?? Date.now;
     this.subnets = new SubnetLookup(deps.provider, deps.subnetCacheMs, this.now);
+    this.empty = new EmptyBackendsGuard(deps.emptyGraceMs ?? 30_000, this.now);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -132,7 +131,7 @@ export class ServiceReconciler {
       loadBalancer: lb,
       desired: built.model.listeners,
       isOwn: (l) => isOwnListener(l.name, owner),
-      mayEmptyTargets: this.mayEmpty(key, built.model.listeners),
+      mayEmptyTargets: this.empty.mayEmpty(key, built.model.listeners),
       beforeWrite: announce,
     });
     for (const conflict of synced.plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
@@ -144,24 +143,8 @@ export class ServiceReconciler {
     if (announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
     if (synced.heldEmpty) {
       this.deps.logger.info({ service: key, lb: lb.id, targets: synced.ownTargets }, 'Kept the last targets while the empty backend view settles');
-      return { requeueAfterMs: this.emptyGraceMs() };
+      return { requeueAfterMs: this.empty.graceMs };
     }
-  }
-
-  private emptyGraceMs(): number {
-    return this.deps.emptyGraceMs ?? 30_000;
-  }
-
-  /** May this reconcile remove a Service's last targets? Only once its backends have stayed empty for the grace period. */
-  private mayEmpty(key: string, listeners: DesiredState['listeners']): boolean {
-    const empty = listeners.length > 0 && listeners.every((l) => l.targets.length === 0 && l.rules.every((r) => r.targets.length === 0));
-    if (!empty) {
-      this.emptySince.delete(key);
-      return true;
-    }
-    const since = this.emptySince.get(key) ?? this.now();
-    this.emptySince.set(key, since);
-    return this.now() - since >= this.emptyGraceMs();
   }
 
   /** Bound Pods that wait on the readiness gate get it set True. */
@@ -176,7 +159,7 @@ export class ServiceReconciler {
     if (!hasFinalizer(service, SERVICE_FINALIZER)) return;
     const owner = serviceOwner(service, this.deps.settings);
     await releaseLoadBalancer(this.deps, service, owner, service.metadata?.annotations?.[A.loadBalancerId], { retain: false });
-    this.emptySince.delete(serviceKey(service));
+    this.empty.forget(serviceKey(service));
     let current = service;
     if (!current.metadata?.deletionTimestamp) {
       // A Service that stays (no longer LoadBalancer) loses status and annotation before the finalizer: then it is done.

@@ -43,6 +43,8 @@ export async function resolveLoadBalancer(
   recordedId: string | undefined,
   fields: OwnerFields,
   beforeFirstWrite: () => Promise<void>,
+  /** Further conditions on a reused CLB, checked before anything is written to it. */
+  acceptExisting: (lb: LoadBalancer) => Promise<Problem | undefined> = async () => undefined,
 ): Promise<Resolved> {
   const { provider, settings, cache } = deps;
   const recorded = recordedId && LB_ID.test(recordedId) ? await cache.loadBalancer(recordedId) : undefined;
@@ -57,6 +59,8 @@ export async function resolveLoadBalancer(
     const lb = recorded ?? (await cache.loadBalancer(desired.id));
     const refusal = refuseExistingLoadBalancer(fields.existingId, desired.id, lb, settings.clusterId, settings.vpcId);
     if (refusal || !lb) return { problem: refusal! };
+    const unacceptable = await acceptExisting(lb);
+    if (unacceptable) return { problem: unacceptable };
     if (lb.tags[TAGS.clusterId] !== settings.clusterId) {
       await beforeFirstWrite();
       await provider.tagLoadBalancer(lb.id, { [TAGS.clusterId]: settings.clusterId });

@@ -19,6 +19,8 @@ export interface SyncRequest {
    * then a plan that would leave the owner's listeners without any target keeps the targets it has.
    */
   readonly mayEmptyTargets: boolean;
+  /** Delete no listener or rule this time (e.g. while one of the owner's rules is left out for a problem). */
+  readonly keepExisting?: boolean;
   /** Called once, before the first write, when there is something to write. */
   readonly beforeWrite?: () => void;
 }
@@ -42,6 +44,7 @@ export async function syncListeners(request: SyncRequest): Promise<SyncResult> {
   const ownActual = [...observed.targets.values()].filter((t) => ownListenerIds.has(t.listenerId)).reduce((n, t) => n + t.targets.length + t.rules.reduce((m, r) => m + r.targets.length, 0), 0);
   const heldEmpty = !request.mayEmptyTargets && countTargets(request.desired) === 0 && ownActual > 0 && plan.deregister.length > 0;
   if (heldEmpty) plan = { ...plan, deregister: [] };
+  if (request.keepExisting) plan = { ...plan, deleteRules: [], deleteListeners: [] };
   const changes = planCount(plan);
   if (changes === 0) return { plan, changes, heldEmpty, ownTargets: ownActual };
   request.beforeWrite?.();
@@ -54,4 +57,33 @@ export async function syncListeners(request: SyncRequest): Promise<SyncResult> {
     throw error;
   }
   return { plan, changes, heldEmpty, ownTargets: heldEmpty ? ownActual : countTargets(request.desired) };
+}
+
+/**
+ * The transient-empty-view guard: an owner's last targets may go only once its desired backends have stayed
+ * empty for the grace period (an informer relisting, endpoints briefly gone during an API outage).
+ */
+export class EmptyBackendsGuard {
+  private readonly emptySince = new Map<string, number>();
+
+  constructor(
+    readonly graceMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  mayEmpty(key: string, listeners: readonly DesiredListener[]): boolean {
+    // A redirecting rule has no targets by design: it does not count as an empty backend.
+    const empty = listeners.length > 0 && listeners.every((l) => l.targets.length === 0 && l.rules.every((r) => r.redirect !== undefined || r.targets.length === 0));
+    if (!empty) {
+      this.emptySince.delete(key);
+      return true;
+    }
+    const since = this.emptySince.get(key) ?? this.now();
+    this.emptySince.set(key, since);
+    return this.now() - since >= this.graceMs;
+  }
+
+  forget(key: string): void {
+    this.emptySince.delete(key);
+  }
 }

@@ -44,7 +44,10 @@ export interface WriteRecord {
 export interface LeadershipEvent {
   readonly replica: string;
   readonly what: 'started' | 'stopped';
+  /** clock() time. */
   readonly at: number;
+  /** Date.now(), to compare with the Lease's renewTime. */
+  readonly wall: number;
 }
 
 export interface Replica {
@@ -58,7 +61,7 @@ export interface Replica {
 }
 
 /** Logs every call that reaches `provider` (the gate sits in front of this, so only admitted calls arrive). */
-export function recording(provider: CloudProvider, replica: string, log: WriteRecord[]): CloudProvider {
+export function recording(provider: CloudProvider, replica: string, log: WriteRecord[], delayMs = 0): CloudProvider {
   return new Proxy(provider, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -67,6 +70,8 @@ export function recording(provider: CloudProvider, replica: string, log: WriteRe
         const record: WriteRecord = { replica, method: property, start: clock(), end: Number.NaN };
         log.push(record);
         try {
+          // A slow call (a long cloud task): the recorded interval covers all of it.
+          if (delayMs) await sleep(delayMs);
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } finally {
           record.end = clock();
@@ -115,21 +120,17 @@ export async function startLeaderRig(simulator: SimulatorOptions = { rateLimitPe
   const replica: LeaderRig['replica'] = (id, options = {}) => {
     const { api: leaseApi, writeDelayMs, ...electorOptions } = options;
     const own = new ClbProvider({ clb: cloud.simulator, vpc: cloud.simulator.vpc, tag: cloud.simulator.tag }, providerOptionsFor(cloud.simulator, simulator));
-    const recorded = recording(own, id, writes);
-    // A slow write: the recorded interval covers the whole of it.
-    const underlying: CloudProvider = writeDelayMs
-      ? new Proxy(recorded, { get: (t, p, r) => (p === 'modifyLoadBalancerAttributes' ? async (...a: unknown[]) => { await sleep(writeDelayMs); return (t.modifyLoadBalancerAttributes as (...x: unknown[]) => Promise<void>)(...a); } : Reflect.get(t, p, r)) })
-      : recorded;
-    let elector: LeaderElector;
-    const provider = createLeaderGatedProvider({ provider: underlying, isLeader: () => elector.isLeader() });
-    elector = new LeaderElector({
+    const provider = createLeaderGatedProvider({ provider: recording(own, id, writes, writeDelayMs), isLeader: () => elector.isLeader() });
+    const elector = new LeaderElector({
       api: leaseApi ?? api,
       ...LEASE,
       ...TIMINGS,
       identity: id,
       logger: silentLogger(),
-      onStartedLeading: () => events.push({ replica: id, what: 'started', at: clock() }),
-      onStoppedLeading: () => events.push({ replica: id, what: 'stopped', at: clock() }),
+      onStartedLeading: () => events.push({ replica: id, what: 'started', at: clock(), wall: Date.now() }),
+      onStoppedLeading: () => events.push({ replica: id, what: 'stopped', at: clock(), wall: Date.now() }),
+      // The wiring we recommend: let admitted writes finish before the Lease is released.
+      beforeRelease: () => provider.idle(),
       ...electorOptions,
     });
     let writing: Promise<void> | undefined;

@@ -75,8 +75,9 @@ export interface SnapshotListener {
   protocol: string;
   port: number;
   sessionExpireTime: number;
+  certificate: { CertId?: string } | null;
   targets: { instanceId?: string; eniIp?: string; port: number; weight: number }[];
-  rules: { domain: string; url: string; targets: { instanceId?: string; port: number; weight: number }[] }[];
+  rules: { id: string; domain: string; url: string; rewrite: { listenerId: string; locationId: string } | null; targets: { instanceId?: string; eniIp?: string; port: number; weight: number }[] }[];
 }
 export interface SnapshotLoadBalancer {
   id: string;

@@ -1,0 +1,80 @@
+/** An integration rig for l7-lb-controller: the fake Kubernetes API, the local mock cloud, the Ingress controller. */
+import { CoreV1Api, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
+import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
+import type { SimulatorOptions } from '../../mocks/clb/options.js';
+import { startFakeKube } from '../../mocks/kube/index.js';
+import { startIngressController, type RunningIngressController } from '../../src/controllers/ingress-controller.js';
+import { SharedInformers } from '../../src/controllers/informers.js';
+import { silentLogger } from '../../src/runtime/logger.js';
+import { node, waitFor, type FakeKube, type SnapshotLoadBalancer } from './service-rig.js';
+
+export const INGRESS_SETTINGS = { clusterId: 'cls-itest', vpcId: 'vpc-cluster1', defaultClass: false };
+export const LB_ANNOTATION = 'kubernetes.io/ingress.qcloud-loadbalance-id';
+
+export interface IngressRig {
+  readonly kube: FakeKube;
+  readonly cloud: LocalCloud;
+  readonly core: CoreV1Api;
+  readonly networking: NetworkingV1Api;
+  controller: RunningIngressController;
+  get(name: string): V1Ingress | undefined;
+  events(name: string): { reason: string; type: string; message: string }[];
+  loadBalancerOf(name: string): SnapshotLoadBalancer | undefined;
+  reconcileWhenIdle(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function backendService(name: string, type = 'NodePort') {
+  return {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: { type, selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+  };
+}
+
+export function ingress(name: string, spec: object, annotations: Record<string, string> = {}) {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: 'default', annotations }, spec: { ingressClassName: 'qcloud', ...spec } };
+}
+
+export const path = (p: string, service: string, pathType = 'Prefix') => ({ path: p, pathType, backend: { service: { name: service, port: { number: 80 } } } });
+
+export async function startIngressRig(options: { simulator?: SimulatorOptions; seed?: object[] } = {}): Promise<IngressRig> {
+  const kube = await startFakeKube({ seed: [node(1), node(2), ...(options.seed ?? [])] });
+  const cloud = createLocalCloud(options.simulator ?? {});
+  const kc = kube.kubeConfig();
+  const informers = new SharedInformers({ kubeConfig: kc, logger: silentLogger(), backoffMs: { min: 20, max: 200 } });
+  const controller = await startIngressController({
+    kubeConfig: kc, informers, provider: cloud.provider, settings: INGRESS_SETTINGS, logger: silentLogger(), workers: 2, resyncPeriodMs: 3_600_000,
+  });
+  const rig: IngressRig = {
+    kube,
+    cloud,
+    core: kc.makeApiClient(CoreV1Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
+    controller,
+    get: (name) => kube.state.get<V1Ingress>('ingresses', `default/${name}`),
+    events: (name) =>
+      kube.state
+        .list<{ reason: string; type: string; message: string; involvedObject: { name: string } }>('events', 'default')
+        .filter((e) => e.involvedObject.name === name)
+        .map(({ reason, type, message }) => ({ reason, type, message })),
+    loadBalancerOf(name) {
+      const id = rig.get(name)?.metadata?.annotations?.[LB_ANNOTATION];
+      return (cloud.simulator.snapshot().loadBalancers as SnapshotLoadBalancer[]).find((lb) => lb.id === id);
+    },
+    async reconcileWhenIdle(name) {
+      let idleSince = Date.now();
+      await waitFor(() => {
+        if (rig.controller.controller.queue.pending > 0) idleSince = Date.now();
+        return Date.now() - idleSince > 100;
+      }, 'the controller to be idle');
+      await rig.controller.reconciler.reconcile(`default/${name}`);
+    },
+    async close() {
+      await rig.controller.stop();
+      await informers.stop();
+      await kube.close();
+    },
+  };
+  return rig;
+}
