@@ -24,6 +24,8 @@ export interface TencentCloudConfig {
   readonly protocol?: 'https://' | 'http://';
   readonly agent?: Agent;
   readonly onRetry?: ClbProviderOptions['onRetry'];
+  /** Told about every API attempt (metrics). */
+  readonly onCall?: ClbProviderOptions['onCall'];
 }
 
 export class ConfigError extends Error {
@@ -53,5 +55,6 @@ export function createTencentCloudProvider(config: TencentCloudConfig): ClbProvi
     accountUin: config.accountUin,
     ...(config.rateLimitPerSecond ? { rateLimitPerSecond: config.rateLimitPerSecond } : {}),
     ...(config.onRetry ? { onRetry: config.onRetry } : {}),
+    ...(config.onCall ? { onCall: config.onCall } : {}),
   });
 }

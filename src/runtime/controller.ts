@@ -92,6 +92,12 @@ export class Controller {
       return;
     }
     const delayMs = this.queue.addRateLimited(key);
+    if ((error as { code?: unknown })?.code === 409) {
+      // A write built on a cached copy lost a race with another change: routine, the retry sees the fresh object.
+      this.options.logger.debug({ controller: this.options.name, key }, 'Object changed meanwhile; retrying');
+      this.report('retry', started, key, error);
+      return;
+    }
     this.options.logger.warn(
       { controller: this.options.name, key, err: error instanceof Error ? { name: error.name, message: error.message } : String(error), retryInMs: Math.round(delayMs) },
       'Reconcile failed; retrying',

@@ -1,0 +1,59 @@
+/**
+ * Both controllers over one set of informers and one actual-state cache, as `run` and `sandbox` start them.
+ * The provider is given, never chosen here (the CLI picks it).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { CloudProvider } from '../providers/provider.js';
+import { startIngressController, type RunningIngressController } from './controllers/ingress-controller.js';
+import { SharedInformers } from './controllers/informers.js';
+import { startServiceController, type RunningServiceController } from './controllers/service-controller.js';
+import { ActualStateCache } from './deploy/actual-cache.js';
+import type { ReconcileOutcome } from './runtime/controller.js';
+import type { Logger } from './runtime/logger.js';
+import type { Metrics } from './runtime/metrics.js';
+
+export interface ControllersOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly provider: CloudProvider;
+  readonly settings: { readonly clusterId: string; readonly vpcId: string; readonly defaultIngressClass: boolean };
+  readonly logger: Logger;
+  readonly workers: number;
+  readonly resyncPeriodMs: number;
+  readonly metrics?: Metrics;
+  readonly informers?: SharedInformers;
+}
+
+export interface RunningControllers {
+  readonly informers: SharedInformers;
+  readonly services: RunningServiceController;
+  readonly ingresses: RunningIngressController;
+  /** True once every cache has synced. */
+  ready(): boolean;
+  /** Nothing queued or running in either controller. */
+  idle(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startControllers(options: ControllersOptions): Promise<RunningControllers> {
+  const { kubeConfig, provider, logger, metrics } = options;
+  const informers = options.informers ?? new SharedInformers({ kubeConfig, logger });
+  const cache = new ActualStateCache(provider, { ttlMs: options.resyncPeriodMs });
+  const observe = (controller: string) => (metrics ? { onReconciled: metrics.reconcileObserver(controller) as (outcome: ReconcileOutcome, ms: number, key: string) => void } : {});
+  const onGateSet = metrics ? { onGateSet: (seconds: number) => metrics.observeReadinessGateLatency(seconds) } : {};
+  const common = { kubeConfig, provider, logger, informers, cache, workers: options.workers, resyncPeriodMs: options.resyncPeriodMs, ...onGateSet };
+  const services = await startServiceController({ ...common, settings: options.settings, ...observe('service') });
+  const ingresses = await startIngressController({ ...common, settings: { clusterId: options.settings.clusterId, vpcId: options.settings.vpcId, defaultClass: options.settings.defaultIngressClass }, ...observe('ingress') });
+  metrics?.trackQueueDepth('service', () => services.controller.queue.length);
+  metrics?.trackQueueDepth('ingress', () => ingresses.controller.queue.length);
+  return {
+    informers,
+    services,
+    ingresses,
+    ready: () => informers.hasSynced,
+    idle: () => services.controller.queue.pending === 0 && ingresses.controller.queue.pending === 0,
+    stop: async () => {
+      await Promise.all([services.stop(), ingresses.stop()]);
+      await informers.stop();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * `clb-controller sandbox` (= `npm start`): the whole thing offline. A fake Kubernetes API, the local mock
+ * cloud and both controllers; applies manifests/examples (with a few nodes, and Pods for their workloads),
+ * waits until the controllers settle, prints the CLBs and each object's status, then keeps serving with a
+ * kubeconfig on disk so kubectl can get, apply and delete against it while the controller reacts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
+import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
+import { startFakeKube, type FakeKube } from '../../mocks/kube/index.js';
+import { ClusterSimulator } from '../../mocks/sandbox/cluster-sim.js';
+import { startControllers, type RunningControllers } from '../app.js';
+import { createLogger } from '../runtime/logger.js';
+import { loadManifests } from './manifests.js';
+import { renderCloud, renderObjects } from './tables.js';
+
+export const SANDBOX_SETTINGS = { clusterId: 'cls-sandbox', vpcId: 'vpc-cluster1', defaultIngressClass: false } as const;
+/** The placeholder examples use for "an existing CLB": the sandbox creates one and puts its id there. */
+export const EXAMPLE_EXISTING_LB = 'lb-example1';
+const FAKE_RESOURCES = new Set(['Service', 'Ingress', 'IngressClass', 'Secret', 'Pod', 'Node', 'Namespace', 'EndpointSlice', 'Endpoints', 'Lease']);
+
+export interface Sandbox {
+  readonly kube: FakeKube;
+  readonly cloud: LocalCloud;
+  readonly controllers: RunningControllers;
+  readonly kubeconfigPath: string;
+  /** Objects of kinds the fake does not serve and that were not expanded (e.g. a ServiceMonitor). */
+  readonly skipped: string[];
+  stop(): Promise<void>;
+}
+
+function node(i: number) {
+  const ip = `10.0.1.${10 + i}`;
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name: ip, labels: { 'kubernetes.io/hostname': ip, 'topology.kubernetes.io/zone': `ap-guangzhou-${3 + (i % 2)}`, ...(i === 0 ? { group: 'access' } : {}) } },
+    spec: { providerID: `qcloud:///800002/ins-sandbox${i}` },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: ip }] },
+  };
+}
+
+export async function startSandbox(options: { examples: string; port?: number; kubeconfigPath?: string; logLevel?: string }): Promise<Sandbox> {
+  const logger = createLogger((options.logLevel ?? 'warn') as 'warn');
+  const kube = await startFakeKube({ seed: [0, 1, 2].map(node) });
+  const cloud = createLocalCloud({ taskLatencyMs: 50 });
+  const existing = await cloud.provider.createLoadBalancer({ name: 'pre-existing', type: 'OPEN', vpcId: SANDBOX_SETTINGS.vpcId, tags: { owner: 'platform-team' } });
+  const cluster = new ClusterSimulator(kube);
+  const skipped: string[] = [];
+  for (const { object, file } of loadManifests([options.examples])) {
+    const substituted = JSON.parse(JSON.stringify(object).replaceAll(EXAMPLE_EXISTING_LB, existing.id)) as KubernetesObject;
+    if (substituted.kind === 'Deployment' || substituted.kind === 'StatefulSet') cluster.createPods(substituted as never);
+    else if (substituted.kind === 'Pod') cluster.createPod(substituted as never);
+    else if (FAKE_RESOURCES.has(substituted.kind ?? '')) kube.state.apply({ ...substituted, metadata: { namespace: 'default', ...substituted.metadata } } as never);
+    else skipped.push(`${substituted.kind}/${substituted.metadata?.name} (${file})`);
+  }
+  cluster.syncOnce();
+  cluster.start();
+  const controllers = await startControllers({
+    kubeConfig: kube.kubeConfig(), provider: cloud.provider, logger, workers: 4, resyncPeriodMs: 5 * 60_000, settings: SANDBOX_SETTINGS,
+  });
+  const kubeconfigPath = options.kubeconfigPath ?? join(tmpdir(), 'clb-controller-sandbox', 'kubeconfig');
+  mkdirSync(join(kubeconfigPath, '..'), { recursive: true });
+  writeFileSync(kubeconfigPath, kubeconfigYaml(kube.url));
+  return {
+    kube, cloud, controllers, kubeconfigPath, skipped,
+    stop: async () => {
+      cluster.stop();
+      await controllers.stop();
+      await kube.close();
+    },
+  };
+}
+
+function kubeconfigYaml(server: string): string {
+  return [
+    'apiVersion: v1', 'kind: Config', 'current-context: sandbox',
+    'clusters:', '- name: sandbox', '  cluster:', `    server: ${server}`,
+    'contexts:', '- name: sandbox', '  context:', '    cluster: sandbox', '    user: sandbox', '    namespace: default',
+    'users:', '- name: sandbox', '  user:', '    token: sandbox', '',
+  ].join('\n');
+}
+
+/** Waits until the controllers have had nothing to do, and the cloud no calls, for `quietMs`. */
+export async function settle(sandbox: Sandbox, quietMs = 1500, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quietSince = Date.now();
+  let calls = sandbox.cloud.simulator.traffic.log.length;
+  while (Date.now() - quietSince < quietMs) {
+    if (Date.now() > deadline) throw new Error('The sandbox did not settle in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = sandbox.cloud.simulator.traffic.log.length;
+    if (!sandbox.controllers.idle() || now !== calls) quietSince = Date.now();
+    calls = now;
+  }
+}
+
+export function report(sandbox: Sandbox): string {
+  const services = sandbox.kube.state.list<V1Service>('services').filter((s) => s.spec?.type === 'LoadBalancer');
+  const ingresses = sandbox.kube.state.list<V1Ingress>('ingresses');
+  const events = sandbox.kube.state.list<{ type: string; reason: string; message: string; involvedObject: { kind: string; name: string } }>('events');
+  return [
+    renderCloud(sandbox.cloud.simulator.snapshot().loadBalancers as never),
+    '',
+    renderObjects([...services.map((o) => ({ kind: 'Service', object: o })), ...ingresses.map((o) => ({ kind: 'Ingress', object: o }))], events),
+  ].join('\n');
+}
+
+export async function sandboxCommand(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { examples: { type: 'string' }, once: { type: 'boolean' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' } },
+    strict: true,
+  });
+  const started = Date.now();
+  const sandbox = await startSandbox({
+    examples: values.examples ?? 'manifests/examples',
+    ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
+    ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+  });
+  await settle(sandbox);
+  console.log(report(sandbox));
+  console.log(`\nConverged in ${((Date.now() - started) / 1000).toFixed(1)} s: ${sandbox.cloud.simulator.traffic.mutatingCalls()} cloud writes.`);
+  if (sandbox.skipped.length) console.log(`Not applied (kinds the fake API does not serve): ${sandbox.skipped.join(', ')}`);
+  if (values.once) {
+    await sandbox.stop();
+    return;
+  }
+  console.log(`\nFake Kubernetes API: ${sandbox.kube.url}\n  export KUBECONFIG=${sandbox.kubeconfigPath}\n  kubectl get services,ingresses\n  kubectl apply -f manifests/examples/service-basic.yaml\nThe controller reacts to what you create, change and delete. Ctrl-C stops.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await sandbox.stop();
+  console.log('Stopped.');
+}
