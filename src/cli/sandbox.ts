@@ -128,7 +128,7 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
     await sandbox.stop();
     return;
   }
-  console.log(`\nFake Kubernetes API: ${sandbox.kube.url}\n  export KUBECONFIG=${sandbox.kubeconfigPath}\n  kubectl get services,ingresses\n  kubectl apply -f manifests/examples/service-basic.yaml\nThe controller reacts to what you create, change and delete. Ctrl-C stops.`);
+  console.log(`\nFake Kubernetes API: ${sandbox.kube.url}\n  export KUBECONFIG=${sandbox.kubeconfigPath}\n  kubectl get services,ingresses\n  kubectl apply --validate=false -f my-service.yaml   (the fake API serves no OpenAPI schema)\nThe controller reacts to what you create, change and delete. Ctrl-C stops.`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
