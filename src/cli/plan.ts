@@ -36,7 +36,7 @@ export interface PlannedObject {
 }
 
 /** What a plan reads: the cluster around the manifests, and the cloud. */
-interface PlanWorld {
+export interface PlanWorld {
   readonly nodes: V1Node[];
   slicesFor(namespace: string): Promise<V1EndpointSlice[]>;
   podsFor(namespace: string): Promise<V1Pod[]>;
@@ -46,6 +46,11 @@ interface PlanWorld {
 }
 
 const problemJson = (p: Problem) => ({ field: p.field, value: p.value, reason: p.reason });
+
+/** Exported for tests: the world `plan` assumes without --kubeconfig. */
+export function syntheticWorldForTests(objects: readonly KubernetesObject[]): PlanWorld {
+  return syntheticWorld(objects);
+}
 
 function syntheticWorld(objects: readonly KubernetesObject[]): PlanWorld {
   const nodes = [0, 1, 2].map((i) => ({
