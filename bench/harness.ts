@@ -7,6 +7,7 @@ import { createLocalCloud, type LocalCloud } from '../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../mocks/clb/options.js';
 import { startFakeKube, type FakeKube } from '../mocks/kube/index.js';
 import { startServiceController, type RunningServiceController } from '../src/controllers/service-controller.js';
+import { ActualStateCache } from '../src/deploy/actual-cache.js';
 import { silentLogger } from '../src/runtime/logger.js';
 
 export interface ScenarioResult {
@@ -36,6 +37,8 @@ export const SETTINGS = { clusterId: 'cls-bench', vpcId: 'vpc-cluster1' };
 export interface BenchCluster {
   readonly kube: FakeKube;
   readonly cloud: LocalCloud;
+  /** The controller's memory of the cloud (a restart starts a new one). */
+  cache: ActualStateCache;
   controller: RunningServiceController;
   restart(): Promise<void>;
   /** Resolves when the controller has had nothing to do for `quietMs`. */
@@ -61,21 +64,27 @@ export async function startCluster(options: BenchOptions, extra: { nodes?: numbe
     quotas: { openLoadBalancers: 100_000, internalLoadBalancers: 100_000, targetsPerRule: 100_000 },
     ...extra.simulator,
   });
+  const resyncPeriodMs = 3_600_000;
+  let cache = new ActualStateCache(cloud.provider, { ttlMs: resyncPeriodMs });
   const start = () =>
     startServiceController({
+      cache,
       kubeConfig: kube.kubeConfig(),
       provider: cloud.provider,
       settings: SETTINGS,
       logger: silentLogger(),
       workers: extra.workers ?? 16,
-      resyncPeriodMs: 3_600_000,
+      resyncPeriodMs,
     });
   const cluster: BenchCluster = {
     kube,
     cloud,
+    cache,
     controller: await start(),
     async restart() {
       await cluster.controller.stop();
+      cache = new ActualStateCache(cloud.provider, { ttlMs: resyncPeriodMs });
+      cluster.cache = cache;
       cluster.controller = await start();
     },
     async idle(quietMs = 300, timeoutMs = 600_000) {

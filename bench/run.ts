@@ -6,10 +6,14 @@
 import { writeFileSync } from 'node:fs';
 import type { BenchOptions, ScenarioResult } from './harness.js';
 import { endpointChurn, rollingUpdate } from './scenarios/direct-access.js';
+import { coldStartFamily, memoryAtScale, nodeChurn } from './scenarios/services.js';
 
-const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioResult>> = {
+const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioResult | ScenarioResult[]>> = {
+  'cold-start': coldStartFamily,
   'rolling-update': rollingUpdate,
   'endpoint-churn': endpointChurn,
+  'node-churn': nodeChurn,
+  memory: memoryAtScale,
 };
 
 function arg(name: string, fallback: string): string {
@@ -40,9 +44,11 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const name of names) {
     process.stderr.write(`running ${name}…\n`);
-    const result = await SCENARIOS[name]!(options);
-    results.push(result);
-    process.stderr.write(`  ${JSON.stringify(result)}\n`);
+    const produced = await SCENARIOS[name]!(options);
+    for (const result of Array.isArray(produced) ? produced : [produced]) {
+      results.push(result);
+      process.stderr.write(`  ${JSON.stringify(result)}\n`);
+    }
   }
   writeFileSync(new URL('./results.json', import.meta.url.replace('/dist/bench/', '/bench/')), `${JSON.stringify({ options, scenarios: results }, null, 2)}\n`);
   console.log(table(results));

@@ -2,7 +2,9 @@
  * The contract between the controllers and a cloud: CLB-level operations on plain, read-only data.
  *
  * Promises every implementation keeps:
- * - asynchronous cloud tasks are awaited inside the call: a resolved promise means the change is done;
+ * - asynchronous cloud tasks are awaited inside the provider: a CLB is created running; every other write
+ *   resolves once the API accepted it, and any later call on the same CLB (a read, a write, or
+ *   `awaitWrites`) first waits for it to finish — so reads always see every earlier write;
  * - work is split into API-sized batches, writes to one CLB never overlap, rate limits are respected;
  * - transient failures are retried; what is left surfaces as a typed error from `./errors.ts`;
  * - deleting something that is already gone succeeds;
@@ -206,6 +208,9 @@ export interface CloudProvider {
   deregisterTargets(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void>;
   /** Sets each binding's target to its `weight`. */
   setTargetWeights(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void>;
+
+  /** Resolves once every write to this CLB has finished (its task done); rejects if one failed. */
+  awaitWrites(loadBalancerId: string): Promise<void>;
 
   // Account and network
   getQuota(): Promise<Quota>;

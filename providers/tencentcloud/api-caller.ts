@@ -65,6 +65,8 @@ export function toCloudError(error: unknown, action: string): CloudError {
 export class ApiCaller {
   private readonly limits: ActionRateLimits;
   private readonly locks = new KeyedMutex();
+  /** Each CLB's last write whose task nobody has waited for yet. */
+  private readonly pending = new Map<string, { action: string; task: clb.DescribeTaskStatusRequest; startedAt: number }>();
 
   constructor(
     private readonly clients: ApiClients,
@@ -120,31 +122,57 @@ export class ApiCaller {
   }
 
   /**
-   * An asynchronous CLB write: holds the locks of the CLBs it touches from the call until its task ends,
-   * so writes to one CLB never overlap (the API would answer ResourceInOperating).
+   * An asynchronous CLB write. Writes to one CLB never overlap (the API would answer ResourceInOperating):
+   * each holds the CLB's lock and first waits for the CLB's previous task. Its own task is awaited now
+   * (`wait: 'now'`) or left pending (`'lazy'`, the default) — then the next call that touches the CLB waits
+   * for it, and a task nobody touches again costs no status poll at all.
    */
   async write<A extends keyof ClbApi & string>(
     loadBalancerIds: readonly string[],
     action: A,
     request: Parameters<ClbApi[A]>[0],
-    /** Which task to wait for; by default the one named by the response's RequestId. */
-    taskOf: (response: Awaited<ReturnType<ClbApi[A]>>) => clb.DescribeTaskStatusRequest = (response) => ({ TaskId: (response as { RequestId?: string }).RequestId ?? '' }),
+    options: {
+      /** Which task to wait for; by default the one named by the response's RequestId. */
+      readonly taskOf?: (response: Awaited<ReturnType<ClbApi[A]>>) => clb.DescribeTaskStatusRequest;
+      readonly wait?: 'now' | 'lazy';
+    } = {},
   ): Promise<Awaited<ReturnType<ClbApi[A]>>> {
+    const taskOf = options.taskOf ?? ((response) => ({ TaskId: (response as { RequestId?: string }).RequestId ?? '' }));
     const response = await this.locks.run(loadBalancerIds, async (): Promise<unknown> => {
+      await this.settlePending(loadBalancerIds);
       const answer = await this.call('clb', action, request as never);
-      await this.waitForTask(action, taskOf(answer as never));
+      const task = { action, task: taskOf(answer as never), startedAt: this.options.now() };
+      if (options.wait === 'now' || !loadBalancerIds.length) await this.waitForTask(task.action, task.task, task.startedAt);
+      else for (const id of loadBalancerIds) this.pending.set(id, task);
       return answer;
     });
     return response as never;
   }
 
-  private async waitForTask(action: string, task: clb.DescribeTaskStatusRequest): Promise<void> {
+  /** Waits until every write to these CLBs has finished; a task that failed is reported here. */
+  async settle(loadBalancerIds: readonly string[]): Promise<void> {
+    if (!loadBalancerIds.some((id) => this.pending.has(id))) return;
+    await this.locks.run(loadBalancerIds, () => this.settlePending(loadBalancerIds));
+  }
+
+  private async settlePending(loadBalancerIds: readonly string[]): Promise<void> {
+    for (const id of loadBalancerIds) {
+      const pending = this.pending.get(id);
+      if (!pending) continue;
+      this.pending.delete(id);
+      await this.waitForTask(pending.action, pending.task, pending.startedAt);
+    }
+  }
+
+  /** Polls a task's status: first when it is likely done (`firstPollMs` after it started), then backing off. */
+  private async waitForTask(action: string, task: clb.DescribeTaskStatusRequest, startedAt: number): Promise<void> {
     const taskId = task.TaskId || task.DealName || '';
     const { firstPollMs, maxPollMs, timeoutMs } = this.options.taskPoll;
-    const deadline = this.options.now() + timeoutMs;
+    const deadline = startedAt + timeoutMs;
     let delay = firstPollMs;
+    let wait = Math.max(0, startedAt + firstPollMs - this.options.now());
     for (;;) {
-      await this.options.sleep(delay);
+      await this.options.sleep(wait);
       const { Status, Message } = await this.call('clb', 'DescribeTaskStatus', task);
       if (Status === 0) return;
       if (Status === 1) throw new TaskFailedError(`${action}: task ${taskId} failed${Message ? `: ${Message}` : ''}`, { action, requestId: taskId });
@@ -152,6 +180,7 @@ export class ApiCaller {
         throw new TransientError(`${action}: task ${taskId} still running after ${timeoutMs} ms`, { action, requestId: taskId });
       }
       delay = Math.min(maxPollMs, Math.ceil(delay * 1.5));
+      wait = delay;
     }
   }
 }

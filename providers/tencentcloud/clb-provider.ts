@@ -10,6 +10,7 @@ import type {
   Quota, QuotaUsage, Redirect, RuleChanges, RuleSpec, Subnet, TargetBinding, Tags,
 } from '../provider.js';
 import { ApiCaller, type ApiClients, type CallerOptions, type RetryOptions, type TaskPollOptions } from './api-caller.js';
+import { CreationWaiter } from './creation-waiter.js';
 import type { clb } from './api.js';
 import { API_LIMITS, chunk, packWeightCalls } from './batching.js';
 import {
@@ -36,6 +37,7 @@ export const DEFAULT_TASK_POLL: TaskPollOptions = { firstPollMs: 300, maxPollMs:
 
 export class ClbProvider implements CloudProvider {
   private readonly api: ApiCaller;
+  private readonly creations: CreationWaiter;
 
   constructor(
     clients: ApiClients,
@@ -51,11 +53,24 @@ export class ClbProvider implements CloudProvider {
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
+    const poll = { ...DEFAULT_TASK_POLL, ...options.taskPoll };
+    this.creations = new CreationWaiter({
+      describe: (ids) => this.describeSettled(ids),
+      pollMs: poll.firstPollMs,
+      timeoutMs: poll.timeoutMs,
+      now: options.now ?? Date.now,
+      sleep: options.sleep ?? ((ms) => sleepFor(ms)),
+    });
   }
 
   // ---- load balancers -------------------------------------------------------------------------
 
   async describeLoadBalancers(ids: readonly string[]): Promise<LoadBalancer[]> {
+    await this.api.settle(ids);
+    return this.describeSettled(ids);
+  }
+
+  private async describeSettled(ids: readonly string[]): Promise<LoadBalancer[]> {
     const found: LoadBalancer[] = [];
     for (const ids20 of chunk([...new Set(ids)], API_LIMITS.loadBalancerIds)) {
       const res = await this.api.call('clb', 'DescribeLoadBalancers', { LoadBalancerIds: ids20, Limit: API_LIMITS.describePageSize });
@@ -95,25 +110,22 @@ export class ClbProvider implements CloudProvider {
           }
         : {}),
     };
-    // The new CLB's id is only known from the response, so this write holds no CLB lock: nothing else knows the id yet.
-    // Its task is followed by DealName, which a ClientToken replay returns too (its RequestId names no task).
-    const res = await this.api.write([], 'CreateLoadBalancer', request, (response) => ({ DealName: response.DealName ?? '' }));
+    // Not under a CLB lock: nothing else knows the new id yet. Retried creates are idempotent by ClientToken.
+    const res = await this.api.call('clb', 'CreateLoadBalancer', request);
     const id = res.LoadBalancerIds?.[0];
     if (!id) throw new NotFoundError('CreateLoadBalancer returned no LoadBalancerIds', { action: 'CreateLoadBalancer' });
-    const [created] = await this.describeLoadBalancers([id]);
-    if (!created) throw new NotFoundError(`Load balancer ${id} was created but cannot be described`, { action: 'DescribeLoadBalancers' });
-    return created;
+    return this.creations.waitRunning(id);
   }
 
   async deleteLoadBalancers(ids: readonly string[]): Promise<void> {
     const existing = (await this.describeLoadBalancers(ids)).map((lb) => lb.id);
     for (const ids20 of chunk(existing, API_LIMITS.loadBalancerIds)) {
       await this.ignoringGone(
-        () => this.api.write(ids20, 'DeleteLoadBalancer', { LoadBalancerIds: ids20 }),
+        () => this.api.write(ids20, 'DeleteLoadBalancer', { LoadBalancerIds: ids20 }, { wait: 'now' }),
         // One of them vanished meanwhile: delete those that are left.
         async () => {
           const left = (await this.describeLoadBalancers(ids20)).map((lb) => lb.id);
-          if (left.length) await this.api.write(left, 'DeleteLoadBalancer', { LoadBalancerIds: left });
+          if (left.length) await this.api.write(left, 'DeleteLoadBalancer', { LoadBalancerIds: left }, { wait: 'now' });
         },
       );
     }
@@ -153,6 +165,7 @@ export class ClbProvider implements CloudProvider {
   // ---- listeners and rules --------------------------------------------------------------------
 
   async describeListeners(loadBalancerId: string): Promise<Listener[]> {
+    await this.api.settle([loadBalancerId]);
     const res = await this.api.call('clb', 'DescribeListeners', { LoadBalancerId: loadBalancerId });
     return (res.Listeners ?? []).filter(Boolean).map(toListener);
   }
@@ -266,6 +279,7 @@ export class ClbProvider implements CloudProvider {
   // ---- targets --------------------------------------------------------------------------------
 
   async describeTargets(loadBalancerId: string, listenerIds?: readonly string[]): Promise<ListenerTargets[]> {
+    await this.api.settle([loadBalancerId]);
     if (!listenerIds) {
       const res = await this.api.call('clb', 'DescribeTargets', { LoadBalancerId: loadBalancerId });
       return (res.Listeners ?? []).filter(Boolean).map(toListenerTargets);
@@ -315,6 +329,10 @@ export class ClbProvider implements CloudProvider {
         })),
       });
     }
+  }
+
+  async awaitWrites(loadBalancerId: string): Promise<void> {
+    await this.api.settle([loadBalancerId]);
   }
 
   // ---- account and network --------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { CoreV1Api, NetworkingV1Api, type KubeConfig, type V1Ingress, type V1Pod } from '@kubernetes/client-node';
 import type { CloudProvider } from '../../providers/provider.js';
 import { matchesSelector } from '../annotations/parse.js';
+import { TAGS } from '../annotations/keys.js';
 import { ActualStateCache } from '../deploy/actual-cache.js';
 import { ingressReferences, isQcloudIngress, type IngressSettings } from '../ingress/build-ingress-model.js';
 import { EventRecorder, type EventSink } from '../kube/events.js';
@@ -13,6 +14,7 @@ import { hasFinalizer, ingressWriter } from '../kube/object-writer.js';
 import { ReadinessGates } from '../kube/readiness-gates.js';
 import { Controller, type ReconcileOutcome } from '../runtime/controller.js';
 import type { Logger } from '../runtime/logger.js';
+import { DEFAULT_NODE_READY_GRACE_MS } from '../service/nodes.js';
 import { INGRESS_FINALIZER, ingressKey, IngressReconciler } from './ingress-reconciler.js';
 import { onTrafficRelevantNodeChange, SharedInformers } from './informers.js';
 
@@ -29,6 +31,8 @@ export interface IngressControllerOptions {
   readonly emptyGraceMs?: number;
   readonly onReconciled?: (outcome: ReconcileOutcome, durationMs: number, key: string) => void;
   readonly onGateSet?: (seconds: number) => void;
+  /** How long a node that went NotReady stays bound (default 60 s; 0: unbound at once). */
+  readonly nodeReadyGraceMs?: number;
 }
 
 export interface RunningIngressController {
@@ -42,6 +46,13 @@ export async function startIngressController(options: IngressControllerOptions):
   const core = kc.makeApiClient(CoreV1Api);
   const networking = kc.makeApiClient(NetworkingV1Api);
   const resyncPeriodMs = options.resyncPeriodMs ?? 5 * 60_000;
+  const nodeReadyGraceMs = options.nodeReadyGraceMs ?? DEFAULT_NODE_READY_GRACE_MS;
+  const cache = options.cache ?? new ActualStateCache(options.provider, { ttlMs: resyncPeriodMs });
+  /** One tag query lists every CLB of the cluster, so new owners' adoption checks need no call each. */
+  const primeCache = () =>
+    cache.prime({ [TAGS.clusterId]: settings.clusterId }).catch((error: unknown) => {
+      logger.warn({ err: (error as Error).message }, 'Could not list the cluster\'s CLBs; looking them up one by one');
+    });
   const isTracked = (ingress: V1Ingress) => isQcloudIngress(ingress, settings) || hasFinalizer(ingress, INGRESS_FINALIZER);
 
   const reconciler = new IngressReconciler({
@@ -53,7 +64,8 @@ export async function startIngressController(options: IngressControllerOptions):
     endpointSlices: informers.endpointSlices,
     secrets: informers.secrets,
     pods: informers.pods,
-    cache: options.cache ?? new ActualStateCache(options.provider, { ttlMs: resyncPeriodMs }),
+    cache,
+    nodeReadyGraceMs,
     gates: new ReadinessGates({ api: core, ...(options.onGateSet ? { onGateSet: options.onGateSet } : {}) }),
     writer: ingressWriter(networking),
     events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
@@ -97,12 +109,17 @@ export async function startIngressController(options: IngressControllerOptions):
       }
     }
   });
-  onTrafficRelevantNodeChange(informers.nodes, enqueueAll);
+  const stopNodeRechecks = onTrafficRelevantNodeChange(informers.nodes, enqueueAll, { graceMs: nodeReadyGraceMs });
 
   await informers.start();
+  await primeCache();
   enqueueAll();
   controller.start();
-  const resync = setInterval(enqueueAll, resyncPeriodMs);
+  // A resync observes the cloud afresh (see service-controller).
+  const resync = setInterval(() => {
+    cache.expireAll();
+    void primeCache().then(enqueueAll);
+  }, resyncPeriodMs);
   resync.unref();
   logger.info({ ingresses: tracked().length }, 'Started ingress controller');
   return {
@@ -110,6 +127,7 @@ export async function startIngressController(options: IngressControllerOptions):
     reconciler,
     stop: async () => {
       clearInterval(resync);
+      stopNodeRechecks();
       await controller.stop();
     },
   };

@@ -18,7 +18,7 @@ import type { ReadinessGates } from '../kube/readiness-gates.js';
 import { portFamily } from '../model/desired.js';
 import { TerminalError, type ReconcileResult } from '../runtime/controller.js';
 import type { Logger } from '../runtime/logger.js';
-import type { ObjectStore } from './service-reconciler.js';
+import { requeueAfter, type ObjectStore } from './service-reconciler.js';
 
 export const INGRESS_FINALIZER = 'ingress.cloud.tencent.com/load-balancer-cleanup';
 const INGRESS_KIND = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' } as const;
@@ -39,6 +39,8 @@ export interface IngressReconcilerDeps {
   readonly events: EventSink;
   readonly logger: Logger;
   readonly emptyGraceMs?: number;
+  /** How long a node that went NotReady stays bound (default 60 s). */
+  readonly nodeReadyGraceMs?: number;
   readonly now?: () => number;
 }
 
@@ -47,11 +49,12 @@ export const ingressKey = (ingress: V1Ingress): string => `${ingress.metadata?.n
 export class IngressReconciler {
   private readonly subnets: SubnetLookup;
   private readonly empty: EmptyBackendsGuard;
+  private readonly now: () => number;
 
   constructor(private readonly deps: IngressReconcilerDeps) {
-    const now = deps.now ?? Date.now;
-    this.subnets = new SubnetLookup(deps.provider, undefined, now);
-    this.empty = new EmptyBackendsGuard(deps.emptyGraceMs ?? 30_000, now);
+    this.now = deps.now ?? Date.now;
+    this.subnets = new SubnetLookup(deps.provider, undefined, this.now);
+    this.empty = new EmptyBackendsGuard(deps.emptyGraceMs ?? 30_000, this.now);
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -91,6 +94,8 @@ export class IngressReconciler {
         nodes: this.deps.nodes.list(),
         secrets: new Map(this.deps.secrets.list(namespace).map((s) => [s.metadata?.name ?? '', s])),
         subnets: await this.subnets.lookup(ingress.metadata?.annotations?.[A.subnetId]?.trim()),
+        now: this.now(),
+        ...(this.deps.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: this.deps.nodeReadyGraceMs } : {}),
       },
       this.deps.settings,
     );
@@ -139,14 +144,12 @@ export class IngressReconciler {
     });
     for (const conflict of synced.plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
     if (synced.changes) this.deps.logger.info({ ingress: key, lb: lb.id, changes: synced.changes }, 'Applied load balancer changes');
-    for (const name of built.readinessGatePods) {
-      const pod = this.deps.pods.get(name, namespace);
-      if (pod) await this.deps.gates.markBound(pod);
-    }
+    if (!synced.plan.conflicts.length) await this.deps.gates.openAfterWrites(this.deps.provider, lb.id, built.readinessGatePods.map((name) => this.deps.pods.get(name, namespace)));
     current = await this.deps.writer.setAnnotation(current, A.loadBalancerId, lb.id);
     current = await this.deps.writer.setIngress(current, lb.vips.length ? lb.vips.map((ip) => ({ ip })) : lb.domain ? [{ hostname: lb.domain }] : []);
     if (announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
-    if (synced.heldEmpty) return { requeueAfterMs: this.empty.graceMs };
+    // Come back when the empty view has settled, or when a NotReady node's grace ends (it is then unbound).
+    return requeueAfter(synced.heldEmpty ? this.empty.graceMs : undefined, built.recheckAt, this.now());
   }
 
   private async cleanup(ingress: V1Ingress, retain: boolean): Promise<void> {

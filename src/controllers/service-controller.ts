@@ -5,7 +5,7 @@
  */
 import { CoreV1Api, type KubeConfig, type V1Service } from '@kubernetes/client-node';
 import type { CloudProvider } from '../../providers/provider.js';
-import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
+import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER, TAGS } from '../annotations/keys.js';
 import { matchesSelector } from '../annotations/parse.js';
 import { ActualStateCache } from '../deploy/actual-cache.js';
 import { EventRecorder, type EventSink } from '../kube/events.js';
@@ -14,6 +14,7 @@ import { hasFinalizer, serviceWriter } from '../kube/object-writer.js';
 import { Controller, type ReconcileOutcome } from '../runtime/controller.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ClusterSettings } from '../service/build-service-model.js';
+import { DEFAULT_NODE_READY_GRACE_MS } from '../service/nodes.js';
 import { onTrafficRelevantNodeChange, SharedInformers } from './informers.js';
 import { isLoadBalancerService, serviceKey, ServiceReconciler } from './service-reconciler.js';
 
@@ -35,6 +36,8 @@ export interface ServiceControllerOptions {
   readonly emptyGraceMs?: number;
   /** Seconds from a Pod's containers being ready to its readiness gate being set (a metric). */
   readonly onGateSet?: (seconds: number) => void;
+  /** How long a node that went NotReady stays bound (default 60 s; 0: unbound at once). */
+  readonly nodeReadyGraceMs?: number;
 }
 
 export interface RunningServiceController {
@@ -57,6 +60,13 @@ export async function startServiceController(options: ServiceControllerOptions):
   const informers = options.informers ?? new SharedInformers({ kubeConfig: kc, logger, ...(options.informerBackoffMs ? { backoffMs: options.informerBackoffMs } : {}) });
   const { services, nodes, endpointSlices: slices, secrets, pods } = informers;
   const resyncPeriodMs = options.resyncPeriodMs ?? 5 * 60_000;
+  const nodeReadyGraceMs = options.nodeReadyGraceMs ?? DEFAULT_NODE_READY_GRACE_MS;
+  const cache = options.cache ?? new ActualStateCache(options.provider, { ttlMs: resyncPeriodMs });
+  /** One tag query lists every CLB of the cluster, so new owners' adoption checks need no call each. */
+  const primeCache = () =>
+    cache.prime({ [TAGS.clusterId]: options.settings.clusterId }).catch((error: unknown) => {
+      logger.warn({ err: (error as Error).message }, 'Could not list the cluster\'s CLBs; looking them up one by one');
+    });
 
   const reconciler = new ServiceReconciler({
     provider: options.provider,
@@ -66,9 +76,10 @@ export async function startServiceController(options: ServiceControllerOptions):
     endpointSlices: slices,
     secrets,
     pods,
-    cache: options.cache ?? new ActualStateCache(options.provider, { ttlMs: resyncPeriodMs }),
+    cache,
     gates: new ReadinessGates({ api: core, ...(options.onGateSet ? { onGateSet: options.onGateSet } : {}) }),
     ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
+    nodeReadyGraceMs,
     writer: serviceWriter(core),
     events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
     logger,
@@ -87,7 +98,7 @@ export async function startServiceController(options: ServiceControllerOptions):
   services.onChange((service) => {
     if (isTracked(service)) controller.enqueue(serviceKey(service));
   });
-  onTrafficRelevantNodeChange(nodes, enqueueAll);
+  const stopNodeRechecks = onTrafficRelevantNodeChange(nodes, enqueueAll, { graceMs: nodeReadyGraceMs });
   slices.onChange((slice) => {
     const name = slice.metadata?.labels?.['kubernetes.io/service-name'];
     const service = name ? services.get(name, slice.metadata?.namespace) : undefined;
@@ -115,9 +126,15 @@ export async function startServiceController(options: ServiceControllerOptions):
 
   await informers.start();
   // Node handlers fired during the initial list; begin from the synced view.
+  await primeCache();
   enqueueAll();
   controller.start();
-  const resync = setInterval(enqueueAll, resyncPeriodMs);
+  // A resync observes the cloud afresh: an entry described just after the last tick would otherwise still be
+  // "fresh" at this one, and drift (a listener deleted by hand) would wait up to two periods to be repaired.
+  const resync = setInterval(() => {
+    cache.expireAll();
+    void primeCache().then(enqueueAll);
+  }, resyncPeriodMs);
   resync.unref();
   logger.info({ services: trackedServices().length, nodes: nodes.list().length }, 'Started service controller');
 
@@ -127,6 +144,7 @@ export async function startServiceController(options: ServiceControllerOptions):
     ready: () => informers.hasSynced,
     stop: async () => {
       clearInterval(resync);
+      stopNodeRechecks();
       await controller.stop();
       if (ownInformers) await informers.stop();
     },

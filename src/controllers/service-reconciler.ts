@@ -39,6 +39,8 @@ export interface ServiceReconcilerDeps {
   readonly subnetCacheMs?: number;
   /** How long backends must stay empty before the last targets are deregistered (a transient empty view). */
   readonly emptyGraceMs?: number;
+  /** How long a node that went NotReady stays bound (default 60 s). */
+  readonly nodeReadyGraceMs?: number;
   readonly now?: () => number;
 }
 
@@ -51,6 +53,12 @@ export function isLoadBalancerService(service: V1Service): boolean {
 const isConflict = (error: unknown): boolean => (error as { code?: unknown })?.code === 409;
 
 const SERVICE_FIELDS = { existingId: A.existingLoadBalancerId, subnetId: A.internalSubnetId, releaseHint: 'set the Service to type ClusterIP' };
+
+/** The earlier of an expected wait and a time to look again (ms since the epoch); nothing when neither is set. */
+export function requeueAfter(waitMs: number | undefined, recheckAt: number | undefined, now: number): ReconcileResult | undefined {
+  const waits = [waitMs, recheckAt === undefined ? undefined : Math.max(0, recheckAt - now)].filter((w): w is number => w !== undefined);
+  return waits.length ? { requeueAfterMs: Math.min(...waits) } : undefined;
+}
 
 export const serviceKey = (service: V1Service): string => `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
 
@@ -104,6 +112,8 @@ export class ServiceReconciler {
         secrets: new Map(this.deps.secrets.list(namespace).map((s) => [s.metadata?.name ?? '', s])),
         subnets: await this.subnets.lookup(service.metadata?.annotations?.[A.internalSubnetId]?.trim()),
         ...(direct ? { pods: new Map(this.deps.pods.list(namespace).map((p) => [p.metadata?.name ?? '', p])) } : {}),
+        now: this.now(),
+        ...(this.deps.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: this.deps.nodeReadyGraceMs } : {}),
       },
       settings,
     );
@@ -136,23 +146,17 @@ export class ServiceReconciler {
     });
     for (const conflict of synced.plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
     if (synced.changes) this.deps.logger.info({ service: key, lb: lb.id, changes: synced.changes }, 'Applied load balancer changes');
-    if (!synced.plan.conflicts.length) await this.openReadinessGates(namespace, built.readinessGatePods);
+    if (!synced.plan.conflicts.length) {
+      const opened = await this.deps.gates.openAfterWrites(this.deps.provider, lb.id, built.readinessGatePods.map((name) => this.deps.pods.get(name, namespace)));
+      for (const pod of opened) this.deps.logger.info({ pod: `${namespace}/${pod.metadata?.name}` }, 'Opened readiness gate');
+    }
 
     current = await this.deps.writer.setAnnotation(current, A.loadBalancerId, lb.id);
     current = await this.deps.writer.setIngress(current, lb.vips.length ? lb.vips.map((ip) => ({ ip })) : lb.domain ? [{ hostname: lb.domain }] : []);
     if (announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
-    if (synced.heldEmpty) {
-      this.deps.logger.info({ service: key, lb: lb.id, targets: synced.ownTargets }, 'Kept the last targets while the empty backend view settles');
-      return { requeueAfterMs: this.empty.graceMs };
-    }
-  }
-
-  /** Bound Pods that wait on the readiness gate get it set True. */
-  private async openReadinessGates(namespace: string, podNames: readonly string[]): Promise<void> {
-    for (const name of podNames) {
-      const pod = this.deps.pods.get(name, namespace);
-      if (pod && (await this.deps.gates.markBound(pod))) this.deps.logger.info({ pod: `${namespace}/${name}` }, 'Opened readiness gate');
-    }
+    if (synced.heldEmpty) this.deps.logger.info({ service: key, lb: lb.id, targets: synced.ownTargets }, 'Kept the last targets while the empty backend view settles');
+    // Come back when the empty view has settled, or when a NotReady node's grace ends (it is then unbound).
+    return requeueAfter(synced.heldEmpty ? this.empty.graceMs : undefined, built.recheckAt, this.now());
   }
 
   private async cleanup(service: V1Service): Promise<void> {

@@ -22,6 +22,8 @@ interface Entry<T> {
 export class ActualStateCache {
   private readonly loadBalancers = new Map<string, Entry<LoadBalancer>>();
   private readonly observed = new Map<string, Entry<ObservedListeners>>();
+  /** When every CLB of the cluster was last listed (by its tag), so the per-owner lookup needs no call. */
+  private primedAt: number | undefined;
 
   constructor(
     private readonly provider: CloudProvider,
@@ -50,6 +52,28 @@ export class ActualStateCache {
     this.loadBalancers.set(lb.id, { value: lb, at: this.now() });
   }
 
+  /** A CLB just created: running, and with nothing on it yet — no need to describe it. */
+  rememberCreated(lb: LoadBalancer): void {
+    this.rememberLoadBalancer(lb);
+    this.observed.set(lb.id, { value: { listeners: [], targets: new Map() }, at: this.now() });
+  }
+
+  /**
+   * Lists every CLB carrying the cluster's tag in one paged query (at start and each resync), so looking up
+   * an owner's CLB — the adoption check every new Service or Ingress needs — costs no call of its own.
+   */
+  async prime(clusterTags: Readonly<Record<string, string>>): Promise<void> {
+    const at = this.now();
+    for (const lb of await this.provider.findLoadBalancersByTags(clusterTags)) this.rememberLoadBalancer(lb);
+    this.primedAt = at;
+  }
+
+  /** The remembered CLBs carrying these tags, or undefined when memory cannot answer (not primed, or stale). */
+  taggedWith(tags: Readonly<Record<string, string>>): LoadBalancer[] | undefined {
+    if (this.primedAt === undefined || this.now() - this.primedAt >= this.options.ttlMs) return undefined;
+    return [...this.loadBalancers.values()].filter((e) => this.fresh(e) && Object.entries(tags).every(([k, v]) => e.value.tags[k] === v)).map((e) => e.value);
+  }
+
   /** Listeners and targets of a CLB, from memory when fresh. */
   async listeners(loadBalancerId: string): Promise<ObservedListeners> {
     const hit = this.observed.get(loadBalancerId);
@@ -59,6 +83,13 @@ export class ActualStateCache {
     const value = { listeners, targets: new Map(targets.map((t) => [t.listenerId, t])) };
     this.observed.set(loadBalancerId, { value, at: this.now() });
     return value;
+  }
+
+  /** Forgets everything (what a resync period's expiry does, all at once). */
+  expireAll(): void {
+    this.loadBalancers.clear();
+    this.observed.clear();
+    this.primedAt = undefined;
   }
 
   /** Drops what is known about a CLB (after a failed or structural write, or when it is gone). */

@@ -70,7 +70,8 @@ export async function resolveLoadBalancer(
   }
 
   if (recorded && !isCreatedFor(recorded, owner)) return immutable(fields.existingId, '', `the ${owner.kind} uses the existing CLB ${recorded.id}; it cannot switch to a CLB of its own`);
-  const adopted = recorded ?? (await provider.findLoadBalancersByTags(ownedLoadBalancerLookup(owner))).filter((lb) => isCreatedFor(lb, owner))[0];
+  const lookup = ownedLoadBalancerLookup(owner);
+  const adopted = recorded ?? (cache.taggedWith(lookup) ?? (await provider.findLoadBalancersByTags(lookup))).filter((lb) => isCreatedFor(lb, owner))[0];
   if (adopted) {
     if (adopted.type !== desired.type) {
       return immutable(fields.subnetId, desired.subnetId ?? '', `the CLB ${adopted.id} is ${adopted.type === 'OPEN' ? 'public' : 'internal'}; public/internal cannot change`);
@@ -91,7 +92,7 @@ export async function resolveLoadBalancer(
     ...(desired.internetMaxBandwidthOut ? { internetMaxBandwidthOut: desired.internetMaxBandwidthOut } : {}),
     ...(desired.extraParameters ? { extraParameters: desired.extraParameters } : {}),
   });
-  cache.rememberLoadBalancer(created);
+  cache.rememberCreated(created);
   deps.logger.info({ owner: `${owner.kind} ${owner.namespace}/${owner.name}`, lb: created.id }, 'Created load balancer');
   return { loadBalancer: created, created: true };
 }

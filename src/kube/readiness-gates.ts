@@ -19,6 +19,19 @@ export interface ReadinessGateOptions {
 }
 
 export class ReadinessGates {
+  /**
+   * Opens the gates of bound Pods — only once every write to their CLB has finished, so a gate never turns
+   * True while its Pod's target is still being registered.
+   */
+  async openAfterWrites(provider: { awaitWrites(loadBalancerId: string): Promise<void> }, loadBalancerId: string, pods: readonly (V1Pod | undefined)[]): Promise<V1Pod[]> {
+    const waiting = pods.filter((pod): pod is V1Pod => pod !== undefined && !gateIsTrue(pod));
+    if (!waiting.length) return [];
+    await provider.awaitWrites(loadBalancerId);
+    const opened: V1Pod[] = [];
+    for (const pod of waiting) if (await this.markBound(pod)) opened.push(pod);
+    return opened;
+  }
+
   constructor(private readonly options: ReadinessGateOptions) {}
 
   /** Sets the gate condition True on a bound Pod, unless it already is. Returns whether it wrote. */

@@ -25,7 +25,7 @@ export class NotLeaderError extends Error {
 export type MethodKind = 'read' | 'write';
 
 const WRITE_METHOD = /^(create|delete|modify|set|tag|untag|register|deregister)[A-Z]/;
-const READ_METHOD = /^(describe|find|get|list)[A-Z]/;
+const READ_METHOD = /^(describe|find|get|list|await)[A-Z]/;
 
 /** How the gate treats a provider method; undefined for a name it does not recognise (gated as a write). */
 export function classifyProviderMethod(name: string): MethodKind | undefined {

@@ -334,11 +334,27 @@ export function describeProviderContract(transport: string, makeCloud: MakeCloud
         for (const t of times) expect(times.filter((u) => u >= t && u - t < 1000).length).toBeLessThanOrEqual(5);
       });
 
-      it('reports a failed asynchronous task as TaskFailedError, with nothing changed', async () => {
+      it('reports a failed asynchronous task as TaskFailedError to the next call on the CLB, with nothing changed', async () => {
         const lb = await newLb();
         cloud.simulator.traffic.failNextTasks('CreateListener');
-        await expect(cloud.provider.createListeners(lb.id, [tcp(80)])).rejects.toBeInstanceOf(TaskFailedError);
+        // The write was accepted; its task fails afterwards, and whoever next touches the CLB learns of it.
+        await cloud.provider.createListeners(lb.id, [tcp(80)]);
+        await expect(cloud.provider.awaitWrites(lb.id)).rejects.toBeInstanceOf(TaskFailedError);
         expect(await cloud.provider.describeListeners(lb.id)).toEqual([]);
+      });
+
+      it('polls a write\'s task only when the CLB is touched again, and a new CLB\'s creation in batches', async () => {
+        await open({ taskLatencyMs: 5, rateLimits: { CreateLoadBalancer: 1000, DescribeLoadBalancers: 1000 } });
+        const lbs = await Promise.all(Array.from({ length: 25 }, (_, i) => newLb(`batch-${i}`)));
+        expect(lbs.every((lb) => lb.status === 'running')).toBe(true);
+        expect(calls('DescribeTaskStatus')).toBe(0);
+        expect(calls('DescribeLoadBalancers')).toBeLessThan(25);
+        const [one] = lbs;
+        await cloud.provider.createListeners(one!.id, [tcp(80)]);
+        expect(calls('DescribeTaskStatus')).toBe(0);
+        const [listener] = await cloud.provider.describeListeners(one!.id);
+        expect(listener?.port).toBe(80);
+        expect(calls('DescribeTaskStatus')).toBeGreaterThan(0);
       });
 
       it('maps an operation on a missing CLB to NotFoundError', async () => {

@@ -6,6 +6,7 @@ import { classifyProviderMethod, createLeaderGatedProvider, NotLeaderError, type
 /** Every CloudProvider method, as the gate must treat it. Adding a method to the contract fails type-checking here. */
 const EXPECTED: Record<keyof CloudProvider, MethodKind> = {
   describeLoadBalancers: 'read',
+  awaitWrites: 'read',
   findLoadBalancersByTags: 'read',
   createLoadBalancer: 'write',
   deleteLoadBalancers: 'write',
