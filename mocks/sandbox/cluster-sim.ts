@@ -35,6 +35,17 @@ export class ClusterSimulator {
     this.kube.state.apply({ ...pod, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'ContainersReady', status: 'True', lastTransitionTime: new Date().toISOString() }] } });
   }
 
+  /** Two Pods for every Service whose selector matches none, as if its workload were deployed too. */
+  podsForLonelySelectors(): void {
+    for (const service of this.kube.state.list<V1Service>('services')) {
+      const selector = service.spec?.selector;
+      if (!selector || !Object.keys(selector).length) continue;
+      const namespace = service.metadata?.namespace ?? 'default';
+      if (this.kube.state.list<V1Pod>('pods', namespace).some((p) => matches(p.metadata?.labels, selector))) continue;
+      this.createPods({ metadata: { name: service.metadata?.name ?? 'app', namespace }, spec: { replicas: 2, template: { metadata: { labels: { ...selector } }, spec: { containers: [{ name: 'app', image: 'example' }] } } } });
+    }
+  }
+
   /** One pass of kubelet readiness and the EndpointSlice controller. */
   syncOnce(): void {
     const pods = this.kube.state.list<V1Pod>('pods');

@@ -56,6 +56,7 @@ export async function startSandbox(options: { examples: string; port?: number; k
     else if (FAKE_RESOURCES.has(substituted.kind ?? '')) kube.state.apply({ ...substituted, metadata: { namespace: 'default', ...substituted.metadata } } as never);
     else skipped.push(`${substituted.kind}/${substituted.metadata?.name} (${file})`);
   }
+  cluster.podsForLonelySelectors();
   cluster.syncOnce();
   cluster.start();
   const controllers = await startControllers({
