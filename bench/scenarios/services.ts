@@ -65,8 +65,7 @@ export async function coldStartFamily(options: BenchOptions): Promise<ScenarioRe
     // (2) A resync with the remembered cloud state expired, as every resync period: reads, and no write.
     let since = cluster.cloud.simulator.traffic.log.length;
     const resyncStarted = performance.now();
-    cluster.cache.expireAll();
-    for (let i = 0; i < count; i++) cluster.controller.controller.enqueue(`default/svc-${i}`);
+    await cluster.controller.resync();
     await cluster.idle(500);
     const resync: ScenarioResult = {
       name: `2. no-op resync of (1)`,

@@ -45,6 +45,8 @@ export interface RunningServiceController {
   readonly reconciler: ServiceReconciler;
   /** True once every informer has synced. */
   readonly ready: () => boolean;
+  /** What each resync period does: forget the remembered cloud state, list the cluster's CLBs, enqueue every Service. */
+  resync(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -131,10 +133,12 @@ export async function startServiceController(options: ServiceControllerOptions):
   controller.start();
   // A resync observes the cloud afresh: an entry described just after the last tick would otherwise still be
   // "fresh" at this one, and drift (a listener deleted by hand) would wait up to two periods to be repaired.
-  const resync = setInterval(() => {
+  const resyncNow = async () => {
     cache.expireAll();
-    void primeCache().then(enqueueAll);
-  }, resyncPeriodMs);
+    await primeCache();
+    enqueueAll();
+  };
+  const resync = setInterval(() => void resyncNow(), resyncPeriodMs);
   resync.unref();
   logger.info({ services: trackedServices().length, nodes: nodes.list().length }, 'Started service controller');
 
@@ -142,6 +146,7 @@ export async function startServiceController(options: ServiceControllerOptions):
     controller,
     reconciler,
     ready: () => informers.hasSynced,
+    resync: resyncNow,
     stop: async () => {
       clearInterval(resync);
       stopNodeRechecks();

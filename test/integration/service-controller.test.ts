@@ -112,7 +112,12 @@ describe('a LoadBalancer Service', () => {
     await rig.stopController();
     rig.cloud.simulator.traffic.reset();
     await rig.startController();
-    await waitFor(() => rig.controller.controller.queue.pending === 0 && rig.cloud.simulator.traffic.log.length >= 6, 'the restart to settle');
+    // Settled: both Services reconciled again (the cloud re-read: one tag query, listeners and targets of each CLB).
+    let quietSince = Date.now();
+    await waitFor(() => {
+      if (rig.controller.controller.queue.pending > 0 || rig.cloud.simulator.traffic.log.length < 5) quietSince = Date.now();
+      return Date.now() - quietSince > 200;
+    }, 'the restart to settle');
     expect(rig.cloud.simulator.traffic.mutatingCalls()).toBe(0);
   });
 
