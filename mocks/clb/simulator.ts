@@ -44,6 +44,8 @@ export class ClbSimulator implements ClbApi {
 
   private readonly loadBalancers = new Map<string, SimLoadBalancer>();
   private readonly tasks = new Map<string, Task>();
+  /** Tasks still running: settling looks only at these (the map above keeps every task for DescribeTaskStatus). */
+  private readonly running = new Set<Task>();
   private readonly deals = new Map<string, string>();
   private readonly busy = new Map<string, string>();
   private readonly clientTokens = new Map<string, { ids: string[]; dealName: string }>();
@@ -95,8 +97,9 @@ export class ClbSimulator implements ClbApi {
   /** Completes every task whose latency has elapsed; a task's changes become visible only then. */
   private settle(): void {
     const now = this.now();
-    for (const task of this.tasks.values()) {
-      if (task.status !== 2 || task.doneAt > now) continue;
+    for (const task of this.running) {
+      if (task.doneAt > now) continue;
+      this.running.delete(task);
       task.status = task.fails ? 1 : 0;
       if (task.fails) task.rollback?.();
       else task.apply();
@@ -107,6 +110,7 @@ export class ClbSimulator implements ClbApi {
   private startTask(action: string, requestId: string, loadBalancerIds: readonly string[], apply: () => void, rollback?: () => void): void {
     const task: Task = { id: requestId, action, loadBalancerIds, doneAt: this.now() + this.taskLatencyMs, apply, rollback, fails: this.traffic.takeTaskFailure(action), status: 2 };
     this.tasks.set(requestId, task);
+    this.running.add(task);
     for (const id of loadBalancerIds) this.busy.set(id, requestId);
   }
 
@@ -136,7 +140,7 @@ export class ClbSimulator implements ClbApi {
   snapshot(): { region: string; loadBalancers: unknown[]; runningTasks: number } {
     this.settle();
     const loadBalancers = [...this.loadBalancers.values()].sort((a, b) => a.id.localeCompare(b.id)).map(snapshotLoadBalancer);
-    return clone({ region: this.region, loadBalancers, runningTasks: [...this.tasks.values()].filter((t) => t.status === 2).length });
+    return clone({ region: this.region, loadBalancers, runningTasks: this.running.size });
   }
 
   /** Every target bound on a CLB (any listener or rule), as `address:port` → weight; cheap enough to poll. */

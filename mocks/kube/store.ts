@@ -81,6 +81,11 @@ export class ObjectStore {
     return found && clone(found);
   }
 
+  /** The stored objects themselves, uncopied: for read-only checks across a type (node port allocation). */
+  private raw(rt: ResourceType): readonly Obj[] {
+    return [...this.table(rt).values()];
+  }
+
   /** All objects of a type (in one namespace, or all), sorted by namespace/name, selected. */
   list(rt: ResourceType, namespace?: string, selector?: Selector): Obj[] {
     const items = [...this.table(rt).entries()]
@@ -119,7 +124,7 @@ export class ObjectStore {
     if (problems.length) throw invalid(rt, meta.name, problems);
     if (this.table(rt).has(keyOf(ns, meta.name))) throw alreadyExists(rt, meta.name);
     const obj = prepareCreate(draft, {
-      rt, target, uid: randomUUID(), now: timestamp(this.options.now()), others: () => this.list(rt),
+      rt, target, uid: randomUUID(), now: timestamp(this.options.now()), others: () => this.raw(rt),
     });
     return this.commit('ADDED', rt, obj);
   }
@@ -134,7 +139,7 @@ export class ObjectStore {
     if (meta.name !== undefined && meta.name !== name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     checkNamespace(rt, draft, namespace);
     checkPreconditions(rt, current, meta);
-    const next = prepareUpdate(current, draft, { rt, target, others: () => this.list(rt).filter((o) => !sameObject(o, current)) });
+    const next = prepareUpdate(current, draft, { rt, target, others: () => this.raw(rt).filter((o) => !sameObject(o, current)) });
     if (isReadyToVanish(next)) return this.remove(rt, next);
     if (isNoop(current, next)) return current;
     return this.commit('MODIFIED', rt, next, current);
