@@ -21,6 +21,11 @@ export interface ControllersOptions {
   readonly resyncPeriodMs: number;
   readonly metrics?: Metrics;
   readonly informers?: SharedInformers;
+  /** How long a node that went NotReady stays bound (default 60 s). */
+  readonly nodeReadyGraceMs?: number;
+  /** How long backends must stay empty before an owner's last targets go (default 30 s). */
+  readonly emptyGraceMs?: number;
+  readonly informerBackoffMs?: { readonly min: number; readonly max: number };
 }
 
 export interface RunningControllers {
@@ -36,11 +41,15 @@ export interface RunningControllers {
 
 export async function startControllers(options: ControllersOptions): Promise<RunningControllers> {
   const { kubeConfig, provider, logger, metrics } = options;
-  const informers = options.informers ?? new SharedInformers({ kubeConfig, logger });
+  const informers = options.informers ?? new SharedInformers({ kubeConfig, logger, ...(options.informerBackoffMs ? { backoffMs: options.informerBackoffMs } : {}) });
   const cache = new ActualStateCache(provider, { ttlMs: options.resyncPeriodMs });
   const observe = (controller: string) => (metrics ? { onReconciled: metrics.reconcileObserver(controller) as (outcome: ReconcileOutcome, ms: number, key: string) => void } : {});
   const onGateSet = metrics ? { onGateSet: (seconds: number) => metrics.observeReadinessGateLatency(seconds) } : {};
-  const common = { kubeConfig, provider, logger, informers, cache, workers: options.workers, resyncPeriodMs: options.resyncPeriodMs, ...onGateSet };
+  const tuning = {
+    ...(options.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: options.nodeReadyGraceMs } : {}),
+    ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
+  };
+  const common = { kubeConfig, provider, logger, informers, cache, workers: options.workers, resyncPeriodMs: options.resyncPeriodMs, ...onGateSet, ...tuning };
   const services = await startServiceController({ ...common, settings: options.settings, ...observe('service') });
   const ingresses = await startIngressController({ ...common, settings: { clusterId: options.settings.clusterId, vpcId: options.settings.vpcId, defaultClass: options.settings.defaultIngressClass }, ...observe('ingress') });
   metrics?.trackQueueDepth('service', () => services.controller.queue.length);

@@ -10,7 +10,7 @@ import type { Subnet, Target } from '../../providers/provider.js';
 import { SERVICE_ANNOTATIONS, SERVICE_FINALIZER, TAGS, INGRESS_ANNOTATIONS } from '../../src/annotations/keys.js';
 import { INGRESS_FINALIZER } from '../../src/controllers/ingress-reconciler.js';
 import { isLoadBalancerService } from '../../src/controllers/service-reconciler.js';
-import { isClusterListener, ownerListenerPrefix, type Owner } from '../../src/deploy/ownership.js';
+import { isClusterListener, ownerListenerPrefix, refuseExistingLoadBalancer, type Owner } from '../../src/deploy/ownership.js';
 import { buildIngressModel, ingressOwner, isQcloudIngress } from '../../src/ingress/build-ingress-model.js';
 import { DEFAULT_DOMAIN, portFamily, type DesiredListener, type DesiredState } from '../../src/model/desired.js';
 import { buildServiceModel, serviceOwner } from '../../src/service/build-service-model.js';
@@ -41,6 +41,9 @@ export interface SnapListener {
 }
 export interface SnapLoadBalancer {
   readonly id: string;
+  readonly type?: string;
+  readonly vpcId?: string;
+  readonly subnetId?: string;
   readonly vips: readonly string[];
   readonly domain?: string;
   readonly tags: Readonly<Record<string, string>>;
@@ -54,6 +57,15 @@ export interface InvariantInputs {
   /** The controllers' clock and node grace, so nodes inside their NotReady grace count as the controllers count them. */
   readonly now?: number;
   readonly nodeReadyGraceMs?: number;
+  /** The cluster's Events: given, every user error must have its Warning, naming the annotation or field. */
+  readonly events?: readonly ClusterEvent[];
+}
+
+export interface ClusterEvent {
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly involvedObject: { readonly uid?: string };
 }
 
 const SUBNETS: ReadonlyMap<string, Subnet> = new Map(DEFAULT_VPCS.flatMap((v) => v.subnets.map((s) => [s.subnetId, { id: s.subnetId, vpcId: v.vpcId, cidr: s.cidr }] as const)));
@@ -123,9 +135,21 @@ export function convergenceViolations(inputs: InvariantInputs): string[] {
   const { state, loadBalancers, settings } = inputs;
   const violations: string[] = [];
   const wanted = desiredStates(inputs);
-  for (const { owner, object, model, skippedRules } of wanted) {
-    if (!model) continue;
+  const warned = (uid: string, reason: string, field?: string) =>
+    inputs.events?.some((e) => e.type === 'Warning' && e.involvedObject.uid === uid && e.reason === reason && (field === undefined || e.message.includes(field))) ?? true;
+  for (const { owner, object, model, skippedRules, problems } of wanted) {
     const who = `${owner.kind} ${owner.namespace}/${owner.name}`;
+    if (!model) {
+      for (const p of problems) if (!warned(owner.uid, p.eventReason, p.field)) violations.push(`${who}: no ${p.eventReason} Warning naming ${p.field}`);
+      continue;
+    }
+    // Extra CreateLoadBalancer parameters only the cloud can judge: its refusal is a Warning naming the annotation.
+    const extraRefused = model.loadBalancer.kind === 'create' && model.loadBalancer.extraParameters && inputs.events !== undefined && warned(owner.uid, 'InvalidAnnotation', SERVICE_ANNOTATIONS.extensiveParameters);
+    const refusal = extraRefused ? 'InvalidAnnotation' : refusedByCloud(owner, object, model, loadBalancers, settings);
+    if (refusal) {
+      if (!warned(owner.uid, refusal)) violations.push(`${who}: refused (${refusal}) without a Warning`);
+      continue;
+    }
     const idKey = owner.kind === 'Service' ? SERVICE_ANNOTATIONS.loadBalancerId : INGRESS_ANNOTATIONS.loadBalancerId;
     const id = object.metadata?.annotations?.[idKey];
     const lb = loadBalancers.find((l) => l.id === id);
@@ -154,6 +178,26 @@ export function convergenceViolations(inputs: InvariantInputs): string[] {
     }
   }
   return violations;
+}
+
+/**
+ * Why the controller refuses this owner's CLB on what the cloud holds (resolveLoadBalancer's rules), if it does:
+ * a reused CLB that does not exist, is auto-created, another cluster's or in another VPC; a choice that cannot change.
+ */
+function refusedByCloud(owner: Owner, object: V1Service | V1Ingress, model: DesiredState, loadBalancers: readonly SnapLoadBalancer[], settings: InvariantInputs['settings']): string | undefined {
+  const recordedId = object.metadata?.annotations?.[owner.kind === 'Service' ? SERVICE_ANNOTATIONS.loadBalancerId : INGRESS_ANNOTATIONS.loadBalancerId];
+  const recorded = loadBalancers.find((lb) => lb.id === recordedId);
+  const createdFor = (lb: SnapLoadBalancer) => lb.tags[TAGS.createdBy] === 'yes' && lb.tags[TAGS.clusterId] === owner.clusterId && lb.tags[TAGS.ownerUid] === owner.uid;
+  const desired = model.loadBalancer;
+  if (desired.kind === 'existing') {
+    if (recorded && recorded.id !== desired.id) return 'ImmutableLoadBalancerChange';
+    const lb = recorded ?? loadBalancers.find((l) => l.id === desired.id);
+    return refuseExistingLoadBalancer('', desired.id, lb as never, settings.clusterId, settings.vpcId)?.eventReason;
+  }
+  if (recorded && !createdFor(recorded)) return 'ImmutableLoadBalancerChange';
+  const adopted = recorded ?? loadBalancers.find(createdFor);
+  if (adopted && (adopted.type !== desired.type || (adopted.subnetId || '') !== (desired.subnetId ?? ''))) return 'ImmutableLoadBalancerChange';
+  return undefined;
 }
 
 function listenerViolations(who: string, owner: Owner, desired: readonly DesiredListener[], lb: SnapLoadBalancer, keepExisting: boolean): string[] {
@@ -200,6 +244,8 @@ function leakViolations(inputs: InvariantInputs, live: readonly Owner[]): string
   for (const lb of loadBalancers) {
     const ours = lb.tags[TAGS.createdBy] === 'yes' && lb.tags[TAGS.clusterId] === settings.clusterId;
     if (ours && !uids.has(lb.tags[TAGS.ownerUid] ?? '')) violations.push(`CLB ${lb.id} created for ${lb.tags[TAGS.ownerUid]} has no live owner`);
+    // Listener names mark ownership only on the cluster's CLBs (the ones it tags): elsewhere a look-alike is the user's.
+    if (lb.tags[TAGS.clusterId] !== settings.clusterId) continue;
     for (const l of lb.listeners) {
       if (isClusterListener(l.name, settings.clusterId) && !prefixes.some((p) => l.name.startsWith(p))) violations.push(`listener ${l.name} on ${lb.id} has no live owner`);
     }
@@ -217,11 +263,12 @@ export function rateViolations(log: readonly CallRecord[], limitFor: (action: st
     const limit = limitFor(action);
     let first = 0;
     let worst = 0;
+    let worstAt = 0;
     for (let i = 0; i < times.length; i++) {
       while (times[i]! - times[first]! >= windowMs) first++;
-      worst = Math.max(worst, i - first + 1);
+      if (i - first + 1 > worst) [worst, worstAt] = [i - first + 1, times[first]!];
     }
-    if (worst > limit) violations.push(`${action}: ${worst} calls within ${windowMs} ms, limit ${limit}`);
+    if (worst > limit) violations.push(`${action}: ${worst} calls within ${windowMs} ms from ${new Date(worstAt).toISOString()}, limit ${limit}`);
   }
   return violations;
 }

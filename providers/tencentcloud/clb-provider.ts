@@ -4,7 +4,7 @@
  * differ only in that transport.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { NotFoundError, PartialBatchFailureError } from '../errors.js';
+import { NotFoundError, PartialBatchFailureError, TaskFailedError } from '../errors.js';
 import type {
   Certificate, CloudProvider, CreateLoadBalancerInput, Listener, ListenerChanges, ListenerSpec, ListenerTargets, LoadBalancer, LoadBalancerAttributes,
   Quota, QuotaUsage, Redirect, RuleChanges, RuleSpec, Subnet, TargetBinding, Tags,
@@ -31,6 +31,9 @@ export interface ClbProviderOptions {
   readonly onRetry?: CallerOptions['onRetry'];
   readonly onCall?: CallerOptions['onCall'];
 }
+
+/** How many spent ClientTokens (CLBs of the same owner deleted before) one create walks past. */
+const MAX_TOKEN_HOPS = 32;
 
 export const DEFAULT_RETRY: RetryOptions = { retries: 8, minDelayMs: 200, maxDelayMs: 10_000 };
 export const DEFAULT_TASK_POLL: TaskPollOptions = { firstPollMs: 300, maxPollMs: 2_000, timeoutMs: 300_000 };
@@ -111,10 +114,21 @@ export class ClbProvider implements CloudProvider {
         : {}),
     };
     // Not under a CLB lock: nothing else knows the new id yet. Retried creates are idempotent by ClientToken.
-    const res = await this.api.call('clb', 'CreateLoadBalancer', request);
-    const id = res.LoadBalancerIds?.[0];
-    if (!id) throw new NotFoundError('CreateLoadBalancer returned no LoadBalancerIds', { action: 'CreateLoadBalancer' });
-    return this.creations.waitRunning(id);
+    // A ClientToken keeps answering with the CLB it first created — also once that CLB is gone (deleted, or its
+    // creation failed), which would leave its owner without a CLB for good. Such a token is spent: the next one is
+    // derived from it and the vanished id, so it is still deterministic (a retry after a lost answer lands on the
+    // same CLB). Each deleted generation of an owner's CLB costs one more hop.
+    for (let hop = 0; ; hop++) {
+      const res = await this.api.call('clb', 'CreateLoadBalancer', request);
+      const id = res.LoadBalancerIds?.[0];
+      if (!id) throw new NotFoundError('CreateLoadBalancer returned no LoadBalancerIds', { action: 'CreateLoadBalancer' });
+      try {
+        return await this.creations.waitRunning(id);
+      } catch (error) {
+        if (!(error instanceof TaskFailedError) || !input.clientToken || hop >= MAX_TOKEN_HOPS) throw error;
+        request.ClientToken = `${input.clientToken.slice(0, 64 - id.length - 1)}-${id}`;
+      }
+    }
   }
 
   async deleteLoadBalancers(ids: readonly string[]): Promise<void> {

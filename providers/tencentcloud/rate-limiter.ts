@@ -10,6 +10,8 @@
 export class SlidingWindowLimiter {
   /** Start times of granted calls, ascending; the newest may lie in the future (reserved slots). */
   private readonly grants: number[] = [];
+  /** When granted calls really went out (never before their slot), ascending, within the last window. */
+  private readonly sent: number[] = [];
 
   constructor(
     private readonly limit: number,
@@ -27,6 +29,19 @@ export class SlidingWindowLimiter {
     if (this.grants.length >= this.limit) at = Math.max(at, this.grants[this.grants.length - this.limit]! + this.windowMs);
     this.grants.push(at);
     if (at > now) await this.sleep(at - now);
+    // A slot is a lower bound: a busy event loop wakes a caller late, and the slots after it were counted from the
+    // slot, not from when it really went out — so a window of real start times (what the server counts) could hold
+    // more than `limit`. Before going out, wait until the window of real starts has room.
+    for (;;) {
+      const t = Math.max(this.now(), at);
+      while (this.sent.length > 0 && this.sent[0]! <= t - this.windowMs) this.sent.shift();
+      if (this.sent.length < this.limit) {
+        this.sent.push(t);
+        return;
+      }
+      at = this.sent[0]! + this.windowMs;
+      await this.sleep(at - t);
+    }
   }
 }
 

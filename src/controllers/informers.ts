@@ -3,11 +3,11 @@
  * resource on the API server, one cache in memory. Each restarts itself after errors (ResilientInformer).
  */
 import {
-  CoreV1Api, DiscoveryV1Api, makeInformer, NetworkingV1Api, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node,
+  CoreV1Api, DiscoveryV1Api, ListWatch, NetworkingV1Api, Watch, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node,
   type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
 import { ResilientInformer } from '../runtime/informer.js';
-import { instanceIdOf, isEligibleNode } from '../service/nodes.js';
+import { instanceIdOf, isEligibleNode, notReadyGraceEndsAt } from '../service/nodes.js';
 import type { Logger } from '../runtime/logger.js';
 
 export interface SharedInformersOptions {
@@ -32,8 +32,10 @@ export class SharedInformers {
     const networking = kc.makeApiClient(NetworkingV1Api);
     const backoff = { minBackoffMs: options.backoffMs?.min ?? 500, maxBackoffMs: options.backoffMs?.max ?? 30_000 };
     // Bookmarks keep quiet watches alive (client-node aborts a watch after 30 s without bytes).
+    // makeInformer's ListWatch, but its reconnect delay (up to 30 s) must not keep a stopping process alive.
+    const delayFn = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
     const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<{ items: T[] }>) =>
-      new ResilientInformer<T>(makeInformer<T>(kc, `${path}?allowWatchBookmarks=true`, list as never), { name, logger: options.logger, ...backoff });
+      new ResilientInformer<T>(new ListWatch<T>(`${path}?allowWatchBookmarks=true`, new Watch(kc), list as never, false, undefined, undefined, { delayFn }), { name, logger: options.logger, ...backoff });
     this.services = informer('services', '/api/v1/services', () => core.listServiceForAllNamespaces());
     this.nodes = informer('nodes', '/api/v1/nodes', () => core.listNode());
     this.endpointSlices = informer('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces());
@@ -63,16 +65,35 @@ export class SharedInformers {
 
 /**
  * Calls `onChange` when a node changes in a way a CLB cares about — whether it may carry traffic, as which
- * instance, with which labels — not on every status heartbeat.
+ * instance, with which labels — not on every status heartbeat. A node that goes NotReady keeps counting as
+ * eligible for `graceMs` (the builders bind it as long): a NotReady↔Ready flap inside the window changes nothing,
+ * so it enqueues nothing; a timer looks at the node again when its window ends. Returns a function that stops
+ * those timers.
  */
-export function onTrafficRelevantNodeChange(nodes: ResilientInformer<V1Node>, onChange: () => void): void {
+export function onTrafficRelevantNodeChange(nodes: ResilientInformer<V1Node>, onChange: () => void, options: { graceMs?: number; now?: () => number } = {}): () => void {
+  const now = options.now ?? Date.now;
+  const graceMs = options.graceMs ?? 0;
   const last = new Map<string, string>();
-  nodes.onChange((node, kind) => {
-    const name = node.metadata?.name ?? '';
-    const projection = kind === 'delete' ? 'deleted' : JSON.stringify([isEligibleNode(node), instanceIdOf(node), node.metadata?.labels ?? {}]);
-    if (last.get(name) === projection) return;
-    if (kind === 'delete') last.delete(name);
+  const rechecks = new Map<string, NodeJS.Timeout>();
+  const observe = (name: string, node: V1Node | undefined) => {
+    const grace = { now: now(), graceMs };
+    const projection = node ? JSON.stringify([isEligibleNode(node, grace), instanceIdOf(node), node.metadata?.labels ?? {}]) : 'deleted';
+    clearTimeout(rechecks.get(name));
+    rechecks.delete(name);
+    const graceEnd = node ? notReadyGraceEndsAt(node, grace) : undefined;
+    if (graceEnd !== undefined) {
+      const timer = setTimeout(() => observe(name, nodes.get(name)), graceEnd - grace.now + 1);
+      timer.unref();
+      rechecks.set(name, timer);
+    }
+    if (last.get(name) === projection || (!node && !last.has(name))) return;
+    if (!node) last.delete(name);
     else last.set(name, projection);
     onChange();
-  });
+  };
+  nodes.onChange((node, kind) => observe(node.metadata?.name ?? '', kind === 'delete' ? undefined : node));
+  return () => {
+    for (const timer of rechecks.values()) clearTimeout(timer);
+    rechecks.clear();
+  };
 }

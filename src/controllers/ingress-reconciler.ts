@@ -70,7 +70,7 @@ export class IngressReconciler {
     }
     try {
       if (!wanted) return await this.cleanup(ingress, lifecycle.retain || lifecycle.deletionProtection);
-      if (lifecycle.problems.length) return this.refuse(ingress, lifecycle.problems);
+      // Lifecycle problems stop the build too, which reports them together with every other problem.
       return await this.ensure(ingress, lifecycle.deletionProtection);
     } catch (error) {
       if (!(error instanceof TerminalError) && (error as { code?: unknown })?.code !== 409) {
@@ -144,7 +144,7 @@ export class IngressReconciler {
     });
     for (const conflict of synced.plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
     if (synced.changes) this.deps.logger.info({ ingress: key, lb: lb.id, changes: synced.changes }, 'Applied load balancer changes');
-    if (!synced.plan.conflicts.length) await this.deps.gates.openAfterWrites(this.deps.provider, lb.id, built.readinessGatePods.map((name) => this.deps.pods.get(name, namespace)));
+    if (!synced.plan.conflicts.length) await this.deps.gates.openAfterWrites(this.deps.cache, lb.id, built.readinessGatePods.map((name) => this.deps.pods.get(name, namespace)));
     current = await this.deps.writer.setAnnotation(current, A.loadBalancerId, lb.id);
     current = await this.deps.writer.setIngress(current, lb.vips.length ? lb.vips.map((ip) => ({ ip })) : lb.domain ? [{ hostname: lb.domain }] : []);
     if (announced) this.deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
@@ -155,7 +155,7 @@ export class IngressReconciler {
   private async cleanup(ingress: V1Ingress, retain: boolean): Promise<void> {
     if (!hasFinalizer(ingress, INGRESS_FINALIZER)) return;
     const owner = ingressOwner(ingress, this.deps.settings);
-    await releaseLoadBalancer(this.deps, ingress, owner, ingress.metadata?.annotations?.[A.loadBalancerId], { retain });
+    await releaseLoadBalancer(this.deps, ingress, owner, ingress.metadata?.annotations?.[A.loadBalancerId], { retain, existingId: ingress.metadata?.annotations?.[A.existingLoadBalancerId] });
     this.empty.forget(ingressKey(ingress));
     let current = ingress;
     if (!current.metadata?.deletionTimestamp) {

@@ -52,7 +52,7 @@ export function isLoadBalancerService(service: V1Service): boolean {
 /** A 409 from the API server: our cached copy was stale; the retry (with the fresh object) is routine. */
 const isConflict = (error: unknown): boolean => (error as { code?: unknown })?.code === 409;
 
-const SERVICE_FIELDS = { existingId: A.existingLoadBalancerId, subnetId: A.internalSubnetId, releaseHint: 'set the Service to type ClusterIP' };
+const SERVICE_FIELDS = { existingId: A.existingLoadBalancerId, subnetId: A.internalSubnetId, releaseHint: 'set the Service to type ClusterIP', extraParameters: A.extensiveParameters };
 
 /** The earlier of an expected wait and a time to look again (ms since the epoch); nothing when neither is set. */
 export function requeueAfter(waitMs: number | undefined, recheckAt: number | undefined, now: number): ReconcileResult | undefined {
@@ -147,7 +147,7 @@ export class ServiceReconciler {
     for (const conflict of synced.plan.conflicts) this.deps.events.emit(current, 'Warning', conflict.eventReason, describeProblem(conflict));
     if (synced.changes) this.deps.logger.info({ service: key, lb: lb.id, changes: synced.changes }, 'Applied load balancer changes');
     if (!synced.plan.conflicts.length) {
-      const opened = await this.deps.gates.openAfterWrites(this.deps.provider, lb.id, built.readinessGatePods.map((name) => this.deps.pods.get(name, namespace)));
+      const opened = await this.deps.gates.openAfterWrites(this.deps.cache, lb.id, built.readinessGatePods.map((name) => this.deps.pods.get(name, namespace)));
       for (const pod of opened) this.deps.logger.info({ pod: `${namespace}/${pod.metadata?.name}` }, 'Opened readiness gate');
     }
 
@@ -162,7 +162,7 @@ export class ServiceReconciler {
   private async cleanup(service: V1Service): Promise<void> {
     if (!hasFinalizer(service, SERVICE_FINALIZER)) return;
     const owner = serviceOwner(service, this.deps.settings);
-    await releaseLoadBalancer(this.deps, service, owner, service.metadata?.annotations?.[A.loadBalancerId], { retain: false });
+    await releaseLoadBalancer(this.deps, service, owner, service.metadata?.annotations?.[A.loadBalancerId], { retain: false, existingId: service.metadata?.annotations?.[A.existingLoadBalancerId] });
     this.empty.forget(serviceKey(service));
     let current = service;
     if (!current.metadata?.deletionTimestamp) {

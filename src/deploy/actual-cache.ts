@@ -5,7 +5,7 @@
  * that changed listeners or rules (whose new ids only a describe tells). Pod and node churn then cost
  * target calls only.
  */
-import type { CloudProvider, Listener, ListenerTargets, LoadBalancer, TargetBinding } from '../../providers/provider.js';
+import { NotFoundError, type CloudProvider, type Listener, type ListenerTargets, type LoadBalancer, type TargetBinding } from '../../providers/provider.js';
 import { targetKey } from '../model/desired.js';
 
 export interface ObservedListeners {
@@ -24,6 +24,12 @@ export class ActualStateCache {
   private readonly observed = new Map<string, Entry<ObservedListeners>>();
   /** When every CLB of the cluster was last listed (by its tag), so the per-owner lookup needs no call. */
   private primedAt: number | undefined;
+  /**
+   * The CLBs known to exist since that listing (listed, created, described). Apart from `loadBalancers`: a write
+   * makes a CLB's remembered state stale (forget), not the CLB gone — were it dropped from here, the adoption check
+   * would answer "none" and the owner's CLB would be created a second time.
+   */
+  private readonly known = new Map<string, LoadBalancer>();
 
   constructor(
     private readonly provider: CloudProvider,
@@ -44,12 +50,13 @@ export class ActualStateCache {
     if (this.fresh(hit)) return hit.value;
     const [lb] = await this.provider.describeLoadBalancers([id]);
     if (lb) this.rememberLoadBalancer(lb);
-    else this.forget(id);
+    else this.drop(id);
     return lb;
   }
 
   rememberLoadBalancer(lb: LoadBalancer): void {
     this.loadBalancers.set(lb.id, { value: lb, at: this.now() });
+    this.known.set(lb.id, lb);
   }
 
   /** A CLB just created: running, and with nothing on it yet — no need to describe it. */
@@ -64,38 +71,69 @@ export class ActualStateCache {
    */
   async prime(clusterTags: Readonly<Record<string, string>>): Promise<void> {
     const at = this.now();
-    for (const lb of await this.provider.findLoadBalancersByTags(clusterTags)) this.rememberLoadBalancer(lb);
+    const listed = await this.provider.findLoadBalancersByTags(clusterTags);
+    this.known.clear();
+    for (const lb of listed) this.rememberLoadBalancer(lb);
     this.primedAt = at;
   }
 
   /** The remembered CLBs carrying these tags, or undefined when memory cannot answer (not primed, or stale). */
   taggedWith(tags: Readonly<Record<string, string>>): LoadBalancer[] | undefined {
     if (this.primedAt === undefined || this.now() - this.primedAt >= this.options.ttlMs) return undefined;
-    return [...this.loadBalancers.values()].filter((e) => this.fresh(e) && Object.entries(tags).every(([k, v]) => e.value.tags[k] === v)).map((e) => e.value);
+    return [...this.known.values()].filter((lb) => Object.entries(tags).every(([k, v]) => lb.tags[k] === v));
   }
 
   /** Listeners and targets of a CLB, from memory when fresh. */
   async listeners(loadBalancerId: string): Promise<ObservedListeners> {
     const hit = this.observed.get(loadBalancerId);
     if (this.fresh(hit)) return hit.value;
-    const listeners = await this.provider.describeListeners(loadBalancerId);
-    const targets = listeners.length ? await this.provider.describeTargets(loadBalancerId) : [];
+    let listeners: Listener[];
+    let targets: ListenerTargets[];
+    try {
+      listeners = await this.provider.describeListeners(loadBalancerId);
+      targets = listeners.length ? await this.provider.describeTargets(loadBalancerId) : [];
+    } catch (error) {
+      // The CLB is gone (deleted by hand): forget it, so the next reconcile finds that out instead of failing on a
+      // remembered CLB until the resync period ends.
+      if (error instanceof NotFoundError) this.drop(loadBalancerId);
+      throw error;
+    }
     const value = { listeners, targets: new Map(targets.map((t) => [t.listenerId, t])) };
     this.observed.set(loadBalancerId, { value, at: this.now() });
     return value;
+  }
+
+  /**
+   * Waits until every write to the CLB has finished. One that failed after all (its task is awaited lazily) makes
+   * what is remembered of the CLB untrue — the targets it was to register, say — so the CLB is described again.
+   */
+  async awaitWrites(loadBalancerId: string): Promise<void> {
+    try {
+      await this.provider.awaitWrites(loadBalancerId);
+    } catch (error) {
+      this.forget(loadBalancerId);
+      throw error;
+    }
   }
 
   /** Forgets everything (what a resync period's expiry does, all at once). */
   expireAll(): void {
     this.loadBalancers.clear();
     this.observed.clear();
+    this.known.clear();
     this.primedAt = undefined;
   }
 
-  /** Drops what is known about a CLB (after a failed or structural write, or when it is gone). */
+  /** Drops what is remembered of a CLB's state (after a failed or structural write): it is described again. */
   forget(loadBalancerId: string): void {
     this.loadBalancers.delete(loadBalancerId);
     this.observed.delete(loadBalancerId);
+  }
+
+  /** Drops a CLB entirely: it is gone, or being released (deleted, or no longer tagged as the cluster's). */
+  drop(loadBalancerId: string): void {
+    this.forget(loadBalancerId);
+    this.known.delete(loadBalancerId);
   }
 
   /** Applies target writes that succeeded to the remembered targets, so the next plan starts from the truth. */

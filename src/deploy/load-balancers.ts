@@ -5,7 +5,7 @@
  * listeners removed. Shared by service- and ingress-controller.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { CloudProvider, LoadBalancer, Subnet } from '../../providers/provider.js';
+import { InvalidRequestError, type CloudProvider, type LoadBalancer, type Subnet } from '../../providers/provider.js';
 import { TAGS } from '../annotations/keys.js';
 import { problem, type Problem } from '../annotations/problems.js';
 import { EVENT_REASONS, type EventSink } from '../kube/events.js';
@@ -28,6 +28,8 @@ export interface OwnerFields {
   readonly subnetId: string;
   /** e.g. "set the Service to type ClusterIP". */
   readonly releaseHint: string;
+  /** The annotation whose extra CreateLoadBalancer parameters the desired CLB carries, if the kind has one. */
+  readonly extraParameters?: string;
 }
 
 const LB_ID = /^lb-[a-z0-9]{8}$/;
@@ -81,7 +83,7 @@ export async function resolveLoadBalancer(
   }
   await beforeFirstWrite();
   deps.events.emit(object, 'Normal', EVENT_REASONS.ensuring, 'Ensuring load balancer');
-  const created = await provider.createLoadBalancer({
+  const create = provider.createLoadBalancer({
     name: desired.name,
     type: desired.type,
     vpcId: desired.vpcId,
@@ -92,6 +94,13 @@ export async function resolveLoadBalancer(
     ...(desired.internetMaxBandwidthOut ? { internetMaxBandwidthOut: desired.internetMaxBandwidthOut } : {}),
     ...(desired.extraParameters ? { extraParameters: desired.extraParameters } : {}),
   });
+  // The cloud refusing parameters the user passed through is the user's error: a Warning naming the annotation,
+  // not a retry loop on a request that can never succeed.
+  const created = await create.catch((error: unknown) => {
+    if (!(error instanceof InvalidRequestError) || !desired.extraParameters || !fields.extraParameters) throw error;
+    return problem('InvalidAnnotation', fields.extraParameters, JSON.stringify(desired.extraParameters), `CreateLoadBalancer refused the CLB with these parameters: ${error.message}`);
+  });
+  if ('field' in created) return { problem: created };
   cache.rememberCreated(created);
   deps.logger.info({ owner: `${owner.kind} ${owner.namespace}/${owner.name}`, lb: created.id }, 'Created load balancer');
   return { loadBalancer: created, created: true };
@@ -124,26 +133,56 @@ export async function ensureAttributes(deps: LoadBalancerDeps, lb: LoadBalancer,
  * (then it loses the owner's listeners and the controller's ownership tags, and becomes the user's) or it
  * carries listeners the controller does not manage. A reused CLB only loses the owner's listeners.
  */
-export async function releaseLoadBalancer(deps: LoadBalancerDeps, object: KubernetesObject, owner: Owner, recordedId: string | undefined, options: { readonly retain: boolean }): Promise<void> {
+export async function releaseLoadBalancer(
+  deps: LoadBalancerDeps,
+  object: KubernetesObject,
+  owner: Owner,
+  recordedId: string | undefined,
+  options: { readonly retain: boolean; /** The CLB the owner was told to reuse (tke-existed-lbid, existLbId). */ readonly existingId?: string | undefined },
+): Promise<void> {
   const { provider, settings } = deps;
-  const lb = recordedId && LB_ID.test(recordedId)
-    ? (await provider.describeLoadBalancers([recordedId]))[0]
-    : (await provider.findLoadBalancersByTags(ownedLoadBalancerLookup(owner))).find((candidate) => isCreatedFor(candidate, owner));
-  if (!lb) return;
-  deps.events.emit(object, 'Normal', EVENT_REASONS.deleting, `Deleting load balancer ${lb.id}`);
+  const existingId = options.existingId?.trim();
+  // Not recorded yet (a reconcile wrote to the cloud, then failed before the annotation): the CLB created for the
+  // owner, and the one it was told to reuse — if it may use it at all, else it never wrote there.
+  const candidates = recordedId && LB_ID.test(recordedId)
+    ? await provider.describeLoadBalancers([recordedId])
+    : [
+        ...(await provider.findLoadBalancersByTags(ownedLoadBalancerLookup(owner))).filter((candidate) => isCreatedFor(candidate, owner)),
+        ...(existingId && LB_ID.test(existingId) ? (await provider.describeLoadBalancers([existingId])).filter((c) => !refuseExistingLoadBalancer('', existingId, c, settings.clusterId, settings.vpcId)) : []),
+      ];
+  for (const lb of candidates) {
+    deps.events.emit(object, 'Normal', EVENT_REASONS.deleting, `Deleting load balancer ${lb.id}`);
+    try {
+      await releaseFrom(deps, object, owner, lb, options.retain);
+      // Writes resolve once accepted, their tasks are awaited lazily: the release (and so the finalizer) is done only
+      // when they have finished — a listener whose delete task failed must not outlive its owner unnoticed.
+      await deps.provider.awaitWrites(lb.id);
+    } finally {
+      // Forgotten after the writes too: a reconcile of another owner of a shared CLB may have described it meanwhile.
+      deps.cache.forget(lb.id);
+    }
+    deps.logger.info({ owner: `${owner.kind} ${owner.namespace}/${owner.name}`, lb: lb.id }, 'Cleaned up load balancer');
+  }
+}
+
+/** One CLB's part of the release (see releaseLoadBalancer). */
+async function releaseFrom(deps: LoadBalancerDeps, object: KubernetesObject, owner: Owner, lb: LoadBalancer, retain: boolean): Promise<void> {
+  const { provider, settings } = deps;
   deps.cache.forget(lb.id);
   // Deleting is always decided on a fresh view of the cloud, never on remembered state.
   const listeners = await provider.describeListeners(lb.id);
   const own = listeners.filter((l) => isOwnListener(l.name, owner));
   const others = listeners.filter((l) => !isOwnListener(l.name, owner));
   const createdForOwner = isCreatedFor(lb, owner);
-  if (createdForOwner && !options.retain && others.length === 0) {
+  if (createdForOwner && !retain && others.length === 0) {
     await provider.deleteLoadBalancers([lb.id]);
+    deps.cache.drop(lb.id); // gone: never to be adopted from memory again
     deps.events.emit(object, 'Normal', EVENT_REASONS.deleted, `Deleted load balancer ${lb.id}`);
   } else {
     if (own.length) await provider.deleteListeners(lb.id, own.map((l) => l.id));
-    if (createdForOwner && options.retain) {
+    if (createdForOwner && retain) {
       await provider.untagLoadBalancer(lb.id, [TAGS.createdBy, TAGS.ownerUid, TAGS.clusterId]);
+      deps.cache.drop(lb.id); // the user's now: never to be adopted from memory again
       deps.events.emit(object, 'Normal', EVENT_REASONS.deleted, `Released load balancer ${lb.id}: retained as asked, it is no longer managed`);
     } else if (createdForOwner) {
       deps.events.emit(object, 'Warning', EVENT_REASONS.syncFailed, `Kept load balancer ${lb.id}: it has ${others.length} listener(s) this controller does not manage; delete them and the CLB by hand`);
@@ -155,7 +194,6 @@ export async function releaseLoadBalancer(deps: LoadBalancerDeps, object: Kubern
       deps.events.emit(object, 'Normal', EVENT_REASONS.deleted, `Removed this ${owner.kind}'s listeners from load balancer ${lb.id}`);
     }
   }
-  deps.logger.info({ owner: `${owner.kind} ${owner.namespace}/${owner.name}`, lb: lb.id }, 'Cleaned up load balancer');
 }
 
 /** Subnet lookups, remembered for a while (subnets rarely change, and each lookup is an API call). */

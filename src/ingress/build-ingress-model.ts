@@ -19,6 +19,7 @@ import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } f
 import { type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
 import { parseAnnotationRules, parseIngressAnnotations, parseIngressLifecycle, type IngressAnnotations } from './ingress-annotations.js';
 import { backendResolver } from './ingress-backends.js';
+import { earliestGraceEnd, nodeGrace } from '../service/nodes.js';
 import { tlsCertificates, type TlsCertificates } from './ingress-certificates.js';
 import { collectRules, type L7Protocol, type RuleCandidate } from './ingress-rules.js';
 import { applyRedirects, type BuiltRule } from './ingress-redirects.js';
@@ -42,6 +43,10 @@ export interface IngressInputs {
   /** The namespace's Secrets by name. */
   readonly secrets: ReadonlyMap<string, V1Secret>;
   readonly subnets: ReadonlyMap<string, Subnet | undefined>;
+  /** The clock, as data: with it a node that went NotReady less than `nodeReadyGraceMs` ago stays bound. */
+  readonly now?: number;
+  /** Default 60 s; used only with `now`. */
+  readonly nodeReadyGraceMs?: number;
 }
 
 export type IngressBuildResult =
@@ -52,6 +57,8 @@ export type IngressBuildResult =
       readonly readinessGatePods: readonly string[];
       /** Rules left out because of a problem: while any is left out the controller deletes no rule (no partial damage). */
       readonly skippedRules: number;
+      /** When a bound node's NotReady grace ends (ms since the epoch): build again then. Only with `now`. */
+      readonly recheckAt?: number;
     }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
@@ -96,7 +103,8 @@ export function buildIngressModel(inputs: IngressInputs, settings: IngressSettin
   const { annotations } = parsed;
   const loadBalancer = desiredLoadBalancer(owner, annotations, inputs, settings, problems);
   // Unreadable annotations that shape the rules leave nothing sensible to check the rules against.
-  if (problems.some((p) => RULE_SHAPING.includes(p.field))) return { ok: false, problems: dedupe(problems) };
+  // A refused Ingress still hears about the annotations it ignores (a Warning each): every bad value gets one.
+  if (problems.some((p) => RULE_SHAPING.includes(p.field))) return { ok: false, problems: dedupe([...problems, ...parsed.warnings]) };
 
   const collected = collectRules(ingress, annotations);
   const ruleProblems: Problem[] = [...collected.problems];
@@ -106,7 +114,7 @@ export function buildIngressModel(inputs: IngressInputs, settings: IngressSettin
   const hasHttps = tls.configured || (annotations.httpsRules ?? []).length > 0;
   checkListeners(ingress, collected.candidates, hasHttps, annotations, tls, problems);
 
-  const resolve = backendResolver({ namespace: owner.namespace, ...inputs }, annotations.directAccess, warnings);
+  const resolve = backendResolver({ namespace: owner.namespace, ...inputs, grace: nodeGrace(inputs) }, annotations.directAccess, warnings);
   const built: BuiltRule[] = [];
   for (const candidate of collected.candidates) {
     const rule = buildRule(candidate, tls, resolve, annotations);
@@ -118,10 +126,11 @@ export function buildIngressModel(inputs: IngressInputs, settings: IngressSettin
   if (problems.length) {
     // A rule-level problem repeating an Ingress-level one (the same Secret, say) adds nothing.
     const repeats = (r: Problem) => problems.some((p) => p.field === r.field && p.value === r.value);
-    return { ok: false, problems: dedupe([...problems, ...ruleProblems.filter((r) => !repeats(r))]) };
+    return { ok: false, problems: dedupe([...problems, ...ruleProblems.filter((r) => !repeats(r)), ...parsed.warnings]) };
   }
 
   const listeners: DesiredListener[] = [];
+  const recheckAt = annotations.directAccess ? undefined : earliestGraceEnd(inputs.nodes, undefined, nodeGrace(inputs));
   const rulesOf = (protocol: L7Protocol): DesiredRule[] => redirected.rules.filter((r) => r.protocol === protocol).map((r) => r.rule).sort(byDomainThenUrl);
   if (ports.http !== undefined) listeners.push({ name: listenerName(owner, 'HTTP', ports.http), protocol: 'HTTP', port: ports.http, targets: [], rules: rulesOf('HTTP') });
   if (hasHttps && ports.https !== undefined) {
@@ -134,6 +143,7 @@ export function buildIngressModel(inputs: IngressInputs, settings: IngressSettin
     warnings: dedupe([...warnings, ...ruleProblems]),
     readinessGatePods: [...new Set(redirected.rules.flatMap((r) => r.gatePods))].sort(),
     skippedRules: collected.skipped + (ruleProblems.length - collected.problems.length),
+    ...(recheckAt !== undefined ? { recheckAt } : {}),
   };
 }
 

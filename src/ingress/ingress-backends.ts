@@ -7,7 +7,7 @@ import type { Target } from '../../providers/provider.js';
 import { INGRESS_ANNOTATIONS as A } from '../annotations/keys.js';
 import { problem, type Problem } from '../annotations/problems.js';
 import { declaresGate, directBackends } from '../service/direct-targets.js';
-import { backendNodes } from '../service/nodes.js';
+import { backendNodes, type NodeGrace } from '../service/nodes.js';
 import type { BackendRef } from './ingress-rules.js';
 
 export const DEFAULT_WEIGHT = 10;
@@ -20,6 +20,8 @@ export interface BackendInputs {
   readonly endpointSlices: readonly V1EndpointSlice[];
   readonly pods: ReadonlyMap<string, V1Pod>;
   readonly nodes: readonly V1Node[];
+  /** NotReady grace for nodes (absent: none). */
+  readonly grace?: NodeGrace | undefined;
 }
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -41,7 +43,7 @@ type Resolution = { readonly targets: readonly Target[]; readonly gatePods: read
  * `warnings`; the Pods whose readiness gates a rule binds come back with its targets, so only kept rules count.
  */
 export function backendResolver(inputs: BackendInputs, directAccess: boolean, warnings: Problem[]): (ref: BackendRef) => ResolvedBackend {
-  const nodes = backendNodes(inputs.nodes, undefined);
+  const nodes = backendNodes(inputs.nodes, undefined, inputs.grace);
   const cache = new Map<string, Resolution>();
   return (ref) => {
     const key = `${ref.serviceName}:${typeof ref.port}:${ref.port}`;

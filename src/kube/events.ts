@@ -68,6 +68,8 @@ export class EventRecorder implements EventSink {
     };
     // Events are best effort: a failure to record one never fails a reconcile.
     this.options.api.createNamespacedEvent({ namespace, body: event }).catch((error: unknown) => {
+      // Not recorded: the next identical emit must try again, or a Warning lost to an API blip stays lost for the window.
+      if (this.recent.get(key) === now) this.recent.delete(key);
       this.options.logger.warn({ reason, object: `${namespace}/${object.metadata?.name}`, err: (error as Error).message }, 'Failed to record event');
     });
   }

@@ -21,6 +21,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   private synced = false;
   private restarting = false;
   private failures = 0;
+  /** Set while a start is in progress: its errors are that start's failure, not a reason for another restart. */
+  private starting: { error?: unknown } | undefined;
   private readonly handlers: ObjectHandler<T>[] = [];
 
   constructor(
@@ -29,9 +31,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   ) {
     // client-node may open one more watch after stop() (during its reconnect delay): ignore what it brings.
     for (const kind of ['add', 'update', 'delete'] as const) informer.on(kind, (object: T) => !this.stopped && this.handlers.forEach((handle) => handle(object, kind)));
-    informer.on('connect', () => {
-      this.failures = 0;
-    });
     informer.on('error', (error: unknown) => this.onError(error));
   }
 
@@ -56,7 +55,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   async start(): Promise<void> {
     while (!this.stopped) {
       try {
-        await this.informer.start();
+        await this.startOnce();
         this.synced = true;
         return;
       } catch (error) {
@@ -65,12 +64,34 @@ export class ResilientInformer<T extends KubernetesObject> {
     }
   }
 
+  /**
+   * One start of the underlying informer, which throws when its list failed. client-node's `start()` resolves
+   * even then — it only emits 'error' — so taking its resolution for a synced cache would let the controllers
+   * reconcile on an EMPTY view (no nodes: every target deregistered) and, as that error arrived mid-restart, leave
+   * the informer stopped for good.
+   */
+  private async startOnce(): Promise<void> {
+    const attempt: { error?: unknown } = {};
+    this.starting = attempt;
+    try {
+      await this.informer.start();
+    } finally {
+      this.starting = undefined;
+    }
+    if ('error' in attempt) throw attempt.error;
+    this.failures = 0;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.informer.stop();
   }
 
   private onError(error: unknown): void {
+    if (this.starting) {
+      this.starting.error ??= error;
+      return;
+    }
     // stop() itself fires an AbortError: after a stop nothing is wrong.
     if (this.stopped || this.restarting) return;
     this.restarting = true;
@@ -80,7 +101,7 @@ export class ResilientInformer<T extends KubernetesObject> {
           await this.backoff(error);
           if (this.stopped) return;
           try {
-            await this.informer.start();
+            await this.startOnce();
             return;
           } catch (next) {
             error = next;

@@ -47,6 +47,11 @@ export class WorkQueue {
     return this.queue.length;
   }
 
+  /** Keys queued or running now (not those waiting for a delayed add). */
+  get active(): number {
+    return new Set([...this.queued, ...this.processing]).size;
+  }
+
   /** Keys queued, running, or waiting for a delayed add. */
   get pending(): number {
     return new Set([...this.queued, ...this.processing, ...this.timers.keys()]).size;

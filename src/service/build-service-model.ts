@@ -9,7 +9,7 @@ import { problem, type Problem } from '../annotations/problems.js';
 import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../deploy/ownership.js';
 import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
 import { declaresGate, directBackends } from './direct-targets.js';
-import { backendNodes, readyEndpointsPerNode } from './nodes.js';
+import { backendNodes, earliestGraceEnd, nodeGrace, readyEndpointsPerNode } from './nodes.js';
 import { parseServiceAnnotations, type PortProtocolSpec, type ServiceAnnotations } from './service-annotations.js';
 
 export interface ClusterSettings {
@@ -27,6 +27,10 @@ export interface ServiceInputs {
   readonly subnets: ReadonlyMap<string, Subnet | undefined>;
   /** Pods of the Service's namespace, by name (direct access). */
   readonly pods?: ReadonlyMap<string, V1Pod>;
+  /** The clock, as data: with it a node that went NotReady less than `nodeReadyGraceMs` ago stays bound. */
+  readonly now?: number;
+  /** Default 60 s; used only with `now`. */
+  readonly nodeReadyGraceMs?: number;
 }
 
 export type BuildResult =
@@ -37,6 +41,8 @@ export type BuildResult =
       readonly warnings: readonly Problem[];
       /** Pods declaring the readiness gate whose targets this model binds: their gate turns True once applied. */
       readonly readinessGatePods: readonly string[];
+      /** When a bound node's NotReady grace ends (ms since the epoch): build again then. Only with `now`. */
+      readonly recheckAt?: number;
     }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
@@ -59,6 +65,7 @@ export function buildServiceModel(inputs: ServiceInputs, settings: ClusterSettin
   const backendsFor = annotations.directAccess ? directBackendsFor(inputs, annotations, warnings, gatePods, problems) : nodePortBackendsFor(inputs, annotations);
   const listeners = (service.spec?.ports ?? []).flatMap((port, index) => listenersFor(port, index, owner, annotations, inputs, backendsFor, problems));
   if (problems.length || !loadBalancer) return { ok: false, problems };
+  const recheckAt = annotations.directAccess ? undefined : earliestGraceEnd(inputs.nodes, annotations.backendsSelector, nodeGrace(inputs));
   return {
     ok: true,
     model: {
@@ -71,6 +78,7 @@ export function buildServiceModel(inputs: ServiceInputs, settings: ClusterSettin
     },
     warnings: dedupe(warnings),
     readinessGatePods: [...gatePods].sort(),
+    ...(recheckAt !== undefined ? { recheckAt } : {}),
   };
 }
 
@@ -103,7 +111,7 @@ function desiredLoadBalancer(owner: Owner, annotations: ServiceAnnotations, inpu
 
 /** NodePort targets for a port: eligible nodes, narrowed and weighted by Local traffic policy when asked. */
 function nodePortBackendsFor(inputs: ServiceInputs, annotations: ServiceAnnotations): BackendsFor {
-  let nodes = backendNodes(inputs.nodes, annotations.backendsSelector);
+  let nodes = backendNodes(inputs.nodes, annotations.backendsSelector, nodeGrace(inputs));
   const weights = new Map<string, number>();
   if (inputs.service.spec?.externalTrafficPolicy === 'Local' && annotations.localOnlyBindNodeWithPod) {
     const perNode = readyEndpointsPerNode(inputs.endpointSlices);

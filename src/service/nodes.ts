@@ -21,13 +21,56 @@ export function isReady(node: V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** Default eligibility (TKE and upstream): not control plane, Ready, schedulable, not being scaled away, not excluded. */
-export function isEligibleNode(node: V1Node): boolean {
+/** How long a node whose Ready condition went False/Unknown stays bound: a flapping node must not cost CLB calls. */
+export const DEFAULT_NODE_READY_GRACE_MS = 60_000;
+
+/** The clock, as data (builders stay pure), and the grace window. Absent: no grace, NotReady means unbound. */
+export interface NodeGrace {
+  readonly now: number;
+  readonly graceMs: number;
+}
+
+/** The NotReady grace builder inputs ask for: none without a clock (so the same inputs always give the same model). */
+export const nodeGrace = (inputs: { readonly now?: number; readonly nodeReadyGraceMs?: number }): NodeGrace | undefined =>
+  inputs.now === undefined ? undefined : { now: inputs.now, graceMs: inputs.nodeReadyGraceMs ?? DEFAULT_NODE_READY_GRACE_MS };
+
+/**
+ * When the NotReady grace of a node ends (ms since the epoch), or undefined when it has none: it is Ready, its
+ * Ready condition has no lastTransitionTime, or the window has passed. (client-node gives Dates, the wire strings.)
+ */
+export function notReadyGraceEndsAt(node: V1Node, grace: NodeGrace | undefined): number | undefined {
+  if (!grace || grace.graceMs <= 0) return undefined;
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (!ready || ready.status === 'True' || !ready.lastTransitionTime) return undefined;
+  const since = new Date(ready.lastTransitionTime as Date | string).getTime();
+  const end = since + grace.graceMs;
+  return Number.isFinite(end) && end > grace.now ? end : undefined;
+}
+
+const isExcluded = (node: V1Node): boolean => {
   const labels = node.metadata?.labels ?? {};
-  if (CONTROL_PLANE_LABELS.some((l) => l in labels) || EXCLUDE_LABEL in labels) return false;
-  if (node.spec?.unschedulable) return false;
-  if (node.spec?.taints?.some((t) => t.key === AUTOSCALER_DELETION_TAINT)) return false;
-  return isReady(node);
+  if (CONTROL_PLANE_LABELS.some((l) => l in labels) || EXCLUDE_LABEL in labels) return true;
+  return Boolean(node.spec?.unschedulable) || (node.spec?.taints?.some((t) => t.key === AUTOSCALER_DELETION_TAINT) ?? false);
+};
+
+/**
+ * Default eligibility (TKE and upstream): not control plane, Ready, schedulable, not being scaled away, not excluded.
+ * With `grace`, a node that went NotReady less than the grace window ago still counts as Ready.
+ */
+export function isEligibleNode(node: V1Node, grace?: NodeGrace): boolean {
+  if (isExcluded(node)) return false;
+  return isReady(node) || notReadyGraceEndsAt(node, grace) !== undefined;
+}
+
+/** The earliest end of a NotReady grace that keeps one of these nodes bound: the model must be built again then. */
+export function earliestGraceEnd(nodes: readonly V1Node[], selector: readonly Requirement[] | undefined, grace: NodeGrace | undefined): number | undefined {
+  let earliest: number | undefined;
+  for (const node of nodes) {
+    if (isExcluded(node) || isReady(node) || !instanceIdOf(node) || (selector && !matchesSelector(node.metadata?.labels, selector))) continue;
+    const end = notReadyGraceEndsAt(node, grace);
+    if (end !== undefined && (earliest === undefined || end < earliest)) earliest = end;
+  }
+  return earliest;
 }
 
 export interface BackendNode {
@@ -35,9 +78,9 @@ export interface BackendNode {
   readonly instanceId: string;
 }
 
-export function backendNodes(nodes: readonly V1Node[], selector: readonly Requirement[] | undefined): BackendNode[] {
+export function backendNodes(nodes: readonly V1Node[], selector: readonly Requirement[] | undefined, grace?: NodeGrace): BackendNode[] {
   return nodes
-    .filter((node) => isEligibleNode(node) && (!selector || matchesSelector(node.metadata?.labels, selector)))
+    .filter((node) => isEligibleNode(node, grace) && (!selector || matchesSelector(node.metadata?.labels, selector)))
     .flatMap((node) => {
       const instanceId = instanceIdOf(node);
       return instanceId ? [{ nodeName: node.metadata?.name ?? '', instanceId }] : [];

@@ -3,7 +3,7 @@
  * client-node informers between them.
  */
 import { CoreV1Api, type V1Node, type V1Service } from '@kubernetes/client-node';
-import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
+import { createLocalCloud, type LocalCloud, type ProviderOverrides } from '../../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../../mocks/clb/options.js';
 import { startFakeKube } from '../../mocks/kube/index.js';
 import { startServiceController, type RunningServiceController } from '../../src/controllers/service-controller.js';
@@ -87,9 +87,21 @@ export interface SnapshotLoadBalancer {
   listeners: SnapshotListener[];
 }
 
-export async function startServiceRig(options: { nodes?: V1Node[]; seed?: object[]; simulator?: SimulatorOptions; emptyGraceMs?: number } = {}): Promise<ServiceRig> {
+export interface ServiceRigOptions {
+  nodes?: V1Node[];
+  seed?: object[];
+  simulator?: SimulatorOptions;
+  /** Provider settings over those matched to the simulator (retries, hooks). */
+  provider?: ProviderOverrides;
+  emptyGraceMs?: number;
+  /** Default 1 h (no resync during a test); the actual-state cache lives as long. */
+  resyncPeriodMs?: number;
+  nodeReadyGraceMs?: number;
+}
+
+export async function startServiceRig(options: ServiceRigOptions = {}): Promise<ServiceRig> {
   const kube = await startFakeKube({ seed: [...(options.nodes ?? [node(1), node(2), node(3)]), ...(options.seed ?? [])] });
-  const cloud = createLocalCloud(options.simulator ?? {});
+  const cloud = createLocalCloud(options.simulator ?? {}, options.provider ?? {});
   const kc = kube.kubeConfig();
   const start = () =>
     startServiceController({
@@ -98,9 +110,10 @@ export async function startServiceRig(options: { nodes?: V1Node[]; seed?: object
       settings: SETTINGS,
       logger: silentLogger(),
       workers: 2,
-      resyncPeriodMs: 3_600_000,
+      resyncPeriodMs: options.resyncPeriodMs ?? 3_600_000,
       informerBackoffMs: { min: 20, max: 200 },
       ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
+      ...(options.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: options.nodeReadyGraceMs } : {}),
     });
   const rig: ServiceRig = {
     kube,
