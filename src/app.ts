@@ -8,6 +8,7 @@ import { startIngressController, type RunningIngressController } from './control
 import { SharedInformers } from './controllers/informers.js';
 import { startServiceController, type RunningServiceController } from './controllers/service-controller.js';
 import { ActualStateCache } from './deploy/actual-cache.js';
+import { liveOwnersFrom, OrphanCollector, startOrphanCollector } from './deploy/orphan-gc.js';
 import type { ReconcileOutcome } from './runtime/controller.js';
 import type { Logger } from './runtime/logger.js';
 import type { Metrics } from './runtime/metrics.js';
@@ -26,6 +27,8 @@ export interface ControllersOptions {
   /** How long backends must stay empty before an owner's last targets go (default 30 s). */
   readonly emptyGraceMs?: number;
   readonly informerBackoffMs?: { readonly min: number; readonly max: number };
+  /** Orphan garbage collection (leader only): off when absent. */
+  readonly orphanGc?: { readonly safetyDelayMs: number; readonly dryRun: boolean; readonly everyMs: number };
 }
 
 export interface RunningControllers {
@@ -54,6 +57,21 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   const ingresses = await startIngressController({ ...common, settings: { clusterId: options.settings.clusterId, vpcId: options.settings.vpcId, defaultClass: options.settings.defaultIngressClass }, ...observe('ingress') });
   metrics?.trackQueueDepth('service', () => services.controller.queue.length);
   metrics?.trackQueueDepth('ingress', () => ingresses.controller.queue.length);
+  // Owners are read from the synced caches; before they sync, "no owners" must never look like "all orphans".
+  const gc = options.orphanGc
+    ? startOrphanCollector(
+        new OrphanCollector({
+          provider,
+          settings: { clusterId: options.settings.clusterId },
+          owners: () => liveOwnersFrom(informers.services.list(), informers.ingresses.list(), options.settings.clusterId),
+          ready: () => informers.hasSynced,
+          safetyDelayMs: options.orphanGc.safetyDelayMs,
+          dryRun: options.orphanGc.dryRun,
+          logger,
+        }),
+        options.orphanGc.everyMs,
+      )
+    : undefined;
   return {
     informers,
     services,
@@ -61,6 +79,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
     ready: () => informers.hasSynced,
     idle: () => services.controller.queue.pending === 0 && ingresses.controller.queue.pending === 0,
     stop: async () => {
+      await gc?.stop();
       await Promise.all([services.stop(), ingresses.stop()]);
       await informers.stop();
     },

@@ -27,6 +27,10 @@ export interface RunConfig {
   readonly endpoint?: string;
   readonly credentialsDir?: string;
   readonly requestTimeoutSeconds: number;
+  readonly nodeReadyGraceMs: number;
+  /** Orphan CLBs and listeners are deleted after this long; 0 turns the collector off. */
+  readonly orphanGcDelayMs: number;
+  readonly orphanGcDryRun: boolean;
 }
 
 /** Flag → environment variable → description (also the --help text). */
@@ -49,6 +53,9 @@ export const RUN_SETTINGS = {
   endpoint: { env: 'CLB_ENDPOINT', help: 'CLB API endpoint override, e.g. clb.internal.tencentcloudapi.com' },
   'credentials-dir': { env: 'CLB_CREDENTIALS_DIR', help: 'directory of a mounted credentials Secret (secretId, secretKey[, token]); default: TENCENTCLOUD_SECRET_ID/KEY' },
   'request-timeout': { env: 'CLB_REQUEST_TIMEOUT', help: 'cloud API request timeout in seconds (default 30)' },
+  'node-ready-grace': { env: 'CLB_NODE_READY_GRACE', help: 'a node that went NotReady stays bound this long (default 60s)' },
+  'orphan-gc-delay': { env: 'CLB_ORPHAN_GC_DELAY', help: "delete this cluster's CLBs/listeners whose owner is gone after this long (default 10m; 0 = off)" },
+  'orphan-gc-dry-run': { env: 'CLB_ORPHAN_GC_DRY_RUN', help: 'true: the orphan collector only logs what it would delete (default false)' },
 } as const;
 
 export type SettingName = keyof typeof RUN_SETTINGS;
@@ -116,5 +123,8 @@ export function readRunConfig(argv: readonly string[], env: Readonly<Record<stri
     ...(endpoint ? { endpoint } : {}),
     ...(credentialsDir ? { credentialsDir } : {}),
     requestTimeoutSeconds: integer('request-timeout', get('request-timeout') ?? '30', 1, 600),
+    nodeReadyGraceMs: parseDuration('node-ready-grace', get('node-ready-grace') ?? '60s'),
+    orphanGcDelayMs: parseDuration('orphan-gc-delay', get('orphan-gc-delay') ?? '10m'),
+    orphanGcDryRun: boolean('orphan-gc-dry-run', get('orphan-gc-dry-run') ?? 'false'),
   };
 }

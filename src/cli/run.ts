@@ -62,6 +62,8 @@ export async function run(argv: readonly string[], env: Readonly<Record<string, 
   const startReconciling = async () => {
     controllers ??= await startControllers({
       kubeConfig: kc, provider, logger, metrics, informers, workers: config.workers, resyncPeriodMs: config.resyncPeriodMs,
+      nodeReadyGraceMs: config.nodeReadyGraceMs,
+      ...(config.orphanGcDelayMs > 0 ? { orphanGc: { safetyDelayMs: config.orphanGcDelayMs, dryRun: config.orphanGcDryRun, everyMs: Math.min(config.resyncPeriodMs, config.orphanGcDelayMs) } } : {}),
       settings: { clusterId: config.clusterId, vpcId: config.vpcId, defaultIngressClass: config.defaultIngressClass },
     });
   };
