@@ -17,6 +17,7 @@
 import { createWriteStream } from 'node:fs';
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { createLocalCloud } from '../mocks/clb/local-cloud.js';
+import { seededRandom } from '../mocks/clb/support.js';
 import { startFakeKube, type FakeKube } from '../mocks/kube/index.js';
 import { ClusterSimulator } from '../mocks/sandbox/cluster-sim.js';
 import { convergenceViolations, rateViolations, type ClusterEvent, type SnapLoadBalancer } from '../mocks/sandbox/invariants.js';
@@ -38,17 +39,6 @@ function arg(name: string, fallback: string): string {
   return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
 }
 
-/** mulberry32: a small, seeded PRNG; the same seed gives the same operations. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -349,7 +339,8 @@ async function main(): Promise<void> {
   const maxSeconds = Number(arg('max-seconds', '240'));
   const verbose = process.argv.includes('--verbose');
   const began = Date.now();
-  const random = mulberry32(seed);
+  // The same seed gives the same operations.
+  const random = seededRandom(seed);
   const { soak, userOwned } = await setUp(seed, verbose);
   const table = operations(soak, random, Number(arg('fault-rate', '0.3')));
   const paceMs = Number(arg('pace', '40'));

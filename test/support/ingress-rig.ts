@@ -6,7 +6,7 @@ import { startFakeKube } from '../../mocks/kube/index.js';
 import { startIngressController, type RunningIngressController } from '../../src/controllers/ingress-controller.js';
 import { SharedInformers } from '../../src/controllers/informers.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import { node, waitFor, type FakeKube, type SnapshotLoadBalancer } from './service-rig.js';
+import { node, reconcileWhenIdle, type FakeKube, type SnapshotLoadBalancer } from './service-rig.js';
 
 export const INGRESS_SETTINGS = { clusterId: 'cls-itest', vpcId: 'vpc-cluster1', defaultClass: false };
 export const LB_ANNOTATION = 'kubernetes.io/ingress.qcloud-loadbalance-id';
@@ -62,14 +62,7 @@ export async function startIngressRig(options: { simulator?: SimulatorOptions; s
       const id = rig.get(name)?.metadata?.annotations?.[LB_ANNOTATION];
       return (cloud.simulator.snapshot().loadBalancers as SnapshotLoadBalancer[]).find((lb) => lb.id === id);
     },
-    async reconcileWhenIdle(name) {
-      let idleSince = Date.now();
-      await waitFor(() => {
-        if (rig.controller.controller.queue.pending > 0) idleSince = Date.now();
-        return Date.now() - idleSince > 100;
-      }, 'the controller to be idle');
-      await rig.controller.reconciler.reconcile(`default/${name}`);
-    },
+    reconcileWhenIdle: (name) => reconcileWhenIdle(rig.controller.controller.queue, () => rig.controller.reconciler.reconcile(`default/${name}`)),
     async close() {
       await rig.controller.stop();
       await informers.stop();

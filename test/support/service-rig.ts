@@ -48,6 +48,16 @@ export async function waitFor<T>(check: () => T | undefined | null | false | Pro
   }
 }
 
+/** Waits until a controller has had nothing queued or running for a little while, then runs `reconcile` once by hand. */
+export async function reconcileWhenIdle(queue: { readonly pending: number }, reconcile: () => Promise<unknown>): Promise<void> {
+  let idleSince = Date.now();
+  await waitFor(() => {
+    if (queue.pending > 0) idleSince = Date.now();
+    return Date.now() - idleSince > 100;
+  }, 'the controller to be idle');
+  await reconcile();
+}
+
 export interface ServiceRig {
   readonly kube: FakeKube;
   readonly cloud: LocalCloud;
@@ -131,14 +141,7 @@ export async function startServiceRig(options: ServiceRigOptions = {}): Promise<
       rig.controller = await start();
     },
     get: (name) => kube.state.get<V1Service>('services', `default/${name}`),
-    async reconcileWhenIdle(name) {
-      let idleSince = Date.now();
-      await waitFor(() => {
-        if (rig.controller.controller.queue.pending > 0) idleSince = Date.now();
-        return Date.now() - idleSince > 100;
-      }, 'the controller to be idle');
-      await rig.controller.reconciler.reconcile(`default/${name}`);
-    },
+    reconcileWhenIdle: (name) => reconcileWhenIdle(rig.controller.controller.queue, () => rig.controller.reconciler.reconcile(`default/${name}`)),
     events: (name) =>
       kube.state
         .list<{ reason: string; type: string; message: string; involvedObject: { name: string } }>('events', 'default')
