@@ -6,6 +6,25 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: Problem }
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = (field: string, value: string, reason: string): Parsed<never> => ({ ok: false, problem: problem('InvalidAnnotation', field, value, reason) });
 
+/** Reads an annotation through a parser: its value, or undefined when absent or bad (the Problem is collected). */
+export type AnnotationTaker = <T>(key: string, parse: (field: string, value: string) => Parsed<T>) => T | undefined;
+
+export function annotationTaker(annotations: Readonly<Record<string, string>> | undefined, problems: Problem[]): AnnotationTaker {
+  return (key, parse) => {
+    const value = annotations?.[key];
+    if (value === undefined) return undefined;
+    const parsed = parse(key, value.trim());
+    if (parsed.ok) return parsed.value;
+    problems.push(parsed.problem);
+    return undefined;
+  };
+}
+
+/** The object without its undefined-valued keys (for exactOptional-style results). */
+export function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
 export function parseBoolean(field: string, value: string): Parsed<boolean> {
   if (value === 'true') return ok(true);
   if (value === 'false') return ok(false);

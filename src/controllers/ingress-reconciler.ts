@@ -2,46 +2,29 @@
  * l7-lb-controller's reconcile: load → build → resolve the CLB → observe → plan → apply → report, for
  * Ingresses of class `qcloud`. Deleting (or leaving the class) is the same path with nothing desired.
  */
-import type { V1EndpointSlice, V1Ingress, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1Ingress } from '@kubernetes/client-node';
 import type { CloudProvider, LoadBalancer } from '../../providers/provider.js';
 import { INGRESS_ANNOTATIONS as A } from '../annotations/keys.js';
 import { describeProblem, problem, type Problem } from '../annotations/problems.js';
-import type { ActualStateCache } from '../deploy/actual-cache.js';
 import { ensureAttributes, releaseLoadBalancer, resolveLoadBalancer, SubnetLookup } from '../deploy/load-balancers.js';
 import { isOwnListener } from '../deploy/ownership.js';
 import { EmptyBackendsGuard, syncListeners } from '../deploy/sync.js';
 import { buildIngressModel, ingressOwner, isQcloudIngress, type IngressSettings } from '../ingress/build-ingress-model.js';
 import { parseIngressLifecycle } from '../ingress/ingress-annotations.js';
-import { EVENT_REASONS, type EventSink } from '../kube/events.js';
-import { hasFinalizer, type ObjectWriter } from '../kube/object-writer.js';
-import type { ReadinessGates } from '../kube/readiness-gates.js';
+import { EVENT_REASONS } from '../kube/events.js';
+import { hasFinalizer } from '../kube/object-writer.js';
 import { portFamily } from '../model/desired.js';
-import { TerminalError, type ReconcileResult } from '../runtime/controller.js';
-import type { Logger } from '../runtime/logger.js';
-import { requeueAfter, type ObjectStore } from './service-reconciler.js';
+import type { ReconcileResult } from '../runtime/controller.js';
+import { refuse, reportingFailures, type ObjectStore, type ReconcilerDeps } from './reconciler-base.js';
+import { requeueAfter } from './service-reconciler.js';
 
 export const INGRESS_FINALIZER = 'ingress.cloud.tencent.com/load-balancer-cleanup';
 const INGRESS_KIND = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' } as const;
 const INGRESS_FIELDS = { existingId: A.existingLoadBalancerId, subnetId: A.subnetId, releaseHint: 'delete the Ingress (or move it to another class)' };
 
-export interface IngressReconcilerDeps {
-  readonly provider: CloudProvider;
+export interface IngressReconcilerDeps extends ReconcilerDeps<V1Ingress> {
   readonly settings: IngressSettings;
   readonly ingresses: ObjectStore<V1Ingress>;
-  readonly services: ObjectStore<V1Service>;
-  readonly nodes: ObjectStore<V1Node>;
-  readonly endpointSlices: ObjectStore<V1EndpointSlice>;
-  readonly secrets: ObjectStore<V1Secret>;
-  readonly pods: ObjectStore<V1Pod>;
-  readonly cache: ActualStateCache;
-  readonly gates: ReadinessGates;
-  readonly writer: ObjectWriter<V1Ingress>;
-  readonly events: EventSink;
-  readonly logger: Logger;
-  readonly emptyGraceMs?: number;
-  /** How long a node that went NotReady stays bound (default 60 s). */
-  readonly nodeReadyGraceMs?: number;
-  readonly now?: () => number;
 }
 
 export const ingressKey = (ingress: V1Ingress): string => `${ingress.metadata?.namespace ?? 'default'}/${ingress.metadata?.name ?? ''}`;
@@ -68,16 +51,10 @@ export class IngressReconciler {
       if (!wanted) await this.deps.writer.removeFinalizer(ingress, INGRESS_FINALIZER);
       return;
     }
-    try {
-      if (!wanted) return await this.cleanup(ingress, lifecycle.retain || lifecycle.deletionProtection);
-      // Lifecycle problems stop the build too, which reports them together with every other problem.
-      return await this.ensure(ingress, lifecycle.deletionProtection);
-    } catch (error) {
-      if (!(error instanceof TerminalError) && (error as { code?: unknown })?.code !== 409) {
-        this.deps.events.emit(ingress, 'Warning', EVENT_REASONS.syncFailed, `Error syncing load balancer: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      throw error;
-    }
+    // Lifecycle problems stop the build too, which reports them together with every other problem.
+    return reportingFailures(this.deps.events, ingress, () =>
+      wanted ? this.ensure(ingress, lifecycle.deletionProtection) : this.cleanup(ingress, lifecycle.retain || lifecycle.deletionProtection),
+    );
   }
 
   private async ensure(ingress: V1Ingress, deletionProtection: boolean): Promise<ReconcileResult | void> {
@@ -99,7 +76,7 @@ export class IngressReconciler {
       },
       this.deps.settings,
     );
-    if (!built.ok) return this.refuse(ingress, built.problems);
+    if (!built.ok) return refuse(this.deps.events, ingress, built.problems);
     for (const warning of built.warnings) this.deps.events.emit(ingress, 'Warning', warning.eventReason, describeProblem(warning));
 
     let current = ingress;
@@ -121,7 +98,7 @@ export class IngressReconciler {
       },
       portsFree,
     );
-    if ('problem' in resolved) return this.refuse(current, [resolved.problem]);
+    if ('problem' in resolved) return refuse(this.deps.events, current, [resolved.problem]);
     const { loadBalancer: lb } = resolved;
     current = await this.deps.writer.addFinalizer(current, INGRESS_FINALIZER);
 
@@ -165,9 +142,5 @@ export class IngressReconciler {
     await this.deps.writer.removeFinalizer(current, INGRESS_FINALIZER);
   }
 
-  private refuse(ingress: V1Ingress, problems: readonly Problem[]): never {
-    for (const p of problems) this.deps.events.emit(ingress, 'Warning', p.eventReason, describeProblem(p));
-    throw new TerminalError(problems.map(describeProblem).join('; '));
-  }
 }
 

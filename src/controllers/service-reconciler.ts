@@ -2,55 +2,31 @@
  * service-controller's reconcile: load → build → resolve the CLB → observe → plan → apply → report.
  * Deleting (or no longer LoadBalancer) is the same path with nothing desired.
  */
-import type { V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
 import type { CloudProvider } from '../../providers/provider.js';
 import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
 import { describeProblem, type Problem } from '../annotations/problems.js';
-import type { ActualStateCache } from '../deploy/actual-cache.js';
 import { ensureAttributes, releaseLoadBalancer, resolveLoadBalancer, SubnetLookup } from '../deploy/load-balancers.js';
 import { isOwnListener } from '../deploy/ownership.js';
 import { EmptyBackendsGuard, syncListeners } from '../deploy/sync.js';
-import { EVENT_REASONS, type EventSink } from '../kube/events.js';
-import type { ReadinessGates } from '../kube/readiness-gates.js';
-import { hasFinalizer, type ObjectWriter } from '../kube/object-writer.js';
-import { TerminalError, type ReconcileResult } from '../runtime/controller.js';
-import type { Logger } from '../runtime/logger.js';
+import { EVENT_REASONS } from '../kube/events.js';
+import { hasFinalizer } from '../kube/object-writer.js';
+import type { ReconcileResult } from '../runtime/controller.js';
 import { buildServiceModel, serviceOwner, type ClusterSettings } from '../service/build-service-model.js';
+import { refuse, reportingFailures, type ReconcilerDeps } from './reconciler-base.js';
 
-export interface ObjectStore<T> {
-  get(name: string, namespace?: string): T | undefined;
-  list(namespace?: string): readonly T[];
-}
+export type { ObjectStore } from './reconciler-base.js';
 
-export interface ServiceReconcilerDeps {
-  readonly provider: CloudProvider;
+export interface ServiceReconcilerDeps extends ReconcilerDeps<V1Service> {
   readonly settings: ClusterSettings;
-  readonly services: ObjectStore<V1Service>;
-  readonly nodes: ObjectStore<V1Node>;
-  readonly endpointSlices: ObjectStore<V1EndpointSlice>;
-  readonly secrets: ObjectStore<V1Secret>;
-  readonly pods: ObjectStore<V1Pod>;
-  readonly cache: ActualStateCache;
-  readonly gates: ReadinessGates;
-  readonly writer: ObjectWriter<V1Service>;
-  readonly events: EventSink;
-  readonly logger: Logger;
   /** How long a subnet lookup is trusted. */
   readonly subnetCacheMs?: number;
-  /** How long backends must stay empty before the last targets are deregistered (a transient empty view). */
-  readonly emptyGraceMs?: number;
-  /** How long a node that went NotReady stays bound (default 60 s). */
-  readonly nodeReadyGraceMs?: number;
-  readonly now?: () => number;
 }
 
 /** Does this controller handle the Service's load balancer? */
 export function isLoadBalancerService(service: V1Service): boolean {
   return service.spec?.type === 'LoadBalancer' && (!service.spec.loadBalancerClass || service.spec.loadBalancerClass === LOAD_BALANCER_CLASS);
 }
-
-/** A 409 from the API server: our cached copy was stale; the retry (with the fresh object) is routine. */
-const isConflict = (error: unknown): boolean => (error as { code?: unknown })?.code === 409;
 
 const SERVICE_FIELDS = { existingId: A.existingLoadBalancerId, subnetId: A.internalSubnetId, releaseHint: 'set the Service to type ClusterIP', extraParameters: A.extensiveParameters };
 
@@ -87,15 +63,7 @@ export class ServiceReconciler {
       if (!wanted) await this.deps.writer.removeFinalizer(service, SERVICE_FINALIZER);
       return;
     }
-    try {
-      return await (wanted ? this.ensure(service) : this.cleanup(service));
-    } catch (error) {
-      // User errors have had their own Warnings; anything else is worth telling the Service's owner too.
-      if (!(error instanceof TerminalError) && !isConflict(error)) {
-        this.deps.events.emit(service, 'Warning', EVENT_REASONS.syncFailed, `Error syncing load balancer: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      throw error;
-    }
+    return reportingFailures(this.deps.events, service, () => (wanted ? this.ensure(service) : this.cleanup(service)));
   }
 
   private async ensure(service: V1Service): Promise<ReconcileResult | void> {
@@ -117,7 +85,7 @@ export class ServiceReconciler {
       },
       settings,
     );
-    if (!built.ok) return this.refuse(service, built.problems);
+    if (!built.ok) return refuse(this.deps.events, service, built.problems);
     for (const warning of built.warnings) this.deps.events.emit(service, 'Warning', warning.eventReason, describeProblem(warning));
 
     // The finalizer goes on right before the first cloud write (inside resolve), never for a refused Service.
@@ -125,7 +93,7 @@ export class ServiceReconciler {
     const resolved = await resolveLoadBalancer(this.deps, service, owner, built.model.loadBalancer, service.metadata?.annotations?.[A.loadBalancerId], SERVICE_FIELDS, async () => {
       current = await this.deps.writer.addFinalizer(current, SERVICE_FINALIZER);
     });
-    if ('problem' in resolved) return this.refuse(current, [resolved.problem]);
+    if ('problem' in resolved) return refuse(this.deps.events, current, [resolved.problem]);
     current = await this.deps.writer.addFinalizer(current, SERVICE_FINALIZER);
     const { loadBalancer: lb } = resolved;
     let announced = resolved.created;
@@ -173,8 +141,4 @@ export class ServiceReconciler {
     await this.deps.writer.removeFinalizer(current, SERVICE_FINALIZER);
   }
 
-  private refuse(service: V1Service, problems: readonly Problem[]): never {
-    for (const p of problems) this.deps.events.emit(service, 'Warning', p.eventReason, describeProblem(p));
-    throw new TerminalError(problems.map(describeProblem).join('; '));
-  }
 }

@@ -1,7 +1,7 @@
 /** An Ingress's CLB annotations (TKE's l7-lb-controller names), parsed and validated; every bad value becomes a Problem. */
 import type { V1Ingress } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A } from '../annotations/keys.js';
-import { parseBoolean, parseId, type Parsed } from '../annotations/parse.js';
+import { annotationTaker, dropUndefined, parseBoolean, parseId, type Parsed } from '../annotations/parse.js';
 import { problem, type Problem } from '../annotations/problems.js';
 import { ID } from '../service/service-annotations.js';
 
@@ -52,25 +52,11 @@ export interface ParsedIngressAnnotations {
   readonly warnings: Problem[];
 }
 
-type Take = <T>(key: string, parse: (field: string, value: string) => Parsed<T>) => T | undefined;
-
-function taker(ingress: V1Ingress, problems: Problem[]): Take {
-  const raw = ingress.metadata?.annotations ?? {};
-  return (key, parse) => {
-    const value = raw[key];
-    if (value === undefined) return undefined;
-    const parsed = parse(key, value.trim());
-    if (parsed.ok) return parsed.value;
-    problems.push(parsed.problem);
-    return undefined;
-  };
-}
-
 export function parseIngressAnnotations(ingress: V1Ingress): ParsedIngressAnnotations {
   const raw = ingress.metadata?.annotations ?? {};
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
-  const take = taker(ingress, problems);
+  const take = annotationTaker(ingress.metadata?.annotations, problems);
   const ruleMix = take(A.ruleMix, parseBoolean) ?? false;
   // TKE reads the rule annotations only in mixed mode; elsewhere they are ignored, which deserves a word.
   if (!ruleMix) {
@@ -92,9 +78,6 @@ export function parseIngressAnnotations(ingress: V1Ingress): ParsedIngressAnnota
   return { annotations: dropUndefined(annotations), problems, warnings };
 }
 
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 export interface IngressLifecycle {
   /** mode: skip — make no change to the CLB; on delete leave everything in place. */
@@ -113,7 +96,7 @@ export interface IngressLifecycle {
  */
 export function parseIngressLifecycle(ingress: V1Ingress): IngressLifecycle {
   const problems: Problem[] = [];
-  const take = taker(ingress, problems);
+  const take = annotationTaker(ingress.metadata?.annotations, problems);
   const mode = ingress.metadata?.annotations?.[A.mode];
   if (mode !== undefined && mode.trim() !== 'skip') problems.push(problem('InvalidAnnotation', A.mode, mode, 'the only accepted value is "skip"'));
   const retainValue = ingress.metadata?.annotations?.[A.loadBalanceRetain];

@@ -1,7 +1,7 @@
 /** A Service's CLB annotations, parsed and validated together; every bad value becomes a Problem. */
 import type { V1Service } from '@kubernetes/client-node';
 import { SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
-import { parseBoolean, parseEnum, parseId, parseIdList, parseIntInRange, parseJsonObject, parseLabelSelector, type Parsed, type Requirement } from '../annotations/parse.js';
+import { annotationTaker, dropUndefined, parseBoolean, parseEnum, parseId, parseIdList, parseIntInRange, parseJsonObject, parseLabelSelector, type Parsed, type Requirement } from '../annotations/parse.js';
 import { problem, type Problem } from '../annotations/problems.js';
 
 export const ID = {
@@ -47,14 +47,7 @@ const RESERVED_CREATE_FIELDS = ['LoadBalancerType', 'VpcId', 'SubnetId', 'Tags',
 export function parseServiceAnnotations(service: V1Service): { annotations: ServiceAnnotations; problems: Problem[] } {
   const raw = service.metadata?.annotations ?? {};
   const problems: Problem[] = [];
-  const take = <T>(key: string, parse: (field: string, value: string) => Parsed<T>): T | undefined => {
-    const value = raw[key];
-    if (value === undefined) return undefined;
-    const parsed = parse(key, value.trim());
-    if (parsed.ok) return parsed.value;
-    problems.push(parsed.problem);
-    return undefined;
-  };
+  const take = annotationTaker(raw, problems);
 
   const mode = raw[A.mode];
   if (mode !== undefined && mode !== 'skip') problems.push(problem('InvalidAnnotation', A.mode, mode, 'the only accepted value is "skip"'));
@@ -84,9 +77,6 @@ export function parseServiceAnnotations(service: V1Service): { annotations: Serv
   return { annotations: dropUndefined(annotations), problems };
 }
 
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 /** Explicit backend weights (direct access): `{"defaultWeight": 10, "pods": {"web-0": 50}}`, each 0-100. */
 export interface RsWeight {
