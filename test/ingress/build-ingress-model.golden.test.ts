@@ -7,8 +7,9 @@
  * The goldens are a reviewed spec, not a recording. `UPDATE_GOLDEN=1` rewrites them; read every changed file
  * before keeping it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { asJson, expectGolden, fixtureCases, staleGoldens } from '../support/golden.js';
 import { loadAllYaml, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Subnet } from '../../providers/provider.js';
 import { buildIngressModel, ingressReferences, isQcloudIngress, type IngressInputs, type IngressSettings } from '../../src/ingress/build-ingress-model.js';
@@ -16,7 +17,6 @@ import { parseIngressLifecycle, parseListenPorts } from '../../src/ingress/ingre
 
 const FIXTURES = new URL('../fixtures/ingress/', import.meta.url);
 const GOLDEN = new URL('../golden/ingress/', import.meta.url);
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const SETTINGS: IngressSettings = { clusterId: 'cls-golden', vpcId: 'vpc-cluster1', defaultClass: true };
 
@@ -62,13 +62,7 @@ function inputsFor(caseName: string): IngressInputs {
   };
 }
 
-const cases = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
-  .map((f) => f.slice(0, -'.yaml'.length))
-  .sort();
-
-const goldenFile = (caseName: string) => new URL(`${caseName}.json`, GOLDEN);
-const asJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+const cases = fixtureCases(FIXTURES);
 
 describe('buildIngressModel goldens', () => {
   it('finds the cases', () => {
@@ -76,20 +70,11 @@ describe('buildIngressModel goldens', () => {
   });
 
   it.each(cases)('%s', (caseName) => {
-    const result = buildIngressModel(inputsFor(caseName), SETTINGS);
-    const file = goldenFile(caseName);
-    if (UPDATE) {
-      mkdirSync(GOLDEN, { recursive: true });
-      writeFileSync(file, asJson(result));
-      return;
-    }
-    if (!existsSync(file)) throw new Error(`no golden for ${caseName}: run with UPDATE_GOLDEN=1, then review test/golden/ingress/${caseName}.json`);
-    expect(JSON.parse(asJson(result))).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    expectGolden(GOLDEN, caseName, buildIngressModel(inputsFor(caseName), SETTINGS));
   });
 
   it('has a fixture for every golden (no stale goldens)', () => {
-    const goldens = existsSync(GOLDEN) ? readdirSync(GOLDEN).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)) : [];
-    expect(goldens.filter((g) => !cases.includes(g))).toEqual([]);
+    expect(staleGoldens(GOLDEN, cases)).toEqual([]);
   });
 });
 

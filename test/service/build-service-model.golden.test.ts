@@ -6,15 +6,15 @@
  * The goldens are a reviewed spec, not a recording. `UPDATE_GOLDEN=1` rewrites them; read every changed file
  * before keeping it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { asJson, expectGolden, fixtureCases, staleGoldens } from '../support/golden.js';
 import { loadAllYaml, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Subnet } from '../../providers/provider.js';
 import { buildServiceModel, type ClusterSettings, type ServiceInputs } from '../../src/service/build-service-model.js';
 
 const FIXTURES = new URL('../fixtures/service/', import.meta.url);
 const GOLDEN = new URL('../golden/service/', import.meta.url);
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const SETTINGS: ClusterSettings = { clusterId: 'cls-golden', vpcId: 'vpc-cluster1' };
 
@@ -66,13 +66,7 @@ function inputsFor(caseName: string): ServiceInputs {
   };
 }
 
-const cases = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
-  .map((f) => f.slice(0, -'.yaml'.length))
-  .sort();
-
-const goldenFile = (caseName: string) => new URL(`${caseName}.json`, GOLDEN);
-const asJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+const cases = fixtureCases(FIXTURES);
 
 describe('buildServiceModel goldens', () => {
   it('finds the cases', () => {
@@ -80,20 +74,11 @@ describe('buildServiceModel goldens', () => {
   });
 
   it.each(cases)('%s', (caseName) => {
-    const result = buildServiceModel(inputsFor(caseName), SETTINGS);
-    const file = goldenFile(caseName);
-    if (UPDATE) {
-      mkdirSync(GOLDEN, { recursive: true });
-      writeFileSync(file, asJson(result));
-      return;
-    }
-    if (!existsSync(file)) throw new Error(`no golden for ${caseName}: run with UPDATE_GOLDEN=1, then review test/golden/service/${caseName}.json`);
-    expect(JSON.parse(asJson(result))).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    expectGolden(GOLDEN, caseName, buildServiceModel(inputsFor(caseName), SETTINGS));
   });
 
   it('has a fixture for every golden (no stale goldens)', () => {
-    const goldens = existsSync(GOLDEN) ? readdirSync(GOLDEN).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)) : [];
-    expect(goldens.filter((g) => !cases.includes(g))).toEqual([]);
+    expect(staleGoldens(GOLDEN, cases)).toEqual([]);
   });
 });
 
