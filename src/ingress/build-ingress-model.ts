@@ -20,6 +20,7 @@ import { type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type 
 import { parseAnnotationRules, parseIngressAnnotations, parseIngressLifecycle, type IngressAnnotations } from './ingress-annotations.js';
 import { backendResolver } from './ingress-backends.js';
 import { earliestGraceEnd, nodeGrace } from '../service/nodes.js';
+import type { Built, Refused } from '../service/build-service-model.js';
 import { tlsCertificates, type TlsCertificates } from './ingress-certificates.js';
 import { collectRules, type L7Protocol, type RuleCandidate } from './ingress-rules.js';
 import { applyRedirects, type BuiltRule } from './ingress-redirects.js';
@@ -50,17 +51,11 @@ export interface IngressInputs {
 }
 
 export type IngressBuildResult =
-  | {
-      readonly ok: true;
-      readonly model: DesiredState;
-      readonly warnings: readonly Problem[];
-      readonly readinessGatePods: readonly string[];
+  | (Built & {
       /** Rules left out because of a problem: while any is left out the controller deletes no rule (no partial damage). */
       readonly skippedRules: number;
-      /** When a bound node's NotReady grace ends (ms since the epoch): build again then. Only with `now`. */
-      readonly recheckAt?: number;
-    }
-  | { readonly ok: false; readonly problems: readonly Problem[] };
+    })
+  | Refused;
 
 /**
  * spec.ingressClassName `qcloud`, else the legacy annotation `kubernetes.io/ingress.class: qcloud`, else — neither

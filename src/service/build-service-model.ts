@@ -33,18 +33,22 @@ export interface ServiceInputs {
   readonly nodeReadyGraceMs?: number;
 }
 
-export type BuildResult =
-  | {
-      readonly ok: true;
-      readonly model: DesiredState;
-      /** Not blocking, but worth a Warning (e.g. hostNetwork Pods that cannot be ENI targets). */
-      readonly warnings: readonly Problem[];
-      /** Pods declaring the readiness gate whose targets this model binds: their gate turns True once applied. */
-      readonly readinessGatePods: readonly string[];
-      /** When a bound node's NotReady grace ends (ms since the epoch): build again then. Only with `now`. */
-      readonly recheckAt?: number;
-    }
-  | { readonly ok: false; readonly problems: readonly Problem[] };
+/** What a builder produces for an object it can serve. */
+export interface Built {
+  readonly ok: true;
+  readonly model: DesiredState;
+  /** Not blocking, but worth a Warning (e.g. hostNetwork Pods that cannot be ENI targets). */
+  readonly warnings: readonly Problem[];
+  /** Pods declaring the readiness gate whose targets this model binds: their gate turns True once applied. */
+  readonly readinessGatePods: readonly string[];
+  /** When a bound node's NotReady grace ends (ms since the epoch): build again then. Only with `now`. */
+  readonly recheckAt?: number;
+}
+
+/** Or the user errors that stop the object (nothing is written). */
+export type Refused = { readonly ok: false; readonly problems: readonly Problem[] };
+
+export type BuildResult = Built | Refused;
 
 /** How a port's backends are found: a NodePort on eligible nodes, or Pod ENI IPs (direct access). */
 type BackendsFor = (port: V1ServicePort, field: string, problems: Problem[]) => Target[] | undefined;
