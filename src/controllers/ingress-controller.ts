@@ -117,6 +117,8 @@ export async function startIngressController(options: IngressControllerOptions):
   controller.start();
   // A resync observes the cloud afresh (see service-controller).
   const resync = setInterval(() => {
+    // Shared with service-controller: only the first of the two re-reads the cloud each period.
+    if (!cache.claimPeriodicRefresh()) return enqueueAll();
     cache.expireAll();
     void primeCache().then(enqueueAll);
   }, resyncPeriodMs);

@@ -138,7 +138,8 @@ export async function startServiceController(options: ServiceControllerOptions):
     await primeCache();
     enqueueAll();
   };
-  const resync = setInterval(() => void resyncNow(), resyncPeriodMs);
+  // With the Ingress controller on the same cache, only one of the two re-reads the cloud each period.
+  const resync = setInterval(() => void (cache.claimPeriodicRefresh() ? resyncNow() : enqueueAll()), resyncPeriodMs);
   resync.unref();
   logger.info({ services: trackedServices().length, nodes: nodes.list().length }, 'Started service controller');
 
