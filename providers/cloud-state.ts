@@ -139,7 +139,7 @@ export function parseCloudState(input: Json, source = 'cloud state'): CloudState
   });
   // Defaults for what a hand-written file may leave out, so consumers see the contract's full shapes.
   const loadBalancers = (root.loadBalancers as Record<string, Json>[] | undefined ?? []).map((lb) => ({
-    securityGroups: [], passToTarget: false, deleteProtect: false, status: 'running', name: '', vips: [], tags: {}, listeners: [], targets: [],
+    securityGroups: [], passToTarget: false, deleteProtect: false, status: 'running', name: '', vips: [], tags: {},
     ...lb,
     listeners: ((lb.listeners as Record<string, Json>[] | undefined) ?? []).map((l) => ({ name: '', rules: [], ...l })),
     targets: ((lb.targets as Record<string, Json>[] | undefined) ?? []).map((t) => ({ targets: [], rules: [], ...t })),
