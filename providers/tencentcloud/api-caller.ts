@@ -4,7 +4,8 @@
  * additionally run under their CLB's lock and wait for their task (DescribeTaskStatus) before returning.
  */
 import pRetry, { AbortError } from 'p-retry';
-import { CloudError, TaskFailedError, TransientError, errorForCode } from '../errors.js';
+import { CloudError, TaskFailedError, TransientError } from '../errors.js';
+import { errorForCode } from './error-codes.js';
 import type { ClbApi, TagApi, VpcApi, clb } from './api.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ActionRateLimits } from './rate-limiter.js';

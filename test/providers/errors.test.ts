@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  AuthFailedError, ConflictError, InvalidRequestError, NotFoundError, QuotaExceededError, ResourceBusyError, ThrottledError, TransientError, errorForCode,
+  AuthFailedError, ConflictError, InvalidRequestError, NotFoundError, QuotaExceededError, ResourceBusyError, ThrottledError, TransientError,
 } from '../../providers/provider.js';
+import { errorForCode } from '../../providers/tencentcloud/error-codes.js';
 import { toCloudError } from '../../providers/tencentcloud/api-caller.js';
 import { apiError } from '../../mocks/clb/api-error.js';
 
