@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { createLocalCloud, type LocalCloud } from '../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../mocks/clb/options.js';
 import { startFakeKube, type FakeKube } from '../mocks/kube/index.js';
-import { startServiceController, type RunningServiceController } from '../src/controllers/service-controller.js';
+import { startServiceController, type RunningController } from '../src/app.js';
+import type { ServiceReconciler } from '../src/controllers/service-adapter.js';
 import { ActualStateCache } from '../src/deploy/actual-cache.js';
 import { silentLogger } from '../src/runtime/logger.js';
 
@@ -39,7 +40,7 @@ export interface BenchCluster {
   readonly cloud: LocalCloud;
   /** The controller's memory of the cloud (a restart starts a new one). */
   cache: ActualStateCache;
-  controller: RunningServiceController;
+  controller: RunningController<ServiceReconciler>;
   restart(): Promise<void>;
   /** Resolves when the controller has had nothing to do for `quietMs`. */
   idle(quietMs?: number, timeoutMs?: number): Promise<void>;
@@ -65,10 +66,8 @@ export async function startCluster(options: BenchOptions, extra: { nodes?: numbe
     ...extra.simulator,
   });
   const resyncPeriodMs = 3_600_000;
-  let cache = new ActualStateCache(cloud.provider, { ttlMs: resyncPeriodMs });
   const start = () =>
     startServiceController({
-      cache,
       kubeConfig: kube.kubeConfig(),
       provider: cloud.provider,
       settings: SETTINGS,
@@ -76,16 +75,16 @@ export async function startCluster(options: BenchOptions, extra: { nodes?: numbe
       workers: extra.workers ?? 16,
       resyncPeriodMs,
     });
+  const controller = await start();
   const cluster: BenchCluster = {
     kube,
     cloud,
-    cache,
-    controller: await start(),
+    cache: controller.cache,
+    controller,
     async restart() {
       await cluster.controller.stop();
-      cache = new ActualStateCache(cloud.provider, { ttlMs: resyncPeriodMs });
-      cluster.cache = cache;
       cluster.controller = await start();
+      cluster.cache = cluster.controller.cache;
     },
     async idle(quietMs = 300, timeoutMs = 600_000) {
       const deadline = Date.now() + timeoutMs;

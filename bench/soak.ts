@@ -393,7 +393,7 @@ async function main(): Promise<void> {
   // A resync of everything, converged: nothing to write. Services go the way of the periodic resync (the remembered
   // cloud state forgotten, so it is read again); Ingresses are reconciled by hand once the controllers have stopped.
   const from = soak.cloud.simulator.traffic.log.length;
-  await soak.controllers.services.resync();
+  await soak.controllers.resync();
   await settle(soak, Date.now() + 30_000, () => []);
   await soak.controllers.stop();
   for (const i of state.list<{ metadata: { name: string } }>('ingresses')) await soak.controllers.ingresses.reconciler.reconcile(`default/${i.metadata.name}`).catch(() => undefined);

@@ -1,27 +1,40 @@
 /**
- * Both controllers over one set of informers and one actual-state cache, as `run` and `sandbox` start them.
- * The provider is given, never chosen here (the CLI picks it).
+ * The composition root of the controllers: one set of informers, one actual-state cache, one resync timer, and
+ * the controllers wired onto them (both, as `run` and `sandbox` start them, or one, as some tests do). The
+ * provider is given, never chosen here (the CLI picks it).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { CloudProvider } from '../providers/provider.js';
-import { startIngressController, type RunningIngressController } from './controllers/ingress-controller.js';
+import { TAGS } from './annotations/keys.js';
+import type { IngressReconciler } from './controllers/ingress-adapter.js';
+import { wireIngressController } from './controllers/ingress-controller.js';
 import { SharedInformers } from './controllers/informers.js';
-import { startServiceController, type RunningServiceController } from './controllers/service-controller.js';
+import type { SharedReconcilerDeps } from './controllers/reconcile-owner.js';
+import type { ServiceReconciler } from './controllers/service-adapter.js';
+import { wireServiceController } from './controllers/service-controller.js';
+import type { WiredController } from './controllers/wiring.js';
 import { ActualStateCache } from './deploy/actual-cache.js';
 import { liveOwnersFrom, OrphanCollector, startOrphanCollector } from './deploy/orphan-gc.js';
+import { EventRecorder, type EventSink } from './kube/events.js';
+import { ReadinessGates } from './kube/readiness-gates.js';
 import type { ReconcileOutcome } from './runtime/controller.js';
 import type { Logger } from './runtime/logger.js';
 import type { Metrics } from './runtime/metrics.js';
+import { DEFAULT_NODE_READY_GRACE_MS } from './service/nodes.js';
 
 export interface ControllersOptions {
   readonly kubeConfig: KubeConfig;
   readonly provider: CloudProvider;
-  readonly settings: { readonly clusterId: string; readonly vpcId: string; readonly defaultIngressClass: boolean };
+  readonly settings: { readonly clusterId: string; readonly vpcId: string; readonly defaultIngressClass?: boolean };
   readonly logger: Logger;
-  readonly workers: number;
-  readonly resyncPeriodMs: number;
+  readonly workers?: number;
+  readonly resyncPeriodMs?: number;
+  /** Which controllers to run (default both). */
+  readonly kinds?: readonly ('service' | 'ingress')[];
   readonly metrics?: Metrics;
+  /** Informers the caller owns (then it stops them); else made here. */
   readonly informers?: SharedInformers;
+  readonly events?: EventSink;
   /** How long a node that went NotReady stays bound (default 60 s). */
   readonly nodeReadyGraceMs?: number;
   /** How long backends must stay empty before an owner's last targets go (default 30 s). */
@@ -33,37 +46,76 @@ export interface ControllersOptions {
 
 export interface RunningControllers {
   readonly informers: SharedInformers;
-  readonly services: RunningServiceController;
-  readonly ingresses: RunningIngressController;
+  readonly cache: ActualStateCache;
+  readonly services: WiredController<ServiceReconciler>;
+  readonly ingresses: WiredController<IngressReconciler>;
   /** True once every cache has synced. */
   ready(): boolean;
   /** Nothing queued or running in either controller. */
   idle(): boolean;
+  /** What each resync period does: forget the remembered cloud state, list the cluster's CLBs, enqueue every owner. */
+  resync(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startControllers(options: ControllersOptions): Promise<RunningControllers> {
-  const { kubeConfig, provider, logger, metrics } = options;
+  const { kubeConfig, provider, logger, metrics, settings } = options;
+  const resyncPeriodMs = options.resyncPeriodMs ?? 5 * 60_000;
+  const kinds = new Set(options.kinds ?? ['service', 'ingress']);
+  const ownInformers = !options.informers;
   const informers = options.informers ?? new SharedInformers({ kubeConfig, logger, ...(options.informerBackoffMs ? { backoffMs: options.informerBackoffMs } : {}) });
-  const cache = new ActualStateCache(provider, { ttlMs: options.resyncPeriodMs });
-  const observe = (controller: string) => (metrics ? { onReconciled: metrics.reconcileObserver(controller) as (outcome: ReconcileOutcome, ms: number, key: string) => void } : {});
-  const onGateSet = metrics ? { onGateSet: (seconds: number) => metrics.observeReadinessGateLatency(seconds) } : {};
-  const tuning = {
-    ...(options.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: options.nodeReadyGraceMs } : {}),
+  const cache = new ActualStateCache(provider, { ttlMs: resyncPeriodMs });
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const nodeReadyGraceMs = options.nodeReadyGraceMs ?? DEFAULT_NODE_READY_GRACE_MS;
+  const reconcilerDeps: SharedReconcilerDeps = {
+    provider,
+    cache,
+    view: informers,
+    events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
+    gates: new ReadinessGates({ api: core, ...(metrics ? { onGateSet: (seconds: number) => metrics.observeReadinessGateLatency(seconds) } : {}) }),
+    logger,
+    nodeReadyGraceMs,
     ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
   };
-  const common = { kubeConfig, provider, logger, informers, cache, workers: options.workers, resyncPeriodMs: options.resyncPeriodMs, ...onGateSet, ...tuning };
-  const services = await startServiceController({ ...common, settings: options.settings, ...observe('service') });
-  const ingresses = await startIngressController({ ...common, settings: { clusterId: options.settings.clusterId, vpcId: options.settings.vpcId, defaultClass: options.settings.defaultIngressClass }, ...observe('ingress') });
+  const observe = (controller: string) => (metrics ? { onReconciled: metrics.reconcileObserver(controller) as (outcome: ReconcileOutcome, ms: number, key: string) => void } : {});
+  const common = { kubeConfig, informers, logger, reconcilerDeps, nodeReadyGraceMs, ...(options.workers !== undefined ? { workers: options.workers } : {}) };
+  const services = wireServiceController({ ...common, settings, ...observe('service') });
+  const ingresses = wireIngressController({ ...common, settings: { clusterId: settings.clusterId, vpcId: settings.vpcId, defaultClass: settings.defaultIngressClass ?? false }, ...observe('ingress') });
+  const running = [...(kinds.has('service') ? [services] : []), ...(kinds.has('ingress') ? [ingresses] : [])];
   metrics?.trackQueueDepth('service', () => services.controller.queue.length);
   metrics?.trackQueueDepth('ingress', () => ingresses.controller.queue.length);
+
+  /** One tag query lists every CLB of the cluster, so new owners' adoption checks need no call each. */
+  const primeCache = () =>
+    cache.prime({ [TAGS.clusterId]: settings.clusterId }).catch((error: unknown) => {
+      logger.warn({ err: (error as Error).message }, 'Could not list the cluster\'s CLBs; looking them up one by one');
+    });
+  // A resync observes the cloud afresh: an entry described just after the last tick would otherwise still be
+  // "fresh" at this one, and drift (a listener deleted by hand) would wait up to two periods to be repaired.
+  const resync = async () => {
+    cache.expireAll();
+    await primeCache();
+    running.forEach((c) => c.enqueueAll());
+  };
+
+  await informers.start();
+  // Node handlers fired during the initial list; begin from the synced view.
+  await primeCache();
+  for (const c of running) {
+    c.enqueueAll();
+    c.controller.start();
+  }
+  const timer = setInterval(() => void resync(), resyncPeriodMs);
+  timer.unref();
+  logger.info({ services: kinds.has('service') ? services.tracked() : 0, ingresses: kinds.has('ingress') ? ingresses.tracked() : 0, nodes: informers.nodes.list().length }, 'Started controllers');
+
   // Owners are read from the synced caches; before they sync, "no owners" must never look like "all orphans".
   const gc = options.orphanGc
     ? startOrphanCollector(
         new OrphanCollector({
           provider,
-          settings: { clusterId: options.settings.clusterId },
-          owners: () => liveOwnersFrom(informers.services.list(), informers.ingresses.list(), options.settings.clusterId),
+          settings: { clusterId: settings.clusterId },
+          owners: () => liveOwnersFrom(informers.services.list(), informers.ingresses.list(), settings.clusterId),
           ready: () => informers.hasSynced,
           safetyDelayMs: options.orphanGc.safetyDelayMs,
           dryRun: options.orphanGc.dryRun,
@@ -74,14 +126,30 @@ export async function startControllers(options: ControllersOptions): Promise<Run
     : undefined;
   return {
     informers,
+    cache,
     services,
     ingresses,
     ready: () => informers.hasSynced,
-    idle: () => services.controller.queue.pending === 0 && ingresses.controller.queue.pending === 0,
+    idle: () => running.every((c) => c.controller.queue.pending === 0),
+    resync,
     stop: async () => {
+      clearInterval(timer);
       await gc?.stop();
       await Promise.all([services.stop(), ingresses.stop()]);
-      await informers.stop();
+      if (ownInformers) await informers.stop();
     },
   };
+}
+
+/** One controller's part of a running set, with the set's lifecycle (tests and the benchmark run one kind). */
+export type RunningController<R> = WiredController<R> & Pick<RunningControllers, 'ready' | 'resync' | 'cache' | 'stop'>;
+
+export async function startServiceController(options: Omit<ControllersOptions, 'kinds'>): Promise<RunningController<ServiceReconciler>> {
+  const running = await startControllers({ ...options, kinds: ['service'] });
+  return { ...running.services, ready: running.ready, resync: running.resync, cache: running.cache, stop: running.stop };
+}
+
+export async function startIngressController(options: Omit<ControllersOptions, 'kinds'>): Promise<RunningController<IngressReconciler>> {
+  const running = await startControllers({ ...options, kinds: ['ingress'] });
+  return { ...running.ingresses, ready: running.ready, resync: running.resync, cache: running.cache, stop: running.stop };
 }

@@ -7,10 +7,10 @@
  */
 import type { V1EndpointSlice, V1Ingress, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Subnet, Target } from '../../providers/provider.js';
-import { SERVICE_ANNOTATIONS, SERVICE_FINALIZER, TAGS, INGRESS_ANNOTATIONS } from '../../src/annotations/keys.js';
-import { INGRESS_FINALIZER } from '../../src/controllers/ingress-reconciler.js';
-import { isLoadBalancerService } from '../../src/controllers/service-reconciler.js';
-import { isClusterListener, ownerListenerPrefix, refuseExistingLoadBalancer, type Owner } from '../../src/deploy/ownership.js';
+import { INGRESS_ANNOTATIONS, INGRESS_FINALIZER, SERVICE_ANNOTATIONS, SERVICE_FINALIZER, TAGS } from '../../src/annotations/keys.js';
+import { isLoadBalancerService } from '../../src/controllers/service-adapter.js';
+import { ownerListenerPrefix, type Owner } from '../../src/model/naming.js';
+import { isClusterListener, refuseExistingLoadBalancer } from '../../src/deploy/ownership.js';
 import { buildIngressModel, ingressOwner, isQcloudIngress } from '../../src/ingress/build-ingress-model.js';
 import { DEFAULT_DOMAIN, portFamily, type DesiredListener, type DesiredState } from '../../src/model/desired.js';
 import { buildServiceModel, serviceOwner } from '../../src/service/build-service-model.js';

@@ -50,7 +50,15 @@ export const TAGS = {
   ownerUid: 'tke-lb-serviceuuid',
 } as const;
 
+/** Finalizers: held from the first cloud write until the owner's part of the CLB is released. */
 export const SERVICE_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+export const INGRESS_FINALIZER = 'ingress.cloud.tencent.com/load-balancer-cleanup';
+
+/** The readiness gate a workload declares to wait until its Pods are bound to the CLB. */
+export const READINESS_GATE = 'cloud.tencent.com/load-balancer-backendgroup-ready';
+
+/** The label that ties an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** The Service `spec.loadBalancerClass` this controller answers to (besides none). */
 export const LOAD_BALANCER_CLASS = 'cloud.tencent.com/clb';

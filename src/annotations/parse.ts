@@ -1,5 +1,5 @@
 /** Typed parsing of annotation values. Each parser returns the value or a Problem; none throws. */
-import { problem, type Problem } from './problems.js';
+import { problem, type Problem } from '../model/problems.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: Problem };
 

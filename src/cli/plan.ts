@@ -11,7 +11,7 @@ import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import type { CloudProvider, Listener, ListenerTargets, LoadBalancer, Target } from '../../providers/provider.js';
 import { createTencentCloudProvider } from '../../providers/tencentcloud/index.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../annotations/keys.js';
-import type { Problem } from '../annotations/problems.js';
+import type { Problem } from '../model/problems.js';
 import { ConfigError } from '../config.js';
 import { isCreatedFor, isOwnListener, ownedLoadBalancerLookup, type Owner } from '../deploy/ownership.js';
 import { planChanges, type Plan } from '../deploy/plan.js';

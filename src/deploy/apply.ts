@@ -4,8 +4,11 @@
  * the CLB in one batched call per kind (up to 500 targets each). Order: listeners → rules → targets added
  * → weights → targets removed → rules → listeners, so traffic never loses its last backend mid-change.
  */
-import type { CloudProvider, Listener, ListenerSpec, RuleSpec, TargetBinding } from '../../providers/provider.js';
-import { listenerKey, ruleKey, type DesiredListener } from '../model/desired.js';
+import { InvalidRequestError, type CloudProvider, type Listener, type ListenerSpec, type LoadBalancer, type RuleSpec, type TargetBinding } from '../../providers/provider.js';
+import { problem, type Problem } from '../model/problems.js';
+import { DEFAULT_DOMAIN, listenerKey, ruleKey, type DesiredListener } from '../model/desired.js';
+import type { ActualStateCache } from './actual-cache.js';
+import type { LoadBalancerPlan } from './plan-load-balancer.js';
 import type { Plan } from './plan.js';
 
 export interface ApplyContext {
@@ -98,4 +101,79 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
       plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
   return { structural, registered: register, reweighted: plan.reweight, deregistered: plan.deregister };
+}
+
+export interface ApplyDeps {
+  readonly provider: CloudProvider;
+  readonly cache: ActualStateCache;
+}
+
+export interface ApplyOptions {
+  /** The annotation that passes extra CreateLoadBalancer parameters through, named when the cloud refuses them. */
+  readonly extraParametersField?: string;
+  /** Wait for every task of the CLB before returning (a release: the finalizer goes only once it is really done). */
+  readonly awaitTasks: boolean;
+}
+
+export type ApplyOutcome =
+  | { readonly ok: true; readonly loadBalancer: LoadBalancer | undefined; readonly created: boolean }
+  /** The cloud refused parameters the user passed through: the user's error, not a retry loop. */
+  | { readonly ok: false; readonly problem: Problem };
+
+/**
+ * Step 6, apply: the whole plan of one CLB, in order — create → claim → attributes → listeners, rules and
+ * targets → untag → delete — keeping the actual-state cache true to what was written.
+ */
+export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { readonly loadBalancer: LoadBalancer; readonly listeners: readonly Listener[] } | undefined, deps: ApplyDeps, options: ApplyOptions): Promise<ApplyOutcome> {
+  const { provider, cache } = deps;
+  let lb = actual?.loadBalancer;
+  let created = false;
+  if (plan.create) {
+    const input = plan.create;
+    const made = await provider.createLoadBalancer(input).catch((error: unknown) => {
+      if (!(error instanceof InvalidRequestError) || !input.extraParameters || !options.extraParametersField) throw error;
+      return problem('InvalidAnnotation', options.extraParametersField, JSON.stringify(input.extraParameters), `CreateLoadBalancer refused the CLB with these parameters: ${error.message}`);
+    });
+    if ('field' in made) return { ok: false, problem: made };
+    cache.rememberCreated(made);
+    lb = made;
+    created = true;
+  }
+  if (!lb) return { ok: true, loadBalancer: undefined, created };
+  const id = lb.id;
+  try {
+    if (plan.tag) await provider.tagLoadBalancer(id, plan.tag);
+    if (plan.securityGroups) await provider.setSecurityGroups(id, plan.securityGroups);
+    if (plan.attributes) await provider.modifyLoadBalancerAttributes(id, plan.attributes);
+    if (plan.tag || plan.securityGroups || plan.attributes) cache.forget(id);
+    const listenerPlan = created ? bindDefaultDomain(plan.listeners, lb.vips[0] ?? lb.domain ?? '') : plan.listeners;
+    const applied = await applyPlan(listenerPlan, { provider, loadBalancerId: id, listeners: actual?.listeners ?? [] });
+    if (applied.structural) cache.forget(id);
+    else cache.recordTargets(id, applied);
+    if (plan.untag) await provider.untagLoadBalancer(id, plan.untag);
+    if (plan.deleteLoadBalancer) await provider.deleteLoadBalancers([id]);
+    if (options.awaitTasks) await cache.awaitWrites(id);
+  } catch (error) {
+    cache.forget(id);
+    throw error;
+  }
+  // Gone, or the user's now: never to be adopted from memory again. Else forgotten after the writes, as another
+  // owner of a shared CLB may have described it meanwhile.
+  if (plan.deleteLoadBalancer || plan.release === 'retained') cache.drop(id);
+  else if (plan.release) cache.forget(id);
+  return { ok: true, loadBalancer: lb, created };
+}
+
+/** A CLB just created: rules without a host get its VIP (or domain) where the plan held the placeholder. */
+function bindDefaultDomain(plan: Plan, domain: string): Plan {
+  const at = (d: string) => (d === DEFAULT_DOMAIN ? domain : d);
+  const key = (k: string) => (k.startsWith(DEFAULT_DOMAIN) ? domain + k.slice(DEFAULT_DOMAIN.length) : k);
+  const ref = (r: { listenerKey: string; ruleKey: string }) => ({ ...r, ruleKey: key(r.ruleKey) });
+  return {
+    ...plan,
+    createListeners: plan.createListeners.map((l) => ({ ...l, rules: l.rules.map((r) => ({ ...r, domain: at(r.domain), ...(r.redirect ? { redirect: { ...r.redirect, domain: at(r.redirect.domain) } } : {}) })) })),
+    createRules: plan.createRules.map((c) => ({ ...c, rules: c.rules.map((r) => ({ ...r, domain: at(r.domain) })) })),
+    register: plan.register.map((b) => (b.ruleKey ? { ...b, ruleKey: key(b.ruleKey) } : b)),
+    setRedirects: plan.setRedirects.map((r) => ({ source: ref(r.source), target: ref(r.target) })),
+  };
 }

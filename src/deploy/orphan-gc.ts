@@ -10,7 +10,8 @@ import type { V1Ingress, V1Service } from '@kubernetes/client-node';
 import type { CloudProvider, Listener, LoadBalancer } from '../../providers/provider.js';
 import { TAGS } from '../annotations/keys.js';
 import type { Logger } from '../runtime/logger.js';
-import { isClusterListener, ownerListenerPrefix } from './ownership.js';
+import { ownerListenerPrefix } from '../model/naming.js';
+import { isClusterListener } from './ownership.js';
 
 export interface LiveOwners {
   readonly serviceUids: ReadonlySet<string>;

@@ -6,7 +6,7 @@
  * plans nothing.
  */
 import type { Certificate, HealthCheck, Listener, ListenerChanges, ListenerTargets, LoadBalancer, Redirect, RuleChanges, Target, TargetBinding } from '../../providers/provider.js';
-import { problem, type Problem } from '../annotations/problems.js';
+import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN, listenerKey, portFamily, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
 
 /** A target on a listener or rule that may not exist yet: resolved to ids by apply. */

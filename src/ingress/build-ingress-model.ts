@@ -14,13 +14,13 @@
 import type { V1EndpointSlice, V1Ingress, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Certificate, Subnet, Target } from '../../providers/provider.js';
 import { INGRESS_ANNOTATIONS as A, INGRESS_CLASS, SECRET_KEYS } from '../annotations/keys.js';
-import { problem, type Problem } from '../annotations/problems.js';
-import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../deploy/ownership.js';
+import { problem, type Problem } from '../model/problems.js';
+import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../model/naming.js';
 import { type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
 import { parseAnnotationRules, parseIngressAnnotations, parseIngressLifecycle, type IngressAnnotations } from './ingress-annotations.js';
 import { backendResolver } from './ingress-backends.js';
 import { earliestGraceEnd, nodeGrace } from '../service/nodes.js';
-import type { Built, Refused } from '../service/build-service-model.js';
+import type { Built, Refused } from '../model/built.js';
 import { tlsCertificates, type TlsCertificates } from './ingress-certificates.js';
 import { collectRules, type L7Protocol, type RuleCandidate } from './ingress-rules.js';
 import { applyRedirects, type BuiltRule } from './ingress-redirects.js';

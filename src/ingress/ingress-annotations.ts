@@ -2,7 +2,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A } from '../annotations/keys.js';
 import { annotationTaker, dropUndefined, parseBoolean, parseId, type Parsed } from '../annotations/parse.js';
-import { problem, type Problem } from '../annotations/problems.js';
+import { problem, type Problem } from '../model/problems.js';
 import { ID } from '../service/service-annotations.js';
 
 /** The listener ports of the Ingress's CLB; a protocol left out of `listen-ports` has no listener. */

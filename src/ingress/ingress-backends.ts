@@ -4,8 +4,8 @@
  */
 import type { V1EndpointSlice, V1Node, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { Target } from '../../providers/provider.js';
-import { INGRESS_ANNOTATIONS as A } from '../annotations/keys.js';
-import { problem, type Problem } from '../annotations/problems.js';
+import { INGRESS_ANNOTATIONS as A, SERVICE_NAME_LABEL } from '../annotations/keys.js';
+import { problem, type Problem } from '../model/problems.js';
 import { declaresGate, directBackends } from '../service/direct-targets.js';
 import { backendNodes, type NodeGrace } from '../service/nodes.js';
 import type { BackendRef } from './ingress-rules.js';
@@ -24,7 +24,6 @@ export interface BackendInputs {
   readonly grace?: NodeGrace | undefined;
 }
 
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 const describePorts = (service: V1Service): string =>
   (service.spec?.ports ?? []).map((p) => (p.name ? `${p.name} (${p.port})` : String(p.port))).join(', ') || 'none';

@@ -17,7 +17,7 @@
 import type { V1Ingress, V1Secret } from '@kubernetes/client-node';
 import type { Certificate } from '../../providers/provider.js';
 import { SECRET_KEYS } from '../annotations/keys.js';
-import { problem, type Problem } from '../annotations/problems.js';
+import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN } from '../model/desired.js';
 
 type Read = { readonly certificate: Certificate } | { readonly problem: Problem };

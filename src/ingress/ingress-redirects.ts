@@ -10,7 +10,7 @@
  *   host+path (default: its own) on the listener at port; that rule must exist and forward, else the redirect is
  *   a rule-level problem (left out — and auto-rewrite fills its place when it covers that domain+url).
  */
-import { problem, type Problem } from '../annotations/problems.js';
+import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN, type DesiredRule } from '../model/desired.js';
 import type { L7Protocol, RuleCandidate } from './ingress-rules.js';
 

@@ -18,7 +18,7 @@
  */
 import type { V1HTTPIngressPath, V1Ingress, V1IngressBackend } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A } from '../annotations/keys.js';
-import { problem, type Problem } from '../annotations/problems.js';
+import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN, ruleKey } from '../model/desired.js';
 import type { AnnotationRewrite, AnnotationRule, IngressAnnotations } from './ingress-annotations.js';
 

@@ -4,7 +4,7 @@
  * Pods before the new ones receive traffic. The condition is written through the pods/status subresource.
  */
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
-import { READINESS_GATE } from '../service/direct-targets.js';
+import { READINESS_GATE } from '../annotations/keys.js';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export const GATE_REASON = 'LoadBalancerNetworkGroupReady';

@@ -29,6 +29,8 @@ export type DesiredLoadBalancer =
 export interface DesiredAttributes {
   readonly securityGroups?: readonly string[];
   readonly passToTarget?: boolean;
+  /** Managed only on a CLB this controller created (never on a user's reused CLB). */
+  readonly deleteProtect?: boolean;
 }
 
 /** The placeholder a rule's domain takes when it has no host: the CLB's VIP, known once the CLB exists. */

@@ -5,8 +5,9 @@
 import type { V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { Certificate, ListenerProtocol, Subnet, Target } from '../../providers/provider.js';
 import { SECRET_KEYS, SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
-import { problem, type Problem } from '../annotations/problems.js';
-import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../deploy/ownership.js';
+import { problem, type Problem } from '../model/problems.js';
+import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../model/naming.js';
+import type { Built, Refused } from '../model/built.js';
 import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
 import { declaresGate, directBackends } from './direct-targets.js';
 import { backendNodes, earliestGraceEnd, nodeGrace, readyEndpointsPerNode } from './nodes.js';
@@ -33,21 +34,7 @@ export interface ServiceInputs {
   readonly nodeReadyGraceMs?: number;
 }
 
-/** What a builder produces for an object it can serve. */
-export interface Built {
-  readonly ok: true;
-  readonly model: DesiredState;
-  /** Not blocking, but worth a Warning (e.g. hostNetwork Pods that cannot be ENI targets). */
-  readonly warnings: readonly Problem[];
-  /** Pods declaring the readiness gate whose targets this model binds: their gate turns True once applied. */
-  readonly readinessGatePods: readonly string[];
-  /** When a bound node's NotReady grace ends (ms since the epoch): build again then. Only with `now`. */
-  readonly recheckAt?: number;
-}
-
-/** Or the user errors that stop the object (nothing is written). */
-export type Refused = { readonly ok: false; readonly problems: readonly Problem[] };
-
+export type { Built, Refused };
 export type BuildResult = Built | Refused;
 
 /** How a port's backends are found: a NodePort on eligible nodes, or Pod ENI IPs (direct access). */

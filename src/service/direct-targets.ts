@@ -5,9 +5,10 @@
  */
 import type { V1EndpointSlice, V1Pod, V1ServicePort } from '@kubernetes/client-node';
 import type { Target } from '../../providers/provider.js';
+import { READINESS_GATE } from '../annotations/keys.js';
 
-/** The readiness gate a workload declares to wait until its Pods are bound to the CLB. */
-export const READINESS_GATE = 'cloud.tencent.com/load-balancer-backendgroup-ready';
+export { READINESS_GATE };
+
 
 export interface DirectOptions {
   /** enable-grace-shutdown: terminating endpoints stay bound at weight 0 until they are gone. */

@@ -2,7 +2,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
 import { annotationTaker, dropUndefined, parseBoolean, parseEnum, parseId, parseIdList, parseIntInRange, parseJsonObject, parseLabelSelector, type Parsed, type Requirement } from '../annotations/parse.js';
-import { problem, type Problem } from '../annotations/problems.js';
+import { problem, type Problem } from '../model/problems.js';
 
 export const ID = {
   loadBalancer: /^lb-[a-z0-9]{8}$/,

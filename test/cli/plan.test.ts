@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import { planObjects, renderPlanText, syntheticWorldForTests } from '../../src/cli/plan.js';
-import { createdLoadBalancerTags } from '../../src/deploy/ownership.js';
+import { createdLoadBalancerTags } from '../../src/model/naming.js';
 
 const SETTINGS = { clusterId: 'cls-planned0', vpcId: 'vpc-cluster1', defaultIngressClass: false };
 const manifests = (yaml: string) => loadAllYaml(yaml) as KubernetesObject[];

@@ -12,9 +12,8 @@ import { loadAllYaml, type V1Ingress, type V1Service } from '@kubernetes/client-
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import { RESOURCES, startFakeKube } from '../../mocks/kube/index.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../../src/annotations/keys.js';
-import { startIngressController } from '../../src/controllers/ingress-controller.js';
 import { SharedInformers } from '../../src/controllers/informers.js';
-import { startServiceController } from '../../src/controllers/service-controller.js';
+import { startIngressController, startServiceController } from '../../src/app.js';
 import { ActualStateCache } from '../../src/deploy/actual-cache.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { INGRESS_SETTINGS, LB_ANNOTATION } from '../support/ingress-rig.js';

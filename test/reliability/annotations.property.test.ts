@@ -9,8 +9,9 @@ import type { CoreV1Api, V1Ingress, V1Node, V1Service } from '@kubernetes/client
 import fc from 'fast-check';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../../src/annotations/keys.js';
-import { IngressReconciler } from '../../src/controllers/ingress-reconciler.js';
-import { ServiceReconciler, type ObjectStore } from '../../src/controllers/service-reconciler.js';
+import { IngressReconciler } from '../../src/controllers/ingress-adapter.js';
+import { ServiceReconciler } from '../../src/controllers/service-adapter.js';
+import { storeOf } from '../../src/kube/cluster-view.js';
 import { ActualStateCache } from '../../src/deploy/actual-cache.js';
 import { buildIngressModel } from '../../src/ingress/build-ingress-model.js';
 import type { EventSink } from '../../src/kube/events.js';
@@ -144,10 +145,7 @@ function builderFindings(kind: 'Service' | 'Ingress', annotations: Record<string
   return built.ok ? [...built.warnings] : [...built.problems];
 }
 
-const store = <T extends { metadata?: { name?: string; namespace?: string } }>(objects: () => readonly T[]): ObjectStore<T> => ({
-  get: (name, namespace) => objects().find((o) => o.metadata?.name === name && (namespace === undefined || (o.metadata?.namespace ?? '') === namespace)),
-  list: (namespace) => objects().filter((o) => namespace === undefined || (o.metadata?.namespace ?? '') === namespace),
-});
+const store = storeOf;
 
 /** A writer over an in-memory object: finalizers, annotations and status land on it. */
 function memoryWriter<T extends StatusObject>(holder: { object: T }): ObjectWriter<T> {
@@ -184,10 +182,7 @@ async function reconcileOnce(kind: 'Service' | 'Ingress', annotations: Record<st
   const common = {
     provider: cloud.provider,
     settings: SETTINGS,
-    nodes: store(() => NODES),
-    endpointSlices: store(() => [slice as never]),
-    secrets: store(() => [secret as never]),
-    pods: store(() => []),
+    view: { services: store<V1Service>(() => []), ingresses: store<V1Ingress>(() => []), nodes: store(() => NODES, true), endpointSlices: store(() => [slice as never]), secrets: store(() => [secret as never]), pods: store(() => []) },
     cache: new ActualStateCache(cloud.provider, { ttlMs: 60_000 }),
     gates: new ReadinessGates({ api: {} as CoreV1Api }),
     events,
@@ -196,10 +191,10 @@ async function reconcileOnce(kind: 'Service' | 'Ingress', annotations: Record<st
   try {
     if (kind === 'Service') {
       const holder = { object: serviceWith(resolved) };
-      await new ServiceReconciler({ ...common, services: store(() => [holder.object]), writer: memoryWriter(holder) }).reconcile('default/web');
+      await new ServiceReconciler({ ...common, view: { ...common.view, services: store(() => [holder.object]) }, writer: memoryWriter(holder) }).reconcile('default/web');
     } else {
       const holder = { object: ingressWith(resolved) };
-      await new IngressReconciler({ ...common, settings: INGRESS_SETTINGS, ingresses: store(() => [holder.object]), services: store(() => [backend]), writer: memoryWriter(holder) }).reconcile('default/shop');
+      await new IngressReconciler({ ...common, settings: INGRESS_SETTINGS, view: { ...common.view, ingresses: store(() => [holder.object]), services: store(() => [backend]) }, writer: memoryWriter(holder) }).reconcile('default/shop');
     }
     return { warnings };
   } catch (error) {

@@ -3,7 +3,8 @@ import { CoreV1Api, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-n
 import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../../mocks/clb/options.js';
 import { startFakeKube } from '../../mocks/kube/index.js';
-import { startIngressController, type RunningIngressController } from '../../src/controllers/ingress-controller.js';
+import { startIngressController, type RunningController } from '../../src/app.js';
+import type { IngressReconciler } from '../../src/controllers/ingress-adapter.js';
 import { SharedInformers } from '../../src/controllers/informers.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { node, reconcileWhenIdle, type FakeKube, type SnapshotLoadBalancer } from './service-rig.js';
@@ -16,7 +17,7 @@ export interface IngressRig {
   readonly cloud: LocalCloud;
   readonly core: CoreV1Api;
   readonly networking: NetworkingV1Api;
-  controller: RunningIngressController;
+  controller: RunningController<IngressReconciler>;
   get(name: string): V1Ingress | undefined;
   events(name: string): { reason: string; type: string; message: string }[];
   loadBalancerOf(name: string): SnapshotLoadBalancer | undefined;

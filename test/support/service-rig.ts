@@ -6,7 +6,8 @@ import { CoreV1Api, type V1Node, type V1Service } from '@kubernetes/client-node'
 import { createLocalCloud, type LocalCloud, type ProviderOverrides } from '../../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../../mocks/clb/options.js';
 import { startFakeKube } from '../../mocks/kube/index.js';
-import { startServiceController, type RunningServiceController } from '../../src/controllers/service-controller.js';
+import { startServiceController, type RunningController } from '../../src/app.js';
+import type { ServiceReconciler } from '../../src/controllers/service-adapter.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 
 export const SETTINGS = { clusterId: 'cls-itest', vpcId: 'vpc-cluster1' };
@@ -62,7 +63,7 @@ export interface ServiceRig {
   readonly kube: FakeKube;
   readonly cloud: LocalCloud;
   readonly core: CoreV1Api;
-  controller: RunningServiceController;
+  controller: RunningController<ServiceReconciler>;
   /** Starts a fresh controller (a restart) against the same cluster and cloud. */
   restart(): Promise<void>;
   stopController(): Promise<void>;
