@@ -1,7 +1,11 @@
-/** Listener and rule settings: what CreateListener / ModifyListener / CreateRule accept, with the API's defaults. */
+/**
+ * Listener and rule settings: what CreateListener / ModifyListener / CreateRule accept, with the API's defaults,
+ * and the checks on ports, quotas, rules and redirects that both the API actions and seeding apply.
+ */
 import type { clb } from '../../providers/tencentcloud/api.js';
 import { fail } from './api-error.js';
-import { LAYER7, type SimListener, type SimLoadBalancer, type SimRule } from './state.js';
+import { LAYER7, TCP_FAMILY, type SimListener, type SimLoadBalancer, type SimRule } from './state.js';
+import { isValidDomain, isValidUrl } from './support.js';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'HTTP', 'HTTPS', 'TCP_SSL', 'QUIC']);
 const SCHEDULERS = new Set(['WRR', 'LEAST_CONN', 'IP_HASH']);
@@ -101,4 +105,52 @@ export function createRuleFields(input: Partial<clb.RuleInput>, lb: SimLoadBalan
     healthCheck: healthCheck(input.HealthCheck),
     forwardType,
   };
+}
+
+/** A new rule's settings, checked as CreateRule checks them; `seen` holds the domain+url of the listener's rules so far. */
+export function newRuleFields(input: Partial<clb.RuleInput>, lb: SimLoadBalancer, listener: SimListener, seen: Set<string>): RuleFields {
+  const fields = createRuleFields(input, lb);
+  if (!isValidDomain(fields.domain)) fail('InvalidParameterValue', `Domain ${fields.domain} is not a valid host name.`);
+  if (!isValidUrl(fields.url)) fail('InvalidParameterValue', `Url ${fields.url} is invalid: 1-120 characters of a-z A-Z 0-9 . - / = ?, starting with /.`);
+  if (seen.has(`${fields.domain}${fields.url}`)) fail('InvalidParameterValue.Duplicate', `A rule for ${fields.domain}${fields.url} already exists on ${listener.id}.`);
+  seen.add(`${fields.domain}${fields.url}`);
+  return fields;
+}
+
+/** A listener port must be in range and free: TCP, HTTP, HTTPS and TCP_SSL share one port space, UDP and QUIC another. */
+export function checkListenerPort(lb: SimLoadBalancer, protocol: string, port: number, repeatedInCall = false): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail('InvalidParameterValue.Range', `Port ${port} is out of range [1, 65535].`);
+  const family = TCP_FAMILY.has(protocol) ? TCP_FAMILY : null;
+  const taken = [...lb.listeners.values()].some((l) => l.port === port && (l.protocol === protocol || (family?.has(l.protocol) ?? false)));
+  if (taken || repeatedInCall) fail('InvalidParameter.PortCheckFailed', `Port ${port} is already used by a ${protocol}-compatible listener on ${lb.id}.`);
+}
+
+/** TOTAL_LISTENER_QUOTA: `count` more listeners must fit on the CLB. */
+export function checkListenerQuota(lb: SimLoadBalancer, count: number, quota: number): void {
+  if (lb.listeners.size + count > quota) fail('LimitExceeded', `Creating ${count} listener(s) exceeds the quota of ${quota} per CLB (${lb.listeners.size} in use).`);
+}
+
+/** TOTAL_LISTENER_RULE_QUOTA: `count` more rules must fit on the listener. */
+export function checkRuleQuota(listener: SimListener, count: number, quota: number): void {
+  if (listener.rules.size + count > quota) fail('LimitExceeded', `Creating ${count} rule(s) exceeds the quota of ${quota} per listener (${listener.rules.size} in use).`);
+}
+
+export function requireRule(listener: SimListener, id: string | undefined): SimRule {
+  return (id !== undefined ? listener.rules.get(id) : undefined) ?? fail('InvalidParameter.LocationNotFound', `Rule ${id} does not exist on ${listener.id}.`);
+}
+
+/** Redirects go from an HTTP/HTTPS listener to another one. */
+export function checkRedirectListeners(source: SimListener, target: SimListener): void {
+  if (!LAYER7.has(source.protocol) || !LAYER7.has(target.protocol)) fail('InvalidParameter.ProtocolCheckFailed', 'Redirects need HTTP/HTTPS listeners.');
+  if (source.id === target.id) fail('InvalidParameter', 'A rule cannot redirect to its own listener.');
+}
+
+/** The rules of one redirect, which cannot chain: its target does not redirect, its source is no redirect's target. */
+export function redirectRules(lb: SimLoadBalancer, source: SimListener, target: SimListener, sourceRuleId: string, targetRuleId: string): { from: SimRule; to: SimRule } {
+  const from = requireRule(source, sourceRuleId);
+  const to = requireRule(target, targetRuleId);
+  if (to.rewrite) fail('InvalidParameter.RewriteAlreadyExist', `Rule ${to.id} redirects itself: redirects cannot chain.`);
+  const redirectedTo = [...lb.listeners.values()].some((l) => [...l.rules.values()].some((x) => x.rewrite?.locationId === from.id));
+  if (redirectedTo) fail('InvalidParameter.RewriteAlreadyExist', `Rule ${from.id} is the target of a redirect: redirects cannot chain.`);
+  return { from, to };
 }
