@@ -22,8 +22,22 @@ export interface CloudStateVpc {
   readonly cidr: string;
 }
 
+/**
+ * The Kubernetes object a CLB part belongs to, as the cluster knows it: its uid (a created CLB's
+ * `tke-lb-serviceuuid` tag) and the CLB it records — so manifests without them plan against the right CLB.
+ */
+export interface CloudStateOwner {
+  readonly kind: 'Service' | 'Ingress';
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly loadBalancerId?: string;
+}
+
 export interface CloudState {
   readonly version: 1;
+  /** Optional: the owners of the cluster whose CLBs these are (what `sandbox --write-cloud-state` adds). */
+  readonly owners?: readonly CloudStateOwner[];
   readonly region?: string;
   /** VPCs, for their address ranges; a VPC only named by a subnet or a CLB is assumed to be 10.0.0.0/16-sized. */
   readonly vpcs?: readonly CloudStateVpc[];
@@ -144,8 +158,15 @@ export function parseCloudState(input: Json, source = 'cloud state'): CloudState
     listeners: ((lb.listeners as Record<string, Json>[] | undefined) ?? []).map((l) => ({ name: '', rules: [], ...l })),
     targets: ((lb.targets as Record<string, Json>[] | undefined) ?? []).map((t) => ({ targets: [], rules: [], ...t })),
   })) as unknown as CloudStateLoadBalancer[];
+  const owners = root.owners === undefined ? [] : arr(root.owners, `${source}.owners`);
+  owners.forEach((o, i) => {
+    const owner = obj(o, `${source}.owners[${i}]`);
+    expect(owner.kind === 'Service' || owner.kind === 'Ingress', `${source}.owners[${i}].kind`, '"Service" or "Ingress"', owner.kind);
+    for (const key of ['namespace', 'name', 'uid'] as const) str(owner[key], `${source}.owners[${i}].${key}`);
+  });
   return {
     version: 1,
+    ...(owners.length ? { owners: owners as unknown as CloudStateOwner[] } : {}),
     ...(typeof root.region === 'string' ? { region: root.region } : {}),
     ...(vpcs.length ? { vpcs: vpcs as unknown as CloudStateVpc[] } : {}),
     subnets: (root.subnets ?? []) as unknown as Subnet[],
