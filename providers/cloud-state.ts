@@ -10,7 +10,7 @@
  *   "loadBalancers": [{ …LoadBalancer, "listeners": [ …Listener (rules included) ], "targets": [ …ListenerTargets ] }] }
  * ```
  */
-import type { CloudProvider, Listener, ListenerTargets, LoadBalancer, Subnet } from './provider.js';
+import type { CloudProvider, Listener, ListenerProtocol, ListenerTargets, LoadBalancer, Subnet } from './provider.js';
 
 export interface CloudStateLoadBalancer extends LoadBalancer {
   readonly listeners: readonly Listener[];
@@ -80,6 +80,10 @@ const num = (v: Json, path: string): number => {
   expect(typeof v === 'number' && Number.isFinite(v), path, 'a number', v);
   return v;
 };
+const port = (v: Json, path: string): number => {
+  expect(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535, path, 'a port (an integer 1-65535)', v);
+  return v as number;
+};
 const arr = (v: Json, path: string): Json[] => {
   expect(Array.isArray(v), path, 'an array', v);
   return v;
@@ -88,23 +92,103 @@ const obj = (v: Json, path: string): Record<string, Json> => {
   expect(isObject(v), path, 'an object', v);
   return v;
 };
+/** An optional field: absent, or of the shape `check` wants. */
+const optional = (v: Json, path: string, check: (v: Json, path: string) => unknown): void => void (v === undefined || check(v, path));
+const bool = (v: Json, path: string): boolean => {
+  expect(typeof v === 'boolean', path, 'true or false', v);
+  return v;
+};
+
+const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'HTTP', 'HTTPS', 'TCP_SSL', 'QUIC'] satisfies readonly ListenerProtocol[];
 
 function checkTargets(list: Json, path: string): void {
   arr(list, path).forEach((t, i) => {
     const target = obj(t, `${path}[${i}]`);
-    expect(typeof target.instanceId === 'string' || typeof target.eniIp === 'string', `${path}[${i}]`, 'an instanceId or an eniIp', t);
-    num(target.port, `${path}[${i}].port`);
+    expect((typeof target.instanceId === 'string') !== (typeof target.eniIp === 'string'), `${path}[${i}]`, 'an instanceId or an eniIp (exactly one)', t);
+    port(target.port, `${path}[${i}].port`);
     num(target.weight, `${path}[${i}].weight`);
   });
 }
 
+function checkListener(x: Json, lat: string): Record<string, Json> {
+  const listener = obj(x, lat);
+  str(listener.id, `${lat}.id`);
+  optional(listener.name, `${lat}.name`, str);
+  expect(PROTOCOLS.includes(listener.protocol as string), `${lat}.protocol`, `one of ${PROTOCOLS.join(', ')}`, listener.protocol);
+  port(listener.port, `${lat}.port`);
+  arr(listener.rules ?? [], `${lat}.rules`).forEach((r, m) => {
+    const rule = obj(r, `${lat}.rules[${m}]`);
+    for (const key of ['id', 'domain', 'url'] as const) str(rule[key], `${lat}.rules[${m}].${key}`);
+    optional(rule.redirect, `${lat}.rules[${m}].redirect`, (v, at) => {
+      const redirect = obj(v, at);
+      str(redirect.listenerId, `${at}.listenerId`);
+      str(redirect.ruleId, `${at}.ruleId`);
+    });
+  });
+  return listener;
+}
+
+/** A targets entry names a listener of its CLB (and rules of that listener); protocol, port, domain and url, when given, agree. */
+function checkListenerTargets(x: Json, tat: string, listeners: ReadonlyMap<string, Record<string, Json>>): void {
+  const entry = obj(x, tat);
+  const listener = listeners.get(str(entry.listenerId, `${tat}.listenerId`));
+  expect(listener !== undefined, `${tat}.listenerId`, 'the id of a listener of this CLB', entry.listenerId);
+  for (const key of ['protocol', 'port'] as const) expect(entry[key] === undefined || entry[key] === listener[key], `${tat}.${key}`, `${JSON.stringify(listener[key])} (the listener's)`, entry[key]);
+  checkTargets(entry.targets ?? [], `${tat}.targets`);
+  const rules = (listener.rules as Record<string, Json>[] | undefined) ?? [];
+  arr(entry.rules ?? [], `${tat}.rules`).forEach((r, m) => {
+    const rat = `${tat}.rules[${m}]`;
+    const ruleTargets = obj(r, rat);
+    const rule = rules.find((x) => x.id === str(ruleTargets.ruleId, `${rat}.ruleId`));
+    expect(rule !== undefined, `${rat}.ruleId`, `the id of a rule of listener ${String(listener.id)}`, ruleTargets.ruleId);
+    for (const key of ['domain', 'url'] as const) expect(ruleTargets[key] === undefined || ruleTargets[key] === rule[key], `${rat}.${key}`, `${JSON.stringify(rule[key])} (the rule's)`, ruleTargets[key]);
+    checkTargets(ruleTargets.targets ?? [], `${rat}.targets`);
+  });
+}
+
+function checkLoadBalancer(l: Json, at: string): void {
+  const lb = obj(l, at);
+  const id = str(lb.id, `${at}.id`);
+  expect(/^lb-[a-z0-9]{8}$/.test(id), `${at}.id`, 'an id like lb-0123abcd', id);
+  expect(lb.type === 'OPEN' || lb.type === 'INTERNAL', `${at}.type`, '"OPEN" or "INTERNAL"', lb.type);
+  str(lb.vpcId, `${at}.vpcId`);
+  for (const key of ['name', 'subnetId', 'domain'] as const) optional(lb[key], `${at}.${key}`, str);
+  expect(lb.status === undefined || lb.status === 'running' || lb.status === 'creating', `${at}.status`, '"running" or "creating"', lb.status);
+  for (const key of ['passToTarget', 'deleteProtect'] as const) optional(lb[key], `${at}.${key}`, bool);
+  arr(lb.vips ?? [], `${at}.vips`).forEach((v, k) => str(v, `${at}.vips[${k}]`));
+  arr(lb.securityGroups ?? [], `${at}.securityGroups`).forEach((v, k) => str(v, `${at}.securityGroups[${k}]`));
+  Object.entries(obj(lb.tags ?? {}, `${at}.tags`)).forEach(([k, v]) => str(v, `${at}.tags.${k}`));
+  const listeners = new Map<string, Record<string, Json>>();
+  arr(lb.listeners ?? [], `${at}.listeners`).forEach((x, k) => {
+    const listener = checkListener(x, `${at}.listeners[${k}]`);
+    listeners.set(listener.id as string, listener);
+  });
+  arr(lb.targets ?? [], `${at}.targets`).forEach((x, k) => checkListenerTargets(x, `${at}.targets[${k}]`, listeners));
+}
+
+/** A (checked) targets entry with its listener's protocol and port, and its rule entries with their rules' domain and url. */
+function withListenerFields(entry: Record<string, Json>, listeners: readonly Record<string, Json>[]): Record<string, Json> {
+  const listener = listeners.find((l) => l.id === entry.listenerId)!;
+  const rules = listener.rules as Record<string, Json>[];
+  return {
+    protocol: listener.protocol, port: listener.port, targets: [],
+    ...entry,
+    rules: ((entry.rules as Record<string, Json>[] | undefined) ?? []).map((r) => {
+      const rule = rules.find((x) => x.id === r.ruleId)!;
+      return { domain: rule.domain, url: rule.url, targets: [], ...r };
+    }),
+  };
+}
+
 /**
  * Checks a parsed cloud-state file and returns it typed. Strict about what the planner relies on (ids, tags,
- * protocols, ports, targets); other fields of the contract's types are passed through as they are.
+ * protocols, ports, targets, and the types of the CLB's own fields); other fields of the contract's types (listener
+ * and rule settings) are passed through as they are.
  */
 export function parseCloudState(input: Json, source = 'cloud state'): CloudState {
   const root = obj(input, source);
   expect(root.version === 1, `${source}.version`, '1', root.version);
+  optional(root.region, `${source}.region`, str);
   const vpcs = root.vpcs === undefined ? [] : arr(root.vpcs, `${source}.vpcs`);
   vpcs.forEach((v, i) => {
     const vpc = obj(v, `${source}.vpcs[${i}]`);
@@ -114,50 +198,26 @@ export function parseCloudState(input: Json, source = 'cloud state'): CloudState
   arr(root.subnets ?? [], `${source}.subnets`).forEach((s, i) => {
     const subnet = obj(s, `${source}.subnets[${i}]`);
     for (const key of ['id', 'vpcId', 'cidr'] as const) str(subnet[key], `${source}.subnets[${i}].${key}`);
+    optional(subnet.zone, `${source}.subnets[${i}].zone`, str);
   });
   const ids = new Set<string>();
   arr(root.loadBalancers ?? [], `${source}.loadBalancers`).forEach((l, i) => {
     const at = `${source}.loadBalancers[${i}]`;
-    const lb = obj(l, at);
-    const id = str(lb.id, `${at}.id`);
-    expect(/^lb-[a-z0-9]{8}$/.test(id), `${at}.id`, 'an id like lb-0123abcd', id);
+    checkLoadBalancer(l, at);
+    const id = (l as Record<string, Json>).id as string;
     expect(!ids.has(id), `${at}.id`, 'an id not used by another CLB of the file', id);
     ids.add(id);
-    expect(lb.type === 'OPEN' || lb.type === 'INTERNAL', `${at}.type`, '"OPEN" or "INTERNAL"', lb.type);
-    str(lb.vpcId, `${at}.vpcId`);
-    arr(lb.vips ?? [], `${at}.vips`).forEach((v, k) => str(v, `${at}.vips[${k}]`));
-    Object.entries(obj(lb.tags ?? {}, `${at}.tags`)).forEach(([k, v]) => str(v, `${at}.tags.${k}`));
-    arr(lb.listeners ?? [], `${at}.listeners`).forEach((x, k) => {
-      const lat = `${at}.listeners[${k}]`;
-      const listener = obj(x, lat);
-      str(listener.id, `${lat}.id`);
-      str(listener.name ?? '', `${lat}.name`);
-      str(listener.protocol, `${lat}.protocol`);
-      num(listener.port, `${lat}.port`);
-      arr(listener.rules ?? [], `${lat}.rules`).forEach((r, m) => {
-        const rule = obj(r, `${lat}.rules[${m}]`);
-        for (const key of ['id', 'domain', 'url'] as const) str(rule[key], `${lat}.rules[${m}].${key}`);
-      });
-    });
-    arr(lb.targets ?? [], `${at}.targets`).forEach((x, k) => {
-      const tat = `${at}.targets[${k}]`;
-      const entry = obj(x, tat);
-      str(entry.listenerId, `${tat}.listenerId`);
-      checkTargets(entry.targets ?? [], `${tat}.targets`);
-      arr(entry.rules ?? [], `${tat}.rules`).forEach((r, m) => {
-        const rule = obj(r, `${tat}.rules[${m}]`);
-        str(rule.ruleId, `${tat}.rules[${m}].ruleId`);
-        checkTargets(rule.targets ?? [], `${tat}.rules[${m}].targets`);
-      });
-    });
   });
   // Defaults for what a hand-written file may leave out, so consumers see the contract's full shapes.
-  const loadBalancers = (root.loadBalancers as Record<string, Json>[] | undefined ?? []).map((lb) => ({
-    securityGroups: [], passToTarget: false, deleteProtect: false, status: 'running', name: '', vips: [], tags: {},
-    ...lb,
-    listeners: ((lb.listeners as Record<string, Json>[] | undefined) ?? []).map((l) => ({ name: '', rules: [], ...l })),
-    targets: ((lb.targets as Record<string, Json>[] | undefined) ?? []).map((t) => ({ targets: [], rules: [], ...t })),
-  })) as unknown as CloudStateLoadBalancer[];
+  const loadBalancers = (root.loadBalancers as Record<string, Json>[] | undefined ?? []).map((lb) => {
+    const listeners = ((lb.listeners as Record<string, Json>[] | undefined) ?? []).map((l) => ({ name: '', rules: [], ...l }));
+    return {
+      securityGroups: [], passToTarget: false, deleteProtect: false, status: 'running', name: '', vips: [], tags: {},
+      ...lb,
+      listeners,
+      targets: ((lb.targets as Record<string, Json>[] | undefined) ?? []).map((t) => withListenerFields(t, listeners)),
+    };
+  }) as unknown as CloudStateLoadBalancer[];
   const owners = root.owners === undefined ? [] : arr(root.owners, `${source}.owners`);
   owners.forEach((o, i) => {
     const owner = obj(o, `${source}.owners[${i}]`);
