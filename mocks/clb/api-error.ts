@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { CloudStateError } from '../../providers/cloud-state.js';
 
 const require = createRequire(import.meta.url);
 // The SDK's own exception class, so the simulator fails exactly as the real client does.
@@ -25,3 +26,18 @@ export class ApiFailure extends Error {
 export const fail = (code: string, message: string): never => {
   throw new ApiFailure(code, message);
 };
+
+/** Refuses a seeded cloud state: `path` names the offending part, e.g. `loadBalancers[0].listeners[1].port`. */
+export function refuse(path: string, message: string): never {
+  throw new CloudStateError(`${path}: ${message}`);
+}
+
+/** Runs the API's own check on a part of a seeded cloud state: what the API would refuse is refused at `path`. */
+export function atPath<T>(path: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ApiFailure) refuse(path, `${error.code}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * The local mock cloud: the real CLB provider over the in-process simulator. Tests, the benchmark and the
- * offline sandbox all use this — there is no second, simplified mock.
+ * offline sandbox all use this — there is no second, simplified mock. `createLocalCloud({ cloudState })` starts it
+ * holding that state (ClbSimulator.seed).
  */
 import { ClbProvider, type ClbProviderOptions } from '../../providers/tencentcloud/clb-provider.js';
 import type { SimulatorOptions } from './options.js';

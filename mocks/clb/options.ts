@@ -1,4 +1,5 @@
 /** The simulator's knobs and their defaults, with where each default comes from. */
+import type { CloudState } from '../../providers/cloud-state.js';
 
 export interface SubnetSpec {
   readonly subnetId: string;
@@ -76,6 +77,11 @@ export interface SimulatorOptions {
   readonly taskLatencyMs?: number;
   /** Seeds ids and VIP order so runs are reproducible. */
   readonly seed?: number;
+  /**
+   * What the cloud holds to begin with (see ClbSimulator.seed): CLBs with their listeners, rules and targets, and
+   * VPCs/subnets added to `vpcs`. Its `region`, when set, is the simulator's region unless `region` is given.
+   */
+  readonly cloudState?: CloudState;
   readonly now?: () => number;
 }
 

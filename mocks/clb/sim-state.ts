@@ -39,13 +39,13 @@ export class SimState {
   readonly ids: IdFactory;
   readonly loadBalancers = new Map<string, SimLoadBalancer>();
   readonly clientTokens = new Map<string, { ids: string[]; dealName: string }>();
-  /** The VPC/subnet inventory internal CLBs are checked against. */
+  /** The VPC/subnet inventory internal CLBs are checked against; seeding adds to it (seed-network.ts). */
   readonly vpcs: VpcSpec[];
   readonly subnetPools = new Map<string, AddressPool>();
   readonly publicPools: AddressPool[];
 
   constructor(options: SimulatorOptions) {
-    this.region = options.region ?? 'ap-guangzhou';
+    this.region = options.region ?? options.cloudState?.region ?? 'ap-guangzhou';
     this.uin = options.uin ?? '100000000001';
     this.now = options.now ?? Date.now;
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };

@@ -4,17 +4,20 @@
  * real client except by transport. Facades for the VPC (`DescribeSubnets`) and Tag APIs share its state.
  *
  * The parts: `sim-state.ts` (the shared state), `tasks.ts` (asynchronous tasks, DescribeTaskStatus), and the
- * actions by area — `load-balancer-actions.ts`, `listener-actions.ts`, `target-actions.ts`, `vpc-tag-actions.ts`.
+ * actions by area — `load-balancer-actions.ts`, `listener-actions.ts`, `target-actions.ts`, `vpc-tag-actions.ts` —
+ * and seeding from a cloud state (`seed.ts`, `seed-network.ts`, `seed-listeners.ts`).
  * This class serves each action: latency, rate limit and injected faults, settling due tasks, the call log,
  * request ids and SDK-shaped errors.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CloudState } from '../../providers/cloud-state.js';
 import type { ClbApi, TagApi, VpcApi } from '../../providers/tencentcloud/api.js';
 import { ApiFailure, apiError } from './api-error.js';
 import { listenerActions } from './listener-actions.js';
 import { loadBalancerActions } from './load-balancer-actions.js';
 import type { Quotas, SimulatorOptions } from './options.js';
+import { seedCloudState } from './seed.js';
 import { SimState, type ActionTable, type SimulatedClbApi } from './sim-state.js';
 import { snapshotLoadBalancer } from './state.js';
 import { clone } from './support.js';
@@ -57,6 +60,17 @@ export class ClbSimulator implements ClbApi {
     this.traffic = this.state.traffic;
     this.vpc = this.facade<VpcApi>(vpcActions);
     this.tag = this.facade<TagApi>(tagActions);
+    if (options.cloudState) this.seed(options.cloudState);
+  }
+
+  /**
+   * Loads what a cloud holds (the `--cloud-state` format): CLBs with exactly the given ids, addresses and settings,
+   * running, with their listeners, rules, redirects and targets; the state's VPCs and subnets are added to the
+   * inventory. Refuses, with a CloudStateError naming the path, what the API's own rules would refuse; a refused
+   * seed changes nothing. Seeding is not an API call: it is neither rate-limited nor logged.
+   */
+  seed(state: CloudState): void {
+    seedCloudState(this.state, state);
   }
 
   /** How long an asynchronous task runs before DescribeTaskStatus reports it done. */

@@ -40,6 +40,15 @@ export class IdFactory {
       }
     }
   }
+
+  isUsed(id: string): boolean {
+    return this.used.has(id);
+  }
+
+  /** Marks an id as taken (a seeded object's), so `next` never hands it out. */
+  reserve(id: string): void {
+    this.used.add(id);
+  }
 }
 
 export function ipToInt(ip: string): number {
@@ -89,6 +98,17 @@ export class AddressPool {
   owns(ip: string): boolean {
     const offset = ipToInt(ip) - this.base;
     return offset >= 0 && offset < this.size;
+  }
+
+  /** Whether the pool could hand out `ip`: inside the CIDR, and not the network, gateway or broadcast address. */
+  isHost(ip: string): boolean {
+    const offset = ipToInt(ip) - this.base;
+    return offset >= 2 && offset < this.size - 1;
+  }
+
+  /** Marks a host address as taken (a seeded CLB's VIP), so `allocate` never hands it out. */
+  reserve(ip: string): void {
+    if (this.isHost(ip)) this.taken.add(ipToInt(ip) - this.base);
   }
 
   release(ip: string): void {
