@@ -11,11 +11,6 @@
  * - nothing is ever deleted without naming it by id (no "delete all" calls).
  */
 export * from './errors.js';
-/**
- * @deprecated Not part of the contract: the code mapping lives in `./tencentcloud/error-codes.ts`. Re-exported only
- * until `src/runtime/metrics.ts` imports it from there; remove this line then.
- */
-export { errorForCode } from './tencentcloud/error-codes.js';
 
 export type LoadBalancerType = 'OPEN' | 'INTERNAL';
 export type ListenerProtocol = 'TCP' | 'UDP' | 'HTTP' | 'HTTPS' | 'TCP_SSL' | 'QUIC';

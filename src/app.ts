@@ -35,6 +35,8 @@ export interface ControllersOptions {
   /** Informers the caller owns (then it stops them); else made here. */
   readonly informers?: SharedInformers;
   readonly events?: EventSink;
+  /** Told after every reconcile (tests count them; metrics have their own hook). */
+  readonly onReconciled?: (controller: 'service' | 'ingress', outcome: ReconcileOutcome, durationMs: number, key: string) => void;
   /** How long a node that went NotReady stays bound (default 60 s). */
   readonly nodeReadyGraceMs?: number;
   /** How long backends must stay empty before an owner's last targets go (default 30 s). */
@@ -77,7 +79,16 @@ export async function startControllers(options: ControllersOptions): Promise<Run
     nodeReadyGraceMs,
     ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
   };
-  const observe = (controller: string) => (metrics ? { onReconciled: metrics.reconcileObserver(controller) as (outcome: ReconcileOutcome, ms: number, key: string) => void } : {});
+  const observe = (controller: 'service' | 'ingress') => {
+    const toMetrics = metrics?.reconcileObserver(controller) as ((outcome: ReconcileOutcome, ms: number, key: string) => void) | undefined;
+    const told = options.onReconciled;
+    return toMetrics || told
+      ? { onReconciled: (outcome: ReconcileOutcome, ms: number, key: string) => {
+          toMetrics?.(outcome, ms, key);
+          told?.(controller, outcome, ms, key);
+        } }
+      : {};
+  };
   const common = { kubeConfig, informers, logger, reconcilerDeps, nodeReadyGraceMs, ...(options.workers !== undefined ? { workers: options.workers } : {}) };
   const services = wireServiceController({ ...common, settings, ...observe('service') });
   const ingresses = wireIngressController({ ...common, settings: { clusterId: settings.clusterId, vpcId: settings.vpcId, defaultClass: settings.defaultIngressClass ?? false }, ...observe('ingress') });

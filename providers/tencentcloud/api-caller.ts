@@ -4,7 +4,7 @@
  * additionally run under their CLB's lock and wait for their task (DescribeTaskStatus) before returning.
  */
 import pRetry, { AbortError } from 'p-retry';
-import { CloudError, TaskFailedError, TransientError } from '../errors.js';
+import { CloudError, TaskFailedError, ThrottledError, TransientError } from '../errors.js';
 import { errorForCode } from './error-codes.js';
 import type { ClbApi, TagApi, VpcApi, clb } from './api.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -38,7 +38,8 @@ export interface CallerOptions {
   readonly onCall?: (action: string, outcome: CallOutcome, durationMs: number) => void;
 }
 
-export type CallOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string };
+/** `throttled`: the API's rate limit said no (RequestLimitExceeded*), as the code mapping decides. */
+export type CallOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly throttled: boolean };
 
 export interface ApiClients {
   readonly clb: ClbApi;
@@ -95,7 +96,7 @@ export class ApiCaller {
         } catch (error) {
           const cloudError = toCloudError(error, action);
           // Transport failures carry no API code: report the error class instead.
-          this.reportCall(action, { ok: false, code: cloudError.code ?? cloudError.name }, started);
+          this.reportCall(action, { ok: false, code: cloudError.code ?? cloudError.name, throttled: cloudError instanceof ThrottledError }, started);
           if (!cloudError.retryable) throw new AbortError(cloudError);
           throw cloudError;
         }

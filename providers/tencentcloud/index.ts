@@ -5,6 +5,7 @@
 import type { Agent } from 'node:http';
 import { ClbProvider, type ClbProviderOptions } from './clb-provider.js';
 import { credentialsFromEnv, credentialsFromFiles, type DynamicCredential } from './credentials.js';
+import { endpointOptions } from './endpoint.js';
 import { createSdkClients } from './sdk-clients.js';
 
 export type CredentialSource =
@@ -19,6 +20,8 @@ export interface TencentCloudConfig {
   readonly credentials: CredentialSource;
   /** Endpoint host overrides, e.g. `{ clb: 'clb.internal.tencentcloudapi.com' }` from inside a VPC. */
   readonly endpoints?: { readonly clb?: string; readonly vpc?: string; readonly tag?: string };
+  /** `--endpoint` as the user gave it (a host, or an emulator's URL); see endpoint.ts. Wins over `endpoints`. */
+  readonly endpoint?: string;
   readonly requestTimeoutSeconds?: number;
   readonly rateLimitPerSecond?: number;
   readonly protocol?: 'https://' | 'http://';
@@ -42,13 +45,17 @@ export function credentialFrom(source: CredentialSource): DynamicCredential {
 export function createTencentCloudProvider(config: TencentCloudConfig): ClbProvider {
   if (!REGION_PATTERN.test(config.region)) throw new ConfigError(`Region "${config.region}" is not a Tencent Cloud region name (e.g. ap-guangzhou)`);
   if (!/^\d{5,20}$/.test(config.accountUin)) throw new ConfigError(`Account UIN "${config.accountUin}" must be the numeric account id (used to name CLBs for the Tag API)`);
+  const endpoint = config.endpoint ? endpointOptions(config.endpoint) : undefined;
+  const endpoints = endpoint?.endpoints ?? config.endpoints;
+  const protocol = endpoint?.protocol ?? config.protocol;
+  const agent = endpoint?.agent ?? config.agent;
   const clients = createSdkClients({
     region: config.region,
     credential: credentialFrom(config.credentials),
-    ...(config.endpoints ? { endpoints: config.endpoints } : {}),
-    ...(config.protocol ? { protocol: config.protocol } : {}),
+    ...(endpoints ? { endpoints } : {}),
+    ...(protocol ? { protocol } : {}),
     ...(config.requestTimeoutSeconds ? { requestTimeoutSeconds: config.requestTimeoutSeconds } : {}),
-    ...(config.agent ? { agent: config.agent } : {}),
+    ...(agent ? { agent } : {}),
   });
   return new ClbProvider(clients, {
     region: config.region,

@@ -31,7 +31,7 @@ function cloudProvider(config: RunConfig, metrics: Metrics): CloudProvider {
     region: config.region,
     accountUin: config.accountUin,
     credentials: config.credentialsDir ? { kind: 'files', dir: config.credentialsDir } : { kind: 'env', env: process.env },
-    ...(config.endpoint ? { endpoints: { clb: config.endpoint } } : {}),
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     requestTimeoutSeconds: config.requestTimeoutSeconds,
     rateLimitPerSecond: config.rateLimitPerSecond,
     onCall,

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
 import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
+import { readCloudState, type CloudState } from '../../providers/cloud-state.js';
+import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../annotations/keys.js';
 import { startFakeKube, type FakeKube } from '../../mocks/kube/index.js';
 import { ClusterSimulator } from '../../mocks/sandbox/cluster-sim.js';
 import { startControllers, type RunningControllers } from '../app.js';
@@ -109,10 +111,35 @@ export function report(sandbox: Sandbox): string {
   ].join('\n');
 }
 
+/**
+ * The sandbox's cloud as a cloud-state file (every CLB, with the owners of the cluster's objects), for
+ * `plan --cloud-state` to plan against offline.
+ */
+export async function sandboxCloudState(sandbox: Sandbox): Promise<CloudState> {
+  const ids = (sandbox.cloud.simulator.snapshot().loadBalancers as { id: string }[]).map((lb) => lb.id);
+  const loadBalancers = [];
+  for (let i = 0; i < ids.length; i += 20) loadBalancers.push(...(await sandbox.cloud.provider.describeLoadBalancers(ids.slice(i, i + 20))));
+  const owners = [
+    ...sandbox.kube.state.list<V1Service>('services').filter((s) => s.spec?.type === 'LoadBalancer').map((o) => ({ kind: 'Service' as const, object: o, annotation: SERVICE_ANNOTATIONS.loadBalancerId })),
+    ...sandbox.kube.state.list<V1Ingress>('ingresses').map((o) => ({ kind: 'Ingress' as const, object: o, annotation: INGRESS_ANNOTATIONS.loadBalancerId })),
+  ].map(({ kind, object, annotation }) => {
+    const recorded = object.metadata?.annotations?.[annotation];
+    return { kind, namespace: object.metadata?.namespace ?? 'default', name: object.metadata?.name ?? '', uid: object.metadata?.uid ?? '', ...(recorded ? { loadBalancerId: recorded } : {}) };
+  });
+  const state = await readCloudState(sandbox.cloud.provider, loadBalancers, [], sandbox.cloud.simulator.region);
+  return { ...state, owners };
+}
+
+async function writeCloudState(sandbox: Sandbox, file: string | undefined): Promise<void> {
+  if (!file) return;
+  writeFileSync(file, `${JSON.stringify(await sandboxCloudState(sandbox), null, 2)}\n`);
+  console.log(`Wrote the cloud's state to ${file} (plan --cloud-state ${file} plans against it).`);
+}
+
 export async function sandboxCommand(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { examples: { type: 'string' }, once: { type: 'boolean' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' } },
+    options: { examples: { type: 'string' }, once: { type: 'boolean' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, 'write-cloud-state': { type: 'string' } },
     strict: true,
   });
   const started = Date.now();
@@ -125,6 +152,7 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
   console.log(report(sandbox));
   console.log(`\nConverged in ${((Date.now() - started) / 1000).toFixed(1)} s: ${sandbox.cloud.simulator.traffic.mutatingCalls()} cloud writes.`);
   if (sandbox.skipped.length) console.log(`Not applied (kinds the fake API does not serve): ${sandbox.skipped.join(', ')}`);
+  await writeCloudState(sandbox, values['write-cloud-state']);
   if (values.once) {
     await sandbox.stop();
     return;
@@ -134,6 +162,7 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  await writeCloudState(sandbox, values['write-cloud-state']);
   await sandbox.stop();
   console.log('Stopped.');
 }

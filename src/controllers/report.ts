@@ -35,8 +35,9 @@ export function warn(events: EventSink, object: KubernetesObject, problems: read
 }
 
 /** User errors: a Warning each, then a TerminalError so the key waits for the object to change. */
-export function refuse(events: EventSink, object: KubernetesObject, problems: readonly Problem[]): never {
-  warn(events, object, problems);
+export function refuse(sinks: { readonly events: EventSink; readonly onRefused?: ((object: never, problems: readonly Problem[]) => void) | undefined }, object: KubernetesObject, problems: readonly Problem[]): never {
+  sinks.onRefused?.(object as never, problems);
+  warn(sinks.events, object, problems);
   throw new TerminalError(problems.map(describeProblem).join('; '));
 }
 

@@ -24,7 +24,6 @@ export class ActualStateCache {
   private readonly observed = new Map<string, Entry<ObservedListeners>>();
   /** When every CLB of the cluster was last listed (by its tag), so the per-owner lookup needs no call. */
   private primedAt: number | undefined;
-  private refreshClaimedAt: number | undefined;
   /**
    * The CLBs known to exist since that listing (listed, created, described). Apart from `loadBalancers`: a write
    * makes a CLB's remembered state stale (forget), not the CLB gone — were it dropped from here, the adoption check
@@ -115,17 +114,6 @@ export class ActualStateCache {
       this.forget(loadBalancerId);
       throw error;
     }
-  }
-
-  /**
-   * For periodic resyncs of controllers sharing this cache: true for the first caller of a period (it expires
-   * and re-lists), false for the others, whose resync then reads what the first one refreshed.
-   */
-  claimPeriodicRefresh(): boolean {
-    const now = this.now();
-    if (this.refreshClaimedAt !== undefined && now - this.refreshClaimedAt < this.options.ttlMs / 2) return false;
-    this.refreshClaimedAt = now;
-    return true;
   }
 
   /** Forgets everything (what a resync period's expiry does, all at once). */

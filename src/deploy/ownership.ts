@@ -24,10 +24,10 @@ export function isCreatedFor(lb: LoadBalancer, owner: Owner): boolean {
  * VPC, not have been created by TKE (E4012), and not be claimed by another cluster (E4013).
  */
 export function refuseExistingLoadBalancer(field: string, id: string, lb: LoadBalancer | undefined, clusterId: string, vpcId: string): Problem | undefined {
-  if (!lb) return problem('ExistingLoadBalancerNotFound', field, id, 'no CLB with this id exists in the region (E4011)');
+  if (!lb) return problem('ExistingLoadBalancerNotFound', field, id, 'no CLB with this id exists in the region (E4011)', 'E4011');
   if (lb.vpcId !== vpcId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is in ${lb.vpcId}, not in the cluster's VPC ${vpcId}`);
-  if (lb.tags[TAGS.createdBy] === 'yes') return problem('ExistingLoadBalancerRefused', field, id, 'the CLB was created automatically by TKE or this controller and cannot be reused (E4012)');
+  if (lb.tags[TAGS.createdBy] === 'yes') return problem('ExistingLoadBalancerRefused', field, id, 'the CLB was created automatically by TKE or this controller and cannot be reused (E4012)', 'E4012');
   const claimedBy = lb.tags[TAGS.clusterId];
-  if (claimedBy && claimedBy !== clusterId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is used by another cluster, ${claimedBy} (E4013)`);
+  if (claimedBy && claimedBy !== clusterId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is used by another cluster, ${claimedBy} (E4013)`, 'E4013');
   return undefined;
 }

@@ -71,3 +71,25 @@ export const ingressWriter = (networking: NetworkingV1Api) =>
     patch: (name, namespace, body) => networking.patchNamespacedIngress({ name, namespace, body }, MERGE),
     patchStatus: (name, namespace, body) => networking.patchNamespacedIngressStatus({ name, namespace, body }, MERGE),
   });
+
+/**
+ * A writer over an object held in memory (the dry runs of `plan`, table tests): finalizers, annotations and
+ * status land on the held copy, as the API server would merge them.
+ */
+export function memoryWriter<T extends StatusObject>(holder: { object: T }): ObjectWriter<T> {
+  const merge = (body: { metadata?: { finalizers?: string[]; annotations?: Record<string, string | null> }; status?: unknown }) => {
+    const { metadata: current } = holder.object;
+    const annotations = { ...current?.annotations } as Record<string, string>;
+    for (const [k, v] of Object.entries(body.metadata?.annotations ?? {})) {
+      if (v === null) delete annotations[k];
+      else annotations[k] = v;
+    }
+    holder.object = {
+      ...holder.object,
+      metadata: { ...current, annotations, ...(body.metadata?.finalizers ? { finalizers: body.metadata.finalizers } : {}) },
+      ...(body.status ? { status: body.status } : {}),
+    } as T;
+    return Promise.resolve(holder.object);
+  };
+  return new ObjectWriter<T>({ patch: (_n, _ns, body) => merge(body), patchStatus: (_n, _ns, body) => merge(body) });
+}

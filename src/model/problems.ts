@@ -7,6 +7,8 @@ export interface Problem {
   readonly reason: string;
   /** The Warning event reason this problem is reported under. */
   readonly eventReason: ProblemReason;
+  /** TKE's error code for it, where TKE has one (e.g. E4011: the CLB to reuse does not exist). */
+  readonly code?: string;
 }
 
 export const PROBLEM_REASONS = [
@@ -30,7 +32,7 @@ export const PROBLEM_REASONS = [
 ] as const;
 export type ProblemReason = (typeof PROBLEM_REASONS)[number];
 
-export const problem = (eventReason: ProblemReason, field: string, value: string, reason: string): Problem => ({ field, value, reason, eventReason });
+export const problem = (eventReason: ProblemReason, field: string, value: string, reason: string, code?: string): Problem => ({ field, value, reason, eventReason, ...(code ? { code } : {}) });
 
 /** "annotation X: value "v": reason" — the text of a Warning event. */
 export function describeProblem(p: Problem): string {

@@ -13,10 +13,9 @@
  * - Node process defaults (process_*, nodejs_*), unprefixed as every Node exporter names them.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ThrottledError, errorForCode } from '../../providers/provider.js';
 import type { ReconcileOutcome } from './controller.js';
 
-export type CloudCallOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string };
+export type CloudCallOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly throttled: boolean };
 export type CloudCallResult = 'ok' | 'throttled' | 'error';
 
 export interface MetricsOptions {
@@ -108,8 +107,8 @@ export class Metrics {
   }
 }
 
-/** Throttling is told by the same code mapping the provider uses, so both agree on what RequestLimitExceeded* means. */
+/** Throttling is what the provider's own code mapping says it is (RequestLimitExceeded*). */
 export function cloudCallResult(outcome: CloudCallOutcome): CloudCallResult {
   if (outcome.ok) return 'ok';
-  return errorForCode(outcome.code, '') instanceof ThrottledError ? 'throttled' : 'error';
+  return outcome.throttled ? 'throttled' : 'error';
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
-import { planObjects, renderPlanText, syntheticWorldForTests } from '../../src/cli/plan.js';
+import { planObjects, renderPlanText, syntheticWorld } from '../../src/cli/plan.js';
 import { createdLoadBalancerTags } from '../../src/model/naming.js';
 
 const SETTINGS = { clusterId: 'cls-planned0', vpcId: 'vpc-cluster1', defaultIngressClass: false };
@@ -9,7 +9,8 @@ const manifests = (yaml: string) => loadAllYaml(yaml) as KubernetesObject[];
 
 /** The synthetic world plan uses by default, built the same way (three nodes, two Pods per selector). */
 async function plan(yaml: string) {
-  return planObjects(manifests(yaml), syntheticWorldForTests(manifests(yaml)), SETTINGS);
+  const { world, manifests: stored } = syntheticWorld(manifests(yaml));
+  return planObjects(stored, world, SETTINGS);
 }
 
 describe('plan', () => {
@@ -27,11 +28,17 @@ spec:
       kind: 'Service', namespace: 'shop', name: 'web', problems: [], warnings: [],
       desired: {
         loadBalancer: { type: 'OPEN', subnetId: null, existingId: null },
-        listeners: [{ protocol: 'TCP', port: 80, name: 'k8s_cls-planned0_svc_shop_web_TCP_80' }],
+        listeners: [{ protocol: 'TCP', port: 80, name: 'k8s_cls-planned0_svc_shop_web_TCP_80', sniEnabled: false, sessionExpireTime: 0, scheduler: null, healthCheck: null, certificate: null }],
         rules: [],
         targets: [0, 1, 2].map((i) => ({ port: 80, domain: null, url: null, instanceId: `ins-planned${i}`, eniIp: null, targetPort: 30000, weight: 10 })),
       },
       changes: ['+ create CLB (OPEN)', '+ create listener TCP:80', '+ register 3 targets'],
+      notes: [],
+      writes: [
+        expect.objectContaining({ action: 'createLoadBalancer', loadBalancerId: '(new CLB cls-planned0_shop_web)' }),
+        { action: 'createListeners', loadBalancerId: '(new CLB cls-planned0_shop_web)', args: [{ name: 'k8s_cls-planned0_svc_shop_web_TCP_80', protocol: 'TCP', port: 80, sessionExpireTime: 0 }] },
+        { action: 'registerTargets', loadBalancerId: '(new CLB cls-planned0_shop_web)', args: [0, 1, 2].map((i) => ({ listenerId: '(new listener TCP:80)', target: { instanceId: `ins-planned${i}`, port: 30000, weight: 10 } })) },
+      ],
     });
   });
 
@@ -75,7 +82,7 @@ metadata: { name: nginx-one }
 spec: { ingressClassName: nginx, defaultBackend: { service: { name: api, port: { number: 80 } } } }
 `);
     expect(planned.map((p) => `${p.kind}/${p.name}`)).toEqual(['Ingress/site']);
-    expect(planned[0]?.desired?.rules).toEqual([{ port: 80, domain: '(VIP)', url: '/api', redirectTo: null }]);
+    expect(planned[0]?.desired?.rules).toEqual([{ port: 80, domain: '(VIP)', url: '/api', redirectTo: null, sessionExpireTime: null, scheduler: null, healthCheck: null, certificate: null }]);
     expect(planned[0]?.changes).toEqual(['+ create CLB (OPEN)', '+ create listener HTTP:80', '+ create rule HTTP:80 (VIP)/api', '+ register 3 targets']);
   });
 
@@ -87,14 +94,15 @@ kind: Service
 metadata: { name: web, uid: u-1 }
 spec: { type: LoadBalancer, selector: { app: web }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
 `);
-    const world = { ...syntheticWorldForTests(objects), provider: cloud.provider, live: true };
-    const [before] = await planObjects(objects, world, SETTINGS);
+    const synthetic = syntheticWorld(objects);
+    const world = { ...synthetic.world, provider: cloud.provider };
+    const [before] = await planObjects(synthetic.manifests, world, SETTINGS);
     expect(before?.changes).toEqual(['+ create CLB (OPEN)', '+ create listener TCP:80', '+ register 3 targets']);
     // Make exactly what was planned, as the controller would, with its ownership marks.
     const lb = await cloud.provider.createLoadBalancer({ name: 'web', type: 'OPEN', vpcId: 'vpc-cluster1', tags: createdLoadBalancerTags({ kind: 'Service', clusterId: SETTINGS.clusterId, namespace: 'default', name: 'web', uid: 'u-1' }) });
     const [listenerId] = await cloud.provider.createListeners(lb.id, before!.desired!.listeners.map((l) => ({ name: l.name, protocol: 'TCP' as const, port: l.port })));
     await cloud.provider.registerTargets(lb.id, before!.desired!.targets.map((t) => ({ listenerId: listenerId!, target: { instanceId: t.instanceId!, port: t.targetPort, weight: t.weight } })));
-    const [after] = await planObjects(objects, world, SETTINGS);
+    const [after] = await planObjects(synthetic.manifests, world, SETTINGS);
     expect(after?.changes).toEqual([]);
     expect(cloud.simulator.traffic.log.filter((c) => c.kind === 'write').length).toBe(3);
   });

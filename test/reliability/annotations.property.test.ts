@@ -15,7 +15,7 @@ import { storeOf } from '../../src/kube/cluster-view.js';
 import { ActualStateCache } from '../../src/deploy/actual-cache.js';
 import { buildIngressModel } from '../../src/ingress/build-ingress-model.js';
 import type { EventSink } from '../../src/kube/events.js';
-import { ObjectWriter, type StatusObject } from '../../src/kube/object-writer.js';
+import { memoryWriter } from '../../src/kube/object-writer.js';
 import { ReadinessGates } from '../../src/kube/readiness-gates.js';
 import { TerminalError } from '../../src/runtime/controller.js';
 import { silentLogger } from '../../src/runtime/logger.js';
@@ -146,25 +146,6 @@ function builderFindings(kind: 'Service' | 'Ingress', annotations: Record<string
 }
 
 const store = storeOf;
-
-/** A writer over an in-memory object: finalizers, annotations and status land on it. */
-function memoryWriter<T extends StatusObject>(holder: { object: T }): ObjectWriter<T> {
-  const merge = (body: { metadata?: { finalizers?: string[]; annotations?: Record<string, string | null> }; status?: unknown }) => {
-    const { metadata: current } = holder.object;
-    const annotations = { ...current?.annotations } as Record<string, string>;
-    for (const [k, v] of Object.entries(body.metadata?.annotations ?? {})) {
-      if (v === null) delete annotations[k];
-      else annotations[k] = v;
-    }
-    holder.object = {
-      ...holder.object,
-      metadata: { ...current, annotations, ...(body.metadata?.finalizers ? { finalizers: body.metadata.finalizers } : {}) },
-      ...(body.status ? { status: body.status } : {}),
-    } as T;
-    return Promise.resolve(holder.object);
-  };
-  return new ObjectWriter<T>({ patch: (_n, _ns, body) => merge(body), patchStatus: (_n, _ns, body) => merge(body) });
-}
 
 interface Outcome {
   readonly warnings: string[];

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
+import { ThrottledError } from '../../providers/provider.js';
+import { errorForCode } from '../../providers/tencentcloud/error-codes.js';
 import { Controller, TerminalError } from '../../src/runtime/controller.js';
 import { startHealthServer, type HealthServer } from '../../src/runtime/health-server.js';
 import { silentLogger } from '../../src/runtime/logger.js';
@@ -141,12 +143,14 @@ describe('Metrics', () => {
     expect(sampleValue(parseExposition(await first.expose()), 'clb_controller_reconcile_total', { controller: 'service', outcome: 'success' })).toBe(1);
   });
 
+  /** A failed call as the provider tells it: throttled or not by its own code mapping. */
+  const failed = (code: string) => ({ ok: false, code, throttled: errorForCode(code, '') instanceof ThrottledError }) as const;
   it.each([
     { name: 'success', given: { ok: true } as const, want: 'ok' },
-    { name: 'RequestLimitExceeded', given: { ok: false, code: 'RequestLimitExceeded' } as const, want: 'throttled' },
-    { name: 'a RequestLimitExceeded sub-code', given: { ok: false, code: 'RequestLimitExceeded.UinLimitExceeded' } as const, want: 'throttled' },
-    { name: 'ResourceInOperating', given: { ok: false, code: 'FailedOperation.ResourceInOperating' } as const, want: 'error' },
-    { name: 'a transport failure', given: { ok: false, code: 'TransientError' } as const, want: 'error' },
+    { name: 'RequestLimitExceeded', given: failed('RequestLimitExceeded'), want: 'throttled' },
+    { name: 'a RequestLimitExceeded sub-code', given: failed('RequestLimitExceeded.UinLimitExceeded'), want: 'throttled' },
+    { name: 'ResourceInOperating', given: failed('FailedOperation.ResourceInOperating'), want: 'error' },
+    { name: 'a transport failure', given: failed('TransientError'), want: 'error' },
   ])('counts $name as result="$want"', async ({ given, want }) => {
     const metrics = new Metrics({ processMetrics: false });
     metrics.observeCloudCall('DescribeTargets', given, 40);

@@ -39,13 +39,14 @@ export function ingress(name: string, spec: object, annotations: Record<string, 
 
 export const path = (p: string, service: string, pathType = 'Prefix') => ({ path: p, pathType, backend: { service: { name: service, port: { number: 80 } } } });
 
-export async function startIngressRig(options: { simulator?: SimulatorOptions; seed?: object[] } = {}): Promise<IngressRig> {
+export async function startIngressRig(options: { simulator?: SimulatorOptions; seed?: object[]; onReconciled?: (key: string) => void } = {}): Promise<IngressRig> {
   const kube = await startFakeKube({ seed: [node(1), node(2), ...(options.seed ?? [])] });
   const cloud = createLocalCloud(options.simulator ?? {});
   const kc = kube.kubeConfig();
   const informers = new SharedInformers({ kubeConfig: kc, logger: silentLogger(), backoffMs: { min: 20, max: 200 } });
   const controller = await startIngressController({
-    kubeConfig: kc, informers, provider: cloud.provider, settings: INGRESS_SETTINGS, logger: silentLogger(), workers: 2, resyncPeriodMs: 3_600_000,
+    kubeConfig: kc, informers, provider: cloud.provider, settings: { ...INGRESS_SETTINGS, defaultIngressClass: INGRESS_SETTINGS.defaultClass }, logger: silentLogger(), workers: 2, resyncPeriodMs: 3_600_000,
+    ...(options.onReconciled ? { onReconciled: (_c: string, _o: unknown, _ms: number, key: string) => options.onReconciled!(key) } : {}),
   });
   const rig: IngressRig = {
     kube,

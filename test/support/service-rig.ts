@@ -108,6 +108,8 @@ export interface ServiceRigOptions {
   /** Default 1 h (no resync during a test); the actual-state cache lives as long. */
   resyncPeriodMs?: number;
   nodeReadyGraceMs?: number;
+  /** Told after every reconcile. */
+  onReconciled?: (key: string) => void;
 }
 
 export async function startServiceRig(options: ServiceRigOptions = {}): Promise<ServiceRig> {
@@ -125,6 +127,7 @@ export async function startServiceRig(options: ServiceRigOptions = {}): Promise<
       informerBackoffMs: { min: 20, max: 200 },
       ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
       ...(options.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: options.nodeReadyGraceMs } : {}),
+      ...(options.onReconciled ? { onReconciled: (_c: string, _o: unknown, _ms: number, key: string) => options.onReconciled!(key) } : {}),
     });
   const rig: ServiceRig = {
     kube,

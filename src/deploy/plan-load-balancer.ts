@@ -1,0 +1,130 @@
+/**
+ * Step 5, plan — PURE: one owner's whole part of one CLB, desired vs actual, as the list of changes that makes
+ * them equal: create the CLB, claim a reused one (tag), its attributes, the listeners/rules/targets (plan.ts),
+ * and — with nothing desired, when the owner goes — the release: its listeners deleted, the CLB deleted only
+ * when it was created for the owner and holds nothing else, untagged when retained or when the cluster's last
+ * owner leaves a reused CLB. The owner's policies (the empty-backends hold, keep-existing) are decided here too,
+ * so what this returns is exactly what apply does — and what `plan` prints.
+ */
+import type { CreateLoadBalancerInput, Listener, ListenerTargets, LoadBalancer, LoadBalancerAttributes, Tags } from '../../providers/provider.js';
+import { TAGS } from '../annotations/keys.js';
+import { DEFAULT_DOMAIN, type DesiredListener, type DesiredState } from '../model/desired.js';
+import { isClusterListener, isCreatedFor, isOwnListener, type Owner } from './ownership.js';
+import { planChanges, planCount, type Plan } from './plan.js';
+
+export interface OwnerPolicies {
+  /** False while an empty view of the backends may be transient: a plan that would unbind the owner's last targets keeps them. */
+  readonly mayEmptyTargets: boolean;
+  /** Delete no listener or rule this time (one of the owner's rules is left out for a problem: a typo never takes a rule down). */
+  readonly keepExisting: boolean;
+  /** On release: a CLB created for the owner is kept and handed back untagged instead of deleted. */
+  readonly retain: boolean;
+}
+
+export interface ActualLoadBalancer {
+  readonly loadBalancer: LoadBalancer;
+  readonly listeners: readonly Listener[];
+  readonly targets: ReadonlyMap<string, ListenerTargets>;
+}
+
+export interface LoadBalancerPlanInput {
+  readonly owner: Owner;
+  /** Undefined: nothing desired, the owner's part is released. */
+  readonly desired: DesiredState | undefined;
+  /** The CLB as the cloud has it; undefined when it does not exist yet (then the plan creates it). */
+  readonly actual: ActualLoadBalancer | undefined;
+  readonly policies: OwnerPolicies;
+}
+
+/** How a release ends, for the owner's Events. */
+export type Release = 'deleted' | 'retained' | 'kept-foreign' | 'listeners-removed';
+
+export interface LoadBalancerPlan {
+  /** Undefined when the CLB is created first. */
+  readonly loadBalancerId: string | undefined;
+  readonly create?: CreateLoadBalancerInput;
+  /** A reused CLB claimed for the cluster. */
+  readonly tag?: Tags;
+  readonly securityGroups?: readonly string[];
+  readonly attributes?: LoadBalancerAttributes;
+  readonly listeners: Plan;
+  readonly untag?: readonly string[];
+  readonly deleteLoadBalancer: boolean;
+  /** Deregistrations held back because they would have emptied the owner's backends. */
+  readonly heldEmpty: boolean;
+  readonly release?: Release;
+  /** Listeners on the CLB that the owner does not own. */
+  readonly foreignListeners: number;
+}
+
+/** The number of writes a plan makes (0: converged). */
+export function planWrites(plan: LoadBalancerPlan): number {
+  return (plan.create ? 1 : 0) + (plan.tag ? 1 : 0) + (plan.securityGroups ? 1 : 0) + (plan.attributes ? 1 : 0) + planCount(plan.listeners) + (plan.untag ? 1 : 0) + (plan.deleteLoadBalancer ? 1 : 0);
+}
+
+/** A CLB not created yet: no listeners, and rules without a host keep the VIP placeholder until it exists. */
+const NOT_CREATED: LoadBalancer = { id: '', name: '', type: 'OPEN', vpcId: '', vips: [DEFAULT_DOMAIN], status: 'creating', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false };
+
+const countTargets = (listeners: readonly DesiredListener[]) => listeners.reduce((n, l) => n + l.targets.length + l.rules.reduce((m, r) => m + r.targets.length, 0), 0);
+
+export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan {
+  const { owner, desired, actual, policies } = input;
+  const lb = actual?.loadBalancer;
+  const isOwn = (l: Listener) => isOwnListener(l.name, owner);
+  const foreign = (actual?.listeners ?? []).filter((l) => !isOwn(l));
+  const observed = { loadBalancer: lb ?? NOT_CREATED, listeners: actual?.listeners ?? [], targets: actual?.targets ?? new Map<string, ListenerTargets>() };
+  const base = { loadBalancerId: lb?.id, foreignListeners: foreign.length, heldEmpty: false, deleteLoadBalancer: false };
+
+  if (!desired) {
+    if (!lb) return { ...base, listeners: planChanges([], observed, isOwn) };
+    const createdForOwner = isCreatedFor(lb, owner);
+    if (createdForOwner && !policies.retain && foreign.length === 0) return { ...base, listeners: planChanges([], { ...observed, listeners: [] }, isOwn), deleteLoadBalancer: true, release: 'deleted' };
+    const listeners = planChanges([], observed, isOwn);
+    if (createdForOwner && policies.retain) return { ...base, listeners, untag: [TAGS.createdBy, TAGS.ownerUid, TAGS.clusterId], release: 'retained' };
+    if (createdForOwner) return { ...base, listeners, release: 'kept-foreign' };
+    // The last owner of this cluster leaving a reused CLB releases the cluster's claim on it.
+    const clusterLeaves = !foreign.some((l) => isClusterListener(l.name, owner.clusterId)) && lb.tags[TAGS.clusterId] === owner.clusterId;
+    return { ...base, listeners, ...(clusterLeaves ? { untag: [TAGS.clusterId] } : {}), release: 'listeners-removed' };
+  }
+
+  const want = desired.loadBalancer;
+  const create: CreateLoadBalancerInput | undefined = lb || want.kind !== 'create' ? undefined : {
+    name: want.name,
+    type: want.type,
+    vpcId: want.vpcId,
+    ...(want.subnetId ? { subnetId: want.subnetId } : {}),
+    tags: want.tags,
+    clientToken: want.clientToken,
+    ...(want.internetChargeType ? { internetChargeType: want.internetChargeType } : {}),
+    ...(want.internetMaxBandwidthOut ? { internetMaxBandwidthOut: want.internetMaxBandwidthOut } : {}),
+    ...(want.extraParameters ? { extraParameters: want.extraParameters } : {}),
+  };
+  const tag = lb && want.kind === 'existing' && lb.tags[TAGS.clusterId] !== owner.clusterId ? { [TAGS.clusterId]: owner.clusterId } : undefined;
+
+  const current = lb ?? NOT_CREATED;
+  const { securityGroups, passToTarget, deleteProtect } = desired.attributes;
+  const groupsDiffer = securityGroups !== undefined && (securityGroups.length !== current.securityGroups.length || securityGroups.some((g, i) => g !== current.securityGroups[i]));
+  // Deletion protection is the owner's to set only on a CLB this controller created.
+  const protectManaged = deleteProtect !== undefined && (!lb || lb.tags[TAGS.createdBy] === 'yes');
+  const attributes: LoadBalancerAttributes = {
+    ...(passToTarget !== undefined && passToTarget !== current.passToTarget ? { passToTarget } : {}),
+    ...(protectManaged && deleteProtect !== current.deleteProtect ? { deleteProtect } : {}),
+  };
+
+  let listeners = planChanges(desired.listeners, observed, isOwn);
+  const ownIds = new Set(observed.listeners.filter(isOwn).map((l) => l.id));
+  const ownActual = [...observed.targets.values()].filter((t) => ownIds.has(t.listenerId)).reduce((n, t) => n + t.targets.length + t.rules.reduce((m, r) => m + r.targets.length, 0), 0);
+  const heldEmpty = !policies.mayEmptyTargets && countTargets(desired.listeners) === 0 && ownActual > 0 && listeners.deregister.length > 0;
+  if (heldEmpty) listeners = { ...listeners, deregister: [] };
+  if (policies.keepExisting) listeners = { ...listeners, deleteRules: [], deleteListeners: [] };
+
+  return {
+    ...base,
+    ...(create ? { create } : {}),
+    ...(tag ? { tag } : {}),
+    ...(groupsDiffer ? { securityGroups } : {}),
+    ...(Object.keys(attributes).length ? { attributes } : {}),
+    listeners,
+    heldEmpty,
+  };
+}

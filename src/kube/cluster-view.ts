@@ -1,0 +1,50 @@
+/**
+ * What a reconcile reads of the cluster: one store per resource, as the informers' caches offer them. The
+ * controllers pass the informers; `plan`, the golden tests and the table tests pass stores over plain lists, so
+ * all of them load a Service's or an Ingress's inputs the same way.
+ */
+import type { KubernetesObject, V1EndpointSlice, V1Ingress, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
+
+export interface ObjectStore<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): readonly T[];
+}
+
+export interface ClusterView {
+  readonly services: ObjectStore<V1Service>;
+  readonly ingresses: ObjectStore<V1Ingress>;
+  readonly nodes: ObjectStore<V1Node>;
+  readonly endpointSlices: ObjectStore<V1EndpointSlice>;
+  readonly secrets: ObjectStore<V1Secret>;
+  readonly pods: ObjectStore<V1Pod>;
+}
+
+const namespaceOf = (o: KubernetesObject): string => o.metadata?.namespace ?? 'default';
+
+/** A store over a list that may change (read at every call). Cluster-scoped objects ignore the namespace. */
+export function storeOf<T extends KubernetesObject>(objects: () => readonly T[], clusterScoped = false): ObjectStore<T> {
+  const inNamespace = (o: T, namespace: string | undefined) => clusterScoped || namespace === undefined || namespaceOf(o) === namespace;
+  return {
+    get: (name, namespace) => objects().find((o) => o.metadata?.name === name && inNamespace(o, namespace ?? 'default')),
+    list: (namespace) => objects().filter((o) => inNamespace(o, namespace)),
+  };
+}
+
+/** A view over a fixed set of objects of any kinds (those of other kinds are ignored). */
+export function viewOf(objects: readonly KubernetesObject[]): ClusterView {
+  const of = <T extends KubernetesObject>(kind: string) => {
+    const list = objects.filter((o) => o.kind === kind) as T[];
+    return () => list;
+  };
+  return {
+    services: storeOf(of<V1Service>('Service')),
+    ingresses: storeOf(of<V1Ingress>('Ingress')),
+    nodes: storeOf(of<V1Node>('Node'), true),
+    endpointSlices: storeOf(of<V1EndpointSlice>('EndpointSlice')),
+    secrets: storeOf(of<V1Secret>('Secret')),
+    pods: storeOf(of<V1Pod>('Pod')),
+  };
+}
+
+/** Objects by name (the builders take a namespace's Secrets, Services and Pods this way). */
+export const byName = <T extends KubernetesObject>(list: readonly T[]): Map<string, T> => new Map(list.map((o) => [o.metadata?.name ?? '', o]));
