@@ -16,7 +16,7 @@ import type { Certificate, Subnet, Target } from '../../providers/provider.js';
 import { INGRESS_ANNOTATIONS as A, INGRESS_CLASS, SECRET_KEYS } from '../annotations/keys.js';
 import { problem, type Problem } from '../model/problems.js';
 import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../model/naming.js';
-import { type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
+import { type DesiredListener, type DesiredLoadBalancer, type DesiredRule } from '../model/desired.js';
 import { parseAnnotationRules, parseIngressAnnotations, parseIngressLifecycle, type IngressAnnotations } from './ingress-annotations.js';
 import { backendResolver } from './ingress-backends.js';
 import { earliestGraceEnd, nodeGrace } from '../service/nodes.js';

@@ -8,7 +8,7 @@ import { SECRET_KEYS, SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
 import { problem, type Problem } from '../model/problems.js';
 import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../model/naming.js';
 import type { Built, Refused } from '../model/built.js';
-import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type DesiredRule, type DesiredState } from '../model/desired.js';
+import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type DesiredRule } from '../model/desired.js';
 import { declaresGate, directBackends } from './direct-targets.js';
 import { backendNodes, earliestGraceEnd, nodeGrace, readyEndpointsPerNode } from './nodes.js';
 import { parseServiceAnnotations, type PortProtocolSpec, type ServiceAnnotations } from './service-annotations.js';

@@ -10,8 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { asJson, expectGolden, fixtureCases, staleGoldens } from '../support/golden.js';
-import { loadAllYaml, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import { loadAllYaml, type KubernetesObject, type V1Ingress } from '@kubernetes/client-node';
 import type { Subnet } from '../../providers/provider.js';
+import { loadIngressInputs } from '../../src/ingress/load-ingress-inputs.js';
+import { viewOf } from '../../src/kube/cluster-view.js';
 import { buildIngressModel, ingressReferences, isQcloudIngress, type IngressInputs, type IngressSettings } from '../../src/ingress/build-ingress-model.js';
 import { parseIngressLifecycle, parseListenPorts } from '../../src/ingress/ingress-annotations.js';
 
@@ -40,26 +42,17 @@ const cluster = loadObjects('_cluster.yaml');
 const nameOf = (o: KubernetesObject) => o.metadata?.name ?? '';
 const namespaceOf = (o: KubernetesObject) => o.metadata?.namespace ?? 'default';
 
-/** What the reconciler loads for an Ingress: every node; its namespace's Services, slices, Pods and Secrets. */
+/** What the reconciler loads for an Ingress: every node; its namespace's Services, slices, Secrets (and Pods, direct). */
 function inputsFor(caseName: string): IngressInputs {
   const own = loadObjects(`${caseName}.yaml`);
   const [ingress, ...more] = own.Ingress as V1Ingress[];
   if (!ingress || more.length) throw new Error(`${caseName}.yaml: expected exactly one Ingress, found ${own.Ingress.length}`);
-  const namespace = namespaceOf(ingress);
   // A case's object replaces the cluster's object of the same kind and name.
-  const merged = <T extends KubernetesObject>(kind: (typeof KINDS)[number]) =>
-    [...cluster[kind].filter((c) => !own[kind].some((o) => nameOf(o) === nameOf(c) && namespaceOf(o) === namespaceOf(c))), ...own[kind]] as T[];
-  const inNamespace = <T extends KubernetesObject>(objects: T[]) => objects.filter((o) => namespaceOf(o) === namespace);
-  const byName = <T extends KubernetesObject>(objects: T[]) => new Map(objects.map((o) => [nameOf(o), o]));
-  return {
-    ingress,
-    services: byName(inNamespace(merged<V1Service>('Service'))),
-    endpointSlices: inNamespace(merged<V1EndpointSlice>('EndpointSlice')),
-    pods: byName(inNamespace(merged<V1Pod>('Pod'))),
-    nodes: merged<V1Node>('Node'),
-    secrets: byName(inNamespace(merged<V1Secret>('Secret'))),
-    subnets: new Map(SUBNETS.map((s) => [s.id, s])),
-  };
+  const merged = (kind: (typeof KINDS)[number]) =>
+    [...cluster[kind].filter((c) => !own[kind].some((o) => nameOf(o) === nameOf(c) && namespaceOf(o) === namespaceOf(c))), ...own[kind]];
+  // The reconciler's own loader, over the case's cluster.
+  const view = viewOf((['Service', 'Node', 'Secret', 'EndpointSlice', 'Pod'] as const).flatMap((kind) => merged(kind).map((o) => ({ ...o, kind }))));
+  return loadIngressInputs(view, ingress, new Map(SUBNETS.map((s) => [s.id, s])));
 }
 
 const cases = fixtureCases(FIXTURES);

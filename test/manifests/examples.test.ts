@@ -13,8 +13,7 @@ import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import { RESOURCES, startFakeKube } from '../../mocks/kube/index.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../../src/annotations/keys.js';
 import { SharedInformers } from '../../src/controllers/informers.js';
-import { startIngressController, startServiceController } from '../../src/app.js';
-import { ActualStateCache } from '../../src/deploy/actual-cache.js';
+import { startControllers } from '../../src/app.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { INGRESS_SETTINGS, LB_ANNOTATION } from '../support/ingress-rig.js';
 import { instance, node, SETTINGS, waitFor, type SnapshotLoadBalancer, type SnapshotListener } from '../support/service-rig.js';
@@ -112,11 +111,10 @@ describe('manifests/examples applied to a cluster', () => {
     const logger = silentLogger();
     const informers = new SharedInformers({ kubeConfig: kc, logger, backoffMs: { min: 20, max: 200 } });
     cleanups.push(() => informers.stop());
-    const common = { kubeConfig: kc, informers, provider: cloud.provider, cache: new ActualStateCache(cloud.provider, { ttlMs: 3_600_000 }), logger, workers: 4, resyncPeriodMs: 3_600_000 };
-    const serviceController = await startServiceController({ ...common, settings: SETTINGS });
-    cleanups.push(() => serviceController.stop());
-    const ingressController = await startIngressController({ ...common, settings: INGRESS_SETTINGS });
-    cleanups.push(() => ingressController.stop());
+    const controllers = await startControllers({
+      kubeConfig: kc, informers, provider: cloud.provider, logger, workers: 4, resyncPeriodMs: 3_600_000, settings: { ...SETTINGS, defaultIngressClass: INGRESS_SETTINGS.defaultClass },
+    });
+    cleanups.push(() => controllers.stop());
 
     const service = (name: string) => kube.state.get<V1Service>('services', `default/${name}`);
     const ingress = (name: string) => kube.state.get<V1Ingress>('ingresses', `default/${name}`);
@@ -133,7 +131,7 @@ describe('manifests/examples applied to a cluster', () => {
     // Settled: nothing queued for a while (a late Warning would show up now).
     let idleSince = Date.now();
     await waitFor(() => {
-      if (serviceController.controller.queue.pending > 0 || ingressController.controller.queue.pending > 0) idleSince = Date.now();
+      if (!controllers.idle()) idleSince = Date.now();
       return Date.now() - idleSince > 200;
     }, 'the controllers to be idle');
 

@@ -11,7 +11,7 @@ import { CoordinationV1Api, loadAllYaml, type V1Pod } from '@kubernetes/client-n
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import { RESOURCES, startFakeKube, type LoggedRequest } from '../../mocks/kube/index.js';
 import { SharedInformers } from '../../src/controllers/informers.js';
-import { startIngressController, startServiceController } from '../../src/app.js';
+import { startControllers } from '../../src/app.js';
 import { createLeaderGatedProvider } from '../../src/runtime/leader-gated-provider.js';
 import { LeaderElector } from '../../src/runtime/leader-election.js';
 import { silentLogger } from '../../src/runtime/logger.js';
@@ -147,13 +147,11 @@ async function runScenario(): Promise<LoggedRequest[]> {
   const informers = new SharedInformers({ kubeConfig: kc, logger, backoffMs: { min: 20, max: 200 } });
   const stopInformers = once(() => informers.stop());
   cleanups.push(stopInformers);
-  const common = { kubeConfig: kc, informers, provider, logger, workers: 2, resyncPeriodMs: 3_600_000, emptyGraceMs: 100 };
-  const services = await startServiceController({ ...common, settings: SETTINGS });
-  const stopServices = once(() => services.stop());
-  cleanups.push(stopServices);
-  const ingresses = await startIngressController({ ...common, settings: INGRESS_SETTINGS });
-  const stopIngresses = once(() => ingresses.stop());
-  cleanups.push(stopIngresses);
+  const controllers = await startControllers({
+    kubeConfig: kc, informers, provider, logger, workers: 2, resyncPeriodMs: 3_600_000, emptyGraceMs: 100, settings: { ...SETTINGS, defaultIngressClass: INGRESS_SETTINGS.defaultClass },
+  });
+  const stopControllers = once(() => controllers.stop());
+  cleanups.push(stopControllers);
 
   // A LoadBalancer Service: finalizer and annotation (services patch), VIP (services/status patch), Events.
   kube.state.seed(service('plain'));
@@ -217,8 +215,7 @@ async function runScenario(): Promise<LoggedRequest[]> {
 
   // Shut down as `run` does on SIGTERM: controllers, informers, then the elector releases the Lease (update).
   await waitFor(() => kube.requests.count({ resource: 'leases', verb: 'update' }) >= 3, 'lease renewals');
-  await stopIngresses();
-  await stopServices();
+  await stopControllers();
   await stopInformers();
   await stopElector();
   expect(get<{ spec?: { holderIdentity?: string } }>('leases', `${LEASE.namespace}/${LEASE.name}`)?.spec?.holderIdentity).toBe('');

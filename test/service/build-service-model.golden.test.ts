@@ -11,7 +11,9 @@ import { describe, expect, it } from '@jest/globals';
 import { asJson, expectGolden, fixtureCases, staleGoldens } from '../support/golden.js';
 import { loadAllYaml, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Subnet } from '../../providers/provider.js';
+import { viewOf } from '../../src/kube/cluster-view.js';
 import { buildServiceModel, type ClusterSettings, type ServiceInputs } from '../../src/service/build-service-model.js';
+import { loadServiceInputs } from '../../src/service/load-service-inputs.js';
 
 const FIXTURES = new URL('../fixtures/service/', import.meta.url);
 const GOLDEN = new URL('../golden/service/', import.meta.url);
@@ -42,28 +44,19 @@ function loadObjects(file: string): Objects {
 
 const cluster = loadObjects('_cluster.yaml');
 
-/** What the reconciler loads for a Service: every node, its namespace's Secrets, its own EndpointSlices. */
+/** What the reconciler loads for a Service — by the reconciler's own loader, over the case's cluster. */
 function inputsFor(caseName: string): ServiceInputs {
   const own = loadObjects(`${caseName}.yaml`);
   const [service, ...more] = own.services;
   if (!service || more.length) throw new Error(`${caseName}.yaml: expected exactly one Service, found ${own.services.length}`);
-  const namespace = service.metadata?.namespace ?? 'default';
-  const name = service.metadata?.name ?? '';
   const nameOf = (o: KubernetesObject) => o.metadata?.name ?? '';
   // A case's node replaces the cluster's node of the same name.
   const nodes = [...cluster.nodes.filter((n) => !own.nodes.some((o) => nameOf(o) === nameOf(n))), ...own.nodes];
-  const secrets = [...cluster.secrets, ...own.secrets].filter((s) => (s.metadata?.namespace ?? 'default') === namespace);
-  const endpointSlices = own.endpointSlices.filter(
-    (s) => (s.metadata?.namespace ?? 'default') === namespace && s.metadata?.labels?.['kubernetes.io/service-name'] === name,
-  );
-  return {
-    service,
-    nodes,
-    endpointSlices,
-    secrets: new Map(secrets.map((s) => [nameOf(s), s])),
-    subnets: new Map(SUBNETS.map((s) => [s.id, s])),
-    pods: new Map(own.pods.filter((p) => (p.metadata?.namespace ?? 'default') === namespace).map((p) => [nameOf(p), p])),
-  };
+  const kinded = <T extends KubernetesObject>(kind: string, list: readonly T[]) => list.map((o) => ({ ...o, kind }));
+  const view = viewOf([
+    ...kinded('Node', nodes), ...kinded('Secret', [...cluster.secrets, ...own.secrets]), ...kinded('EndpointSlice', own.endpointSlices), ...kinded('Pod', own.pods),
+  ]);
+  return loadServiceInputs(view, service, new Map(SUBNETS.map((s) => [s.id, s])));
 }
 
 const cases = fixtureCases(FIXTURES);
