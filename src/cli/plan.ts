@@ -37,7 +37,8 @@ function offlineCloud(vpcId: string, state: CloudState | undefined): CloudProvid
 /** The world `plan` assumes without --kubeconfig or --cloud-state: a synthetic cluster and an empty, honest cloud. */
 export function syntheticWorld(objects: readonly KubernetesObject[], vpcId = 'vpc-cluster1', state?: CloudState): { world: PlanWorld; manifests: KubernetesObject[] } {
   const manifests = withNodePorts(objects);
-  const notes: string[] = [];
+  // Against a copy of a real cloud, the synthetic nodes and endpoints differ from the real ones: say so once.
+  const notes: string[] = state ? ['the cluster is synthetic (nodes ins-planned0…2, two endpoints per selector): targets differ from a real cluster\'s; add --kubeconfig to read it'] : [];
   const cloud = offlineCloud(vpcId, state);
   return { world: { cluster: syntheticCluster(manifests), provider: state ? cloud : assumingProvider(cloud, vpcId, notes), owners: state?.owners ?? [], notes }, manifests };
 }
