@@ -324,7 +324,7 @@ async function settle(soak: Soak, deadline: number, checks: () => string[]): Pro
   let problems = checks();
   let calm = 0;
   while (Date.now() < deadline) {
-    const busy = soak.controllers.services.controller.queue.active + soak.controllers.ingresses.controller.queue.active;
+    const busy = (soak.controllers.services?.controller.queue.active ?? 0) + (soak.controllers.ingresses?.controller.queue.active ?? 0);
     problems = busy ? ['busy'] : checks();
     calm = problems.length ? 0 : calm + 1;
     if (calm >= 3) return [];
@@ -396,7 +396,7 @@ async function main(): Promise<void> {
   await soak.controllers.resync();
   await settle(soak, Date.now() + 30_000, () => []);
   await soak.controllers.stop();
-  for (const i of state.list<{ metadata: { name: string } }>('ingresses')) await soak.controllers.ingresses.reconciler.reconcile(`default/${i.metadata.name}`).catch(() => undefined);
+  for (const i of state.list<{ metadata: { name: string } }>('ingresses')) await soak.controllers.ingresses!.reconciler.reconcile(`default/${i.metadata.name}`).catch(() => undefined);
   const writes = soak.cloud.simulator.traffic.log.slice(from).filter((c) => c.kind === 'write' && !c.errorCode);
   if (writes.length) violations.push(`a resync of a converged cluster wrote: ${writes.map((c) => c.action).join(', ')}`);
   if (!soak.cloud.simulator.traffic.log.slice(from).some((c) => c.action === 'DescribeListeners')) violations.push('the resync read nothing: it did not run');

@@ -49,8 +49,9 @@ export interface ControllersOptions {
 export interface RunningControllers {
   readonly informers: SharedInformers;
   readonly cache: ActualStateCache;
-  readonly services: WiredController<ServiceReconciler>;
-  readonly ingresses: WiredController<IngressReconciler>;
+  /** Wired only when asked for (`kinds`): a controller not asked for has no handlers on the informers. */
+  readonly services?: WiredController<ServiceReconciler>;
+  readonly ingresses?: WiredController<IngressReconciler>;
   /** True once every cache has synced. */
   ready(): boolean;
   /** Nothing queued or running in either controller. */
@@ -90,11 +91,12 @@ export async function startControllers(options: ControllersOptions): Promise<Run
       : {};
   };
   const common = { kubeConfig, informers, logger, reconcilerDeps, nodeReadyGraceMs, ...(options.workers !== undefined ? { workers: options.workers } : {}) };
-  const services = wireServiceController({ ...common, settings, ...observe('service') });
-  const ingresses = wireIngressController({ ...common, settings: { clusterId: settings.clusterId, vpcId: settings.vpcId, defaultClass: settings.defaultIngressClass ?? false }, ...observe('ingress') });
-  const running = [...(kinds.has('service') ? [services] : []), ...(kinds.has('ingress') ? [ingresses] : [])];
-  metrics?.trackQueueDepth('service', () => services.controller.queue.length);
-  metrics?.trackQueueDepth('ingress', () => ingresses.controller.queue.length);
+  const services = kinds.has('service') ? wireServiceController({ ...common, settings, ...observe('service') }) : undefined;
+  const ingressSettings = { clusterId: settings.clusterId, vpcId: settings.vpcId, defaultClass: settings.defaultIngressClass ?? false };
+  const ingresses = kinds.has('ingress') ? wireIngressController({ ...common, settings: ingressSettings, ...observe('ingress') }) : undefined;
+  const running = [...(services ? [services] : []), ...(ingresses ? [ingresses] : [])];
+  if (services) metrics?.trackQueueDepth('service', () => services.controller.queue.length);
+  if (ingresses) metrics?.trackQueueDepth('ingress', () => ingresses.controller.queue.length);
 
   /** One tag query lists every CLB of the cluster, so new owners' adoption checks need no call each. */
   const primeCache = () =>
@@ -118,7 +120,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   }
   const timer = setInterval(() => void resync(), resyncPeriodMs);
   timer.unref();
-  logger.info({ services: kinds.has('service') ? services.tracked() : 0, ingresses: kinds.has('ingress') ? ingresses.tracked() : 0, nodes: informers.nodes.list().length }, 'Started controllers');
+  logger.info({ services: services?.tracked() ?? 0, ingresses: ingresses?.tracked() ?? 0, nodes: informers.nodes.list().length }, 'Started controllers');
 
   // Owners are read from the synced caches; before they sync, "no owners" must never look like "all orphans".
   const gc = options.orphanGc
@@ -138,15 +140,15 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   return {
     informers,
     cache,
-    services,
-    ingresses,
+    ...(services ? { services } : {}),
+    ...(ingresses ? { ingresses } : {}),
     ready: () => informers.hasSynced,
     idle: () => running.every((c) => c.controller.queue.pending === 0),
     resync,
     stop: async () => {
       clearInterval(timer);
       await gc?.stop();
-      await Promise.all([services.stop(), ingresses.stop()]);
+      await Promise.all(running.map((c) => c.stop()));
       if (ownInformers) await informers.stop();
     },
   };
@@ -157,10 +159,10 @@ export type RunningController<R> = WiredController<R> & Pick<RunningControllers,
 
 export async function startServiceController(options: Omit<ControllersOptions, 'kinds'>): Promise<RunningController<ServiceReconciler>> {
   const running = await startControllers({ ...options, kinds: ['service'] });
-  return { ...running.services, ready: running.ready, resync: running.resync, cache: running.cache, stop: running.stop };
+  return { ...running.services!, ready: running.ready, resync: running.resync, cache: running.cache, stop: running.stop };
 }
 
 export async function startIngressController(options: Omit<ControllersOptions, 'kinds'>): Promise<RunningController<IngressReconciler>> {
   const running = await startControllers({ ...options, kinds: ['ingress'] });
-  return { ...running.ingresses, ready: running.ready, resync: running.resync, cache: running.cache, stop: running.stop };
+  return { ...running.ingresses!, ready: running.ready, resync: running.resync, cache: running.cache, stop: running.stop };
 }

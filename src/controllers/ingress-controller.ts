@@ -4,7 +4,7 @@
  * node), the reconciler, the queue and workers. The composition root (src/app.ts) owns the rest.
  */
 import { NetworkingV1Api, type V1Ingress, type V1Pod } from '@kubernetes/client-node';
-import { INGRESS_ANNOTATIONS as A, INGRESS_FINALIZER, SERVICE_NAME_LABEL } from '../annotations/keys.js';
+import { INGRESS_ANNOTATIONS as A, INGRESS_FINALIZER, SERVICE_ANNOTATIONS, SERVICE_NAME_LABEL } from '../annotations/keys.js';
 import { matchesSelector } from '../annotations/parse.js';
 import { ingressReferences, isQcloudIngress, type IngressSettings } from '../ingress/build-ingress-model.js';
 import { hasFinalizer, ingressWriter } from '../kube/object-writer.js';
@@ -32,12 +32,12 @@ export function wireIngressController(options: WireOptions & { readonly settings
   const referring = (namespace: string | undefined, kind: 'services' | 'secrets', name: string) =>
     tracked(namespace).filter((i) => ingressReferences(i)[kind].includes(name));
 
-  const ingressChanged = relevantChanges([A.loadBalancerId]);
+  const ingressChanged = relevantChanges([A.loadBalancerId], { finalizer: INGRESS_FINALIZER, wants: (i: V1Ingress) => isQcloudIngress(i, settings) });
   informers.ingresses.onChange((ingress, kind) => {
     if (ingressChanged(ingress, kind) && isTracked(ingress)) controller.enqueue(ingressKey(ingress));
   });
-  // A backend Service's status or finalizer (e.g. written by service-controller) changes nothing an Ingress binds.
-  const serviceChanged = relevantChanges([]);
+  // A backend Service's status, finalizer or CLB annotation (service-controller's writes) changes nothing an Ingress binds.
+  const serviceChanged = relevantChanges([SERVICE_ANNOTATIONS.loadBalancerId]);
   informers.services.onChange((service, kind) => {
     if (!serviceChanged(service, kind) && kind !== 'delete') return;
     referring(service.metadata?.namespace, 'services', service.metadata?.name ?? '').forEach((i) => controller.enqueue(ingressKey(i)));

@@ -9,8 +9,14 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 
 type Projected = KubernetesObject & { spec?: unknown };
 
-export function relevantChanges(ownAnnotations: readonly string[]): (object: Projected, kind: 'add' | 'update' | 'delete') => boolean {
-  const seen = new Map<string, string>();
+export interface OwnerFinalizer {
+  readonly finalizer: string;
+  /** Whether the controller wants a CLB for the object (then it must hold the finalizer). */
+  readonly wants: (object: never) => boolean;
+}
+
+export function relevantChanges(ownAnnotations: readonly string[], held?: OwnerFinalizer): (object: Projected, kind: 'add' | 'update' | 'delete') => boolean {
+  const seen = new Map<string, { projection: string; finalizer: boolean }>();
   const ignored = new Set(ownAnnotations);
   return (object, kind) => {
     const key = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
@@ -21,8 +27,11 @@ export function relevantChanges(ownAnnotations: readonly string[]): (object: Pro
     }
     const annotations = Object.entries(object.metadata?.annotations ?? {}).filter(([k]) => !ignored.has(k)).sort(([a], [b]) => a.localeCompare(b));
     const projection = JSON.stringify([object.metadata?.uid, object.metadata?.deletionTimestamp ?? null, object.metadata?.labels ?? {}, annotations, object.spec ?? null]);
-    if (seen.get(key) === projection) return false;
-    seen.set(key, projection);
-    return true;
+    const finalizer = held ? (object.metadata?.finalizers ?? []).includes(held.finalizer) : false;
+    const last = seen.get(key);
+    seen.set(key, { projection, finalizer });
+    // Someone else took the finalizer off an object that still wants its CLB: put it back before a delete can leak it.
+    const lost = held !== undefined && last?.finalizer === true && !finalizer && !object.metadata?.deletionTimestamp && held.wants(object as never);
+    return last?.projection !== projection || lost;
   };
 }

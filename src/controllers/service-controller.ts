@@ -33,7 +33,7 @@ export function wireServiceController(options: WireOptions & { readonly settings
   const trackedServices = () => services.list().filter(isTracked);
   const enqueueAll = () => trackedServices().forEach((s) => controller.enqueue(serviceKey(s)));
 
-  const changed = relevantChanges([A.loadBalancerId]);
+  const changed = relevantChanges([A.loadBalancerId], { finalizer: SERVICE_FINALIZER, wants: isLoadBalancerService });
   services.onChange((service, kind) => {
     if (changed(service, kind) && isTracked(service)) controller.enqueue(serviceKey(service));
   });

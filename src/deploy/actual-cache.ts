@@ -59,10 +59,22 @@ export class ActualStateCache {
     this.known.set(lb.id, lb);
   }
 
-  /** A CLB just created: running, and with nothing on it yet — no need to describe it. */
-  rememberCreated(lb: LoadBalancer): void {
+  /** A CLB just created: running, and with nothing on it yet — no need to describe it. Returns what is remembered. */
+  rememberCreated(lb: LoadBalancer): ObservedListeners {
     this.rememberLoadBalancer(lb);
-    this.observed.set(lb.id, { value: { listeners: [], targets: new Map() }, at: this.now() });
+    const value = { listeners: [], targets: new Map() };
+    this.observed.set(lb.id, { value, at: this.now() });
+    return value;
+  }
+
+  /**
+   * After a structural write planned from `before`: remembers `after` — unless the entry changed meanwhile (another
+   * owner of a shared CLB wrote to it), when the CLB is described again instead.
+   */
+  recordObserved(loadBalancerId: string, before: ObservedListeners, after: ObservedListeners): void {
+    const entry = this.observed.get(loadBalancerId);
+    if (!entry || entry.value.listeners !== before.listeners || entry.value.targets !== before.targets) return this.forget(loadBalancerId);
+    entry.value = after;
   }
 
   /**

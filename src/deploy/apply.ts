@@ -7,8 +7,9 @@
 import { InvalidRequestError, type CloudProvider, type Listener, type ListenerSpec, type LoadBalancer, type RuleSpec, type TargetBinding } from '../../providers/provider.js';
 import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN, listenerKey, ruleKey, type DesiredListener } from '../model/desired.js';
-import type { ActualStateCache } from './actual-cache.js';
-import type { LoadBalancerPlan } from './plan-load-balancer.js';
+import type { ActualStateCache, ObservedListeners } from './actual-cache.js';
+import { attributeChanges, type LoadBalancerPlan } from './plan-load-balancer.js';
+import { observedAfter, type AppliedIds } from './observed-after.js';
 import type { Plan } from './plan.js';
 
 export interface ApplyContext {
@@ -49,11 +50,8 @@ function ruleSpecs(rules: Plan['createRules'][number]['rules'], knownDomains: Re
 }
 
 /** What an applied plan changed: whether listeners or rules changed (new ids exist), and the target writes. */
-export interface Applied {
+export interface Applied extends AppliedIds {
   readonly structural: boolean;
-  readonly registered: readonly TargetBinding[];
-  readonly reweighted: readonly TargetBinding[];
-  readonly deregistered: readonly TargetBinding[];
 }
 
 export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Applied> {
@@ -100,7 +98,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   const structural =
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
       plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
-  return { structural, registered: register, reweighted: plan.reweight, deregistered: plan.deregister };
+  return { structural, listenerIds, ruleIds, registered: register, reweighted: plan.reweight, deregistered: plan.deregister };
 }
 
 export interface ApplyDeps {
@@ -124,10 +122,11 @@ export type ApplyOutcome =
  * Step 6, apply: the whole plan of one CLB, in order — create → claim → attributes → listeners, rules and
  * targets → untag → delete — keeping the actual-state cache true to what was written.
  */
-export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { readonly loadBalancer: LoadBalancer; readonly listeners: readonly Listener[] } | undefined, deps: ApplyDeps, options: ApplyOptions): Promise<ApplyOutcome> {
+export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { readonly loadBalancer: LoadBalancer } & ObservedListeners | undefined, deps: ApplyDeps, options: ApplyOptions): Promise<ApplyOutcome> {
   const { provider, cache } = deps;
   let lb = actual?.loadBalancer;
   let created = false;
+  let before: ObservedListeners | undefined = actual;
   if (plan.create) {
     const input = plan.create;
     const made = await provider.createLoadBalancer(input).catch((error: unknown) => {
@@ -135,20 +134,28 @@ export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { re
       return problem('InvalidAnnotation', options.extraParametersField, JSON.stringify(input.extraParameters), `CreateLoadBalancer refused the CLB with these parameters: ${error.message}`);
     });
     if ('field' in made) return { ok: false, problem: made };
-    cache.rememberCreated(made);
+    before = cache.rememberCreated(made);
     lb = made;
     created = true;
   }
   if (!lb) return { ok: true, loadBalancer: undefined, created };
   const id = lb.id;
+  // A CLB just created is compared with what the cloud made of it, not with the defaults the plan assumed.
+  const { securityGroups, attributes } = created && plan.attributesAfterCreate ? attributeChanges(plan.attributesAfterCreate, lb) : plan;
   try {
     if (plan.tag) await provider.tagLoadBalancer(id, plan.tag);
-    if (plan.securityGroups) await provider.setSecurityGroups(id, plan.securityGroups);
-    if (plan.attributes) await provider.modifyLoadBalancerAttributes(id, plan.attributes);
-    if (plan.tag || plan.securityGroups || plan.attributes) cache.forget(id);
+    if (securityGroups) await provider.setSecurityGroups(id, securityGroups);
+    if (attributes) await provider.modifyLoadBalancerAttributes(id, attributes);
+    if (plan.tag || securityGroups || attributes) {
+      // The CLB as written: its listeners are as they were, so only the CLB's own record changes.
+      lb = { ...lb, tags: { ...lb.tags, ...plan.tag }, ...(securityGroups ? { securityGroups } : {}), ...attributes };
+      cache.rememberLoadBalancer(lb);
+    }
     const listenerPlan = created ? bindDefaultDomain(plan.listeners, lb.vips[0] ?? lb.domain ?? '') : plan.listeners;
-    const applied = await applyPlan(listenerPlan, { provider, loadBalancerId: id, listeners: actual?.listeners ?? [] });
-    if (applied.structural) cache.forget(id);
+    const applied = await applyPlan(listenerPlan, { provider, loadBalancerId: id, listeners: before?.listeners ?? [] });
+    // What was written is what the CLB now holds: remembered as such, so the next change needs no describe.
+    if (applied.structural && before) cache.recordObserved(id, before, observedAfter(before, listenerPlan, applied));
+    else if (applied.structural) cache.forget(id);
     else cache.recordTargets(id, applied);
     if (plan.untag) await provider.untagLoadBalancer(id, plan.untag);
     if (plan.deleteLoadBalancer) await provider.deleteLoadBalancers([id]);

@@ -47,6 +47,12 @@ export interface LoadBalancerPlan {
   readonly tag?: Tags;
   readonly securityGroups?: readonly string[];
   readonly attributes?: LoadBalancerAttributes;
+  /**
+   * With `create`: the attributes to hold once the CLB exists. Apply compares them with the CLB the cloud created
+   * (parameters passed through at creation may have set some already), as `securityGroups`/`attributes` do here
+   * with the cloud's defaults.
+   */
+  readonly attributesAfterCreate?: DesiredState['attributes'];
   readonly listeners: Plan;
   readonly untag?: readonly string[];
   readonly deleteLoadBalancer: boolean;
@@ -101,15 +107,7 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
   };
   const tag = lb && want.kind === 'existing' && lb.tags[TAGS.clusterId] !== owner.clusterId ? { [TAGS.clusterId]: owner.clusterId } : undefined;
 
-  const current = lb ?? NOT_CREATED;
-  const { securityGroups, passToTarget, deleteProtect } = desired.attributes;
-  const groupsDiffer = securityGroups !== undefined && (securityGroups.length !== current.securityGroups.length || securityGroups.some((g, i) => g !== current.securityGroups[i]));
-  // Deletion protection is the owner's to set only on a CLB this controller created.
-  const protectManaged = deleteProtect !== undefined && (!lb || lb.tags[TAGS.createdBy] === 'yes');
-  const attributes: LoadBalancerAttributes = {
-    ...(passToTarget !== undefined && passToTarget !== current.passToTarget ? { passToTarget } : {}),
-    ...(protectManaged && deleteProtect !== current.deleteProtect ? { deleteProtect } : {}),
-  };
+  const { securityGroups, attributes } = attributeChanges(desired.attributes, lb ?? NOT_CREATED);
 
   let listeners = planChanges(desired.listeners, observed, isOwn);
   const ownIds = new Set(observed.listeners.filter(isOwn).map((l) => l.id));
@@ -122,9 +120,25 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
     ...base,
     ...(create ? { create } : {}),
     ...(tag ? { tag } : {}),
-    ...(groupsDiffer ? { securityGroups } : {}),
-    ...(Object.keys(attributes).length ? { attributes } : {}),
+    ...(securityGroups ? { securityGroups } : {}),
+    ...(attributes ? { attributes } : {}),
+    ...(create ? { attributesAfterCreate: desired.attributes } : {}),
     listeners,
     heldEmpty,
   };
+}
+
+/**
+ * The attribute writes that make a CLB hold the desired attributes: only what differs, and deletion protection
+ * only on a CLB this controller created (never on a user's reused one).
+ */
+export function attributeChanges(desired: DesiredState['attributes'], lb: LoadBalancer): { securityGroups?: readonly string[]; attributes?: LoadBalancerAttributes } {
+  const { securityGroups, passToTarget, deleteProtect } = desired;
+  const groupsDiffer = securityGroups !== undefined && (securityGroups.length !== lb.securityGroups.length || securityGroups.some((g, i) => g !== lb.securityGroups[i]));
+  const protectManaged = deleteProtect !== undefined && (lb === NOT_CREATED || lb.tags[TAGS.createdBy] === 'yes');
+  const attributes: LoadBalancerAttributes = {
+    ...(passToTarget !== undefined && passToTarget !== lb.passToTarget ? { passToTarget } : {}),
+    ...(protectManaged && deleteProtect !== lb.deleteProtect ? { deleteProtect } : {}),
+  };
+  return { ...(groupsDiffer ? { securityGroups } : {}), ...(Object.keys(attributes).length ? { attributes } : {}) };
 }

@@ -105,6 +105,39 @@ spec:
     expect(listeners.find((l) => l.port === 443)).toMatchObject({ protocol: 'HTTPS', certificate: { certId: 'cert-abc123', mode: 'UNIDIRECTIONAL', caCertId: null } });
   });
 
+  it('plans objects one after another on one copy of the cloud, as run applies them: a shared CLB is claimed once, a taken port is a conflict', async () => {
+    const planned = await plan(`
+apiVersion: v1
+kind: Service
+metadata: { name: first, annotations: { service.kubernetes.io/tke-existed-lbid: lb-shared01 } }
+spec: { type: LoadBalancer, selector: { app: a }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: second, annotations: { service.kubernetes.io/tke-existed-lbid: lb-shared01 } }
+spec: { type: LoadBalancer, selector: { app: b }, ports: [{ name: http, port: 80, targetPort: 8080 }, { name: dns, port: 53, protocol: UDP, targetPort: 53 }] }
+`, state(lb('lb-shared01', { owner: 'platform-team' })));
+    const [first, second] = planned;
+    expect(first?.changes).toEqual(['= reuse CLB lb-shared01', '~ tag CLB lb-shared01: tke-clusterId=cls-planned0', '+ create listener TCP:80', '+ register 3 targets']);
+    expect(second?.changes).toEqual(['= reuse CLB lb-shared01', '+ create listener UDP:53', '+ register 3 targets', expect.stringContaining('! blocked: port 80 is already used by listener')]);
+    expect(second?.warnings).toEqual([expect.objectContaining({ field: 'TCP:80', code: 'E4014' })]);
+  });
+
+  it('compares a new CLB\'s attributes with the CLB the cloud created: parameters passed through at creation count', async () => {
+    const [web] = await plan(`
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  annotations:
+    service.kubernetes.io/service.extensiveParameters: '{"LoadBalancerPassToTarget":true}'
+    service.cloud.tencent.com/pass-to-target: "false"
+spec: { type: LoadBalancer, selector: { app: web }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
+`);
+    expect(web?.writes.map((w) => w.action)).toEqual(['createLoadBalancer', 'modifyLoadBalancerAttributes', 'createListeners', 'registerTargets']);
+    expect(web?.writes[1]?.args).toEqual({ passToTarget: false });
+  });
+
   it('against a cloud-state with the object\'s owner entry, plans the release of a Service that is no longer a LoadBalancer', async () => {
     const uid = '99999999-0000-0000-0000-000000000001';
     const cloud: CloudState = {

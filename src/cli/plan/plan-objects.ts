@@ -1,12 +1,12 @@
 /**
  * `plan`'s core: each Service and Ingress of the manifests goes through the controller's own pipeline
  * (controllers/reconcile-owner.ts) — the same class filters, builds, reuse refusals, plan and policies as `run`,
- * by construction — over a provider that records writes instead of making them. What comes out is what `run`
- * would do: the plans, the writes, the problems and warnings.
+ * by construction — one after another, as `run` would, over a scratch copy of what they touch in the world's
+ * cloud (scratch-cloud.ts), every write recorded. What comes out is what `run` would do: the plans, the writes,
+ * the problems and warnings.
  */
 import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
 import type { CloudStateOwner } from '../../../providers/cloud-state.js';
-import type { CloudProvider } from '../../../providers/provider.js';
 import { ingressAdapter } from '../../controllers/ingress-adapter.js';
 import { OwnerReconciler, type OwnerAdapter, type OwnerBuilt } from '../../controllers/reconcile-owner.js';
 import { serviceAdapter } from '../../controllers/service-adapter.js';
@@ -17,7 +17,8 @@ import { hasFinalizer, memoryWriter, type StatusObject } from '../../kube/object
 import type { Problem } from '../../model/problems.js';
 import { TerminalError } from '../../runtime/controller.js';
 import { silentLogger } from '../../runtime/logger.js';
-import { recordingProvider, type RecordedWrite } from './recording-provider.js';
+import { recordingProvider, type RecordedWrite, type Recording } from './recording-provider.js';
+import { scratchCloud } from './scratch-cloud.js';
 import type { PlanWorld } from './world.js';
 
 export interface PlanSettings {
@@ -74,31 +75,34 @@ export async function runObjects(manifests: readonly KubernetesObject[], world: 
   });
   // The manifests replace their live copies; the rest of the cluster stays as it is.
   const cluster = [...live.filter((l) => !subjects.some((s) => sameObject(s, l))), ...subjects];
+  // The controller's own filter: another class, another type — not ours, unless it still holds our finalizer.
+  const ours = subjects.filter((s): s is StatusObject => (s.kind === 'Service' || s.kind === 'Ingress') && (adapters[s.kind].wants(s) || hasFinalizer(s, adapters[s.kind].fields.finalizer)));
+  const scratch = await scratchCloud(world, ours, settings);
+  const recording = recordingProvider(scratch.provider);
+  // One memory of the cloud for the whole run, as the controller has.
+  const cache = new ActualStateCache(recording.provider, { ttlMs: 3_600_000 });
   const runs: ObjectRun[] = [];
-  for (const subject of subjects) {
-    if (subject.kind !== 'Service' && subject.kind !== 'Ingress') continue;
-    const adapter = adapters[subject.kind];
-    // The controller's own filter: another class, another type — not ours, unless it still holds our finalizer.
-    if (!adapter.wants(subject) && !hasFinalizer(subject, adapter.fields.finalizer)) continue;
-    runs.push(await runOne(subject.kind, subject as StatusObject, adapter, cluster, world.provider, settings));
+  for (const subject of ours) {
+    const kind = subject.kind as 'Service' | 'Ingress';
+    runs.push(await runOne(kind, subject, adapters[kind], cluster, { recording, cache }, settings));
   }
   return runs;
 }
 
-async function runOne(kind: 'Service' | 'Ingress', subject: StatusObject, adapter: OwnerAdapter<StatusObject>, cluster: readonly KubernetesObject[], cloud: CloudProvider, settings: PlanSettings): Promise<ObjectRun> {
+async function runOne(kind: 'Service' | 'Ingress', subject: StatusObject, adapter: OwnerAdapter<StatusObject>, cluster: readonly KubernetesObject[], cloud: { recording: Recording; cache: ActualStateCache }, settings: PlanSettings): Promise<ObjectRun> {
   const holder = { object: subject };
   // The object as the pipeline's writes leave it (finalizer, annotation, status), over the rest of the cluster.
   const base = viewOf(cluster.filter((o) => !sameObject(o, subject)));
   const withSubject = <T extends KubernetesObject>(store: ClusterView['services'] | ClusterView['ingresses']) => storeOf<T>(() => [...(store.list() as T[]), holder.object as T]);
   const view: ClusterView = kind === 'Service' ? { ...base, services: withSubject<V1Service>(base.services) } : { ...base, ingresses: withSubject<V1Ingress>(base.ingresses) };
-  const recording = recordingProvider(cloud, 'dry-run');
+  const { recording, cache } = cloud;
+  const from = recording.writes.length;
   let built: OwnerBuilt | undefined;
   const problems: Problem[] = [];
   const plans: ObjectRun['plans'][number][] = [];
   const reconciler = new OwnerReconciler(adapter, {
     provider: recording.provider,
-    // A cache of this dry run's own: what it "created" must not leak into the next object's view.
-    cache: new ActualStateCache(recording.provider, { ttlMs: 3_600_000 }),
+    cache,
     view,
     settings,
     writer: memoryWriter(holder),
@@ -115,5 +119,5 @@ async function runOne(kind: 'Service' | 'Ingress', subject: StatusObject, adapte
     if (!(error instanceof TerminalError)) throw error;
   }
   const skipped = adapter.lifecycle(subject).skip;
-  return { kind, object: subject, built, problems, plans, writes: recording.writes, skipped };
+  return { kind, object: subject, built, problems, plans, writes: recording.writes.slice(from), skipped };
 }

@@ -1,12 +1,10 @@
 /**
- * A provider that records every write, in the contract's terms, with the ids of things created during the run
- * replaced by stable placeholders (`(new CLB <its name>)`, `(new listener TCP:80)`, `(new rule HTTP:80 a.example.com/x)`),
- * so two recordings compare action by action. Two ways:
- * - dry run (what `plan` uses): reads go to the world's provider, writes are recorded and not made — a created
- *   CLB, listener or rule "exists" with its placeholder id;
- * - pass-through (what the differential test wraps `run` in): writes are made and recorded.
+ * A provider that passes every call through and records every write, in the contract's terms, with the ids of
+ * things created during the run replaced by stable placeholders (`(new CLB <its name>)`, `(new listener TCP:80)`,
+ * `(new rule HTTP:80 a.example.com/x)`) and their VIPs by `(VIP)`, so two recordings compare action by action:
+ * `plan` records its run over a scratch copy of the cloud, the differential test records `run`.
  */
-import type { CloudProvider, CreateLoadBalancerInput, ListenerSpec, LoadBalancer, RuleSpec } from '../../../providers/provider.js';
+import type { CloudProvider, ListenerSpec, RuleSpec } from '../../../providers/provider.js';
 
 export interface RecordedWrite {
   readonly action: string;
@@ -40,22 +38,16 @@ function placeholders(value: unknown, names: ReadonlyMap<string, string>): unkno
   return value;
 }
 
-export function recordingProvider(inner: CloudProvider, mode: 'dry-run' | 'pass-through'): Recording {
+export function recordingProvider(inner: CloudProvider): Recording {
   const writes: RecordedWrite[] = [];
   /** Real id (or VIP) → placeholder, for what this run created. */
   const names = new Map<string, string>();
   const listenerNames = new Map<string, string>();
   const record = (action: Write, loadBalancerId: string, args: unknown) => writes.push({ action, loadBalancerId: names.get(loadBalancerId) ?? loadBalancerId, args: placeholders(args, names) });
-  const dry = mode === 'dry-run';
-
-  const created = (input: CreateLoadBalancerInput): LoadBalancer => ({
-    id: newLoadBalancer(input), name: input.name, type: input.type, vpcId: input.vpcId, ...(input.subnetId ? { subnetId: input.subnetId } : {}),
-    vips: [NEW_VIP], status: 'running', tags: input.tags, securityGroups: [], passToTarget: input.passToTarget ?? false, deleteProtect: false,
-  });
 
   const overrides: Pick<CloudProvider, Write | 'awaitWrites'> = {
     async createLoadBalancer(input) {
-      const lb = dry ? created(input) : await inner.createLoadBalancer(input);
+      const lb = await inner.createLoadBalancer(input);
       names.set(lb.id, newLoadBalancer(input));
       for (const vip of lb.vips) names.set(vip, NEW_VIP);
       if (lb.domain) names.set(lb.domain, NEW_VIP);
@@ -64,7 +56,7 @@ export function recordingProvider(inner: CloudProvider, mode: 'dry-run' | 'pass-
     },
     async createListeners(lb, listeners: readonly ListenerSpec[]) {
       record('createListeners', lb, listeners);
-      const ids = dry ? listeners.map(newListener) : await inner.createListeners(lb, listeners);
+      const ids = await inner.createListeners(lb, listeners);
       ids.forEach((id, i) => {
         names.set(id, newListener(listeners[i]!));
         listenerNames.set(id, `${listeners[i]!.protocol}:${listeners[i]!.port}`);
@@ -74,33 +66,31 @@ export function recordingProvider(inner: CloudProvider, mode: 'dry-run' | 'pass-
     async createRules(lb, listenerId, rules: readonly RuleSpec[]) {
       record('createRules', lb, { listenerId, rules });
       const listener = listenerNames.get(listenerId) ?? listenerId;
-      const ids = dry ? rules.map((r) => newRule(listener, r)) : await inner.createRules(lb, listenerId, rules);
+      const ids = await inner.createRules(lb, listenerId, rules);
       ids.forEach((id, i) => names.set(id, newRule(listener, placeholders(rules[i], names) as RuleSpec)));
       return ids;
     },
     async deleteLoadBalancers(ids) {
       for (const id of ids) record('deleteLoadBalancers', id, [id]);
-      if (!dry) await inner.deleteLoadBalancers(ids);
+      await inner.deleteLoadBalancers(ids);
     },
-    awaitWrites: (lb) => (dry ? Promise.resolve() : inner.awaitWrites(lb)),
+    awaitWrites: (lb) => inner.awaitWrites(lb),
     ...Object.fromEntries(
       WRITES.filter((w) => !['createLoadBalancer', 'createListeners', 'createRules', 'deleteLoadBalancers'].includes(w)).map((action) => [
         action,
         async (lb: string, ...args: unknown[]) => {
           record(action, lb, args.length === 1 ? args[0] : args);
-          if (!dry) await (inner[action] as (...a: unknown[]) => Promise<void>)(lb, ...args);
+          await (inner[action] as (...a: unknown[]) => Promise<void>)(lb, ...args);
         },
       ]),
     ) as unknown as Pick<CloudProvider, Exclude<Write, 'createLoadBalancer' | 'createListeners' | 'createRules' | 'deleteLoadBalancers'>>,
   };
-  // Reads of what only this dry run created find nothing in the world: answer them from the placeholders.
-  const isNew = (id: string) => dry && [...names.values()].includes(id);
   const provider: CloudProvider = {
     ...overrides,
-    describeLoadBalancers: (ids) => inner.describeLoadBalancers(ids.filter((id) => !isNew(id))),
+    describeLoadBalancers: (ids) => inner.describeLoadBalancers(ids),
     findLoadBalancersByTags: (tags) => inner.findLoadBalancersByTags(tags),
-    describeListeners: (lb) => (isNew(lb) ? Promise.resolve([]) : inner.describeListeners(lb)),
-    describeTargets: (lb, listenerIds) => (isNew(lb) ? Promise.resolve([]) : inner.describeTargets(lb, listenerIds)),
+    describeListeners: (lb) => inner.describeListeners(lb),
+    describeTargets: (lb, listenerIds) => inner.describeTargets(lb, listenerIds),
     getQuota: () => inner.getQuota(),
     describeSubnet: (id) => inner.describeSubnet(id),
   };

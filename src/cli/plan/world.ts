@@ -87,25 +87,34 @@ export function assumingProvider(inner: CloudProvider, vpcId: string, notes: str
   const note = (text: string) => {
     if (!notes.includes(text)) notes.push(text);
   };
-  const assumedLoadBalancer = (id: string): LoadBalancer => ({
-    id, name: '', type: 'OPEN', vpcId, vips: [`(VIP of ${id})`], status: 'running', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false,
-  });
   const assumed = new Set<string>();
+  const assumedSubnets = new Map<string, Subnet>();
+  // A documentation address (TEST-NET-2) stands for the VIP the CLB really has.
+  const assumedLoadBalancer = (id: string): LoadBalancer => ({
+    id, name: '', type: 'OPEN', vpcId, vips: [`198.51.100.${10 + assumed.size}`], status: 'running', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false,
+  });
   const overrides: Partial<CloudProvider> = {
     describeLoadBalancers: async (ids) => {
       const found = await inner.describeLoadBalancers(ids);
       const missing = ids.filter((id) => !found.some((lb) => lb.id === id));
-      missing.forEach((id) => assumed.add(id));
-      for (const id of missing) note(`CLB ${id} is not in the offline world: assumed empty and reusable; TKE's reuse rules (E4011–E4013) not checked (${OFFLINE_HINT})`);
-      return [...found, ...missing.map(assumedLoadBalancer)];
+      const made = missing.map((id) => {
+        const lb = assumedLoadBalancer(id);
+        assumed.add(id);
+        note(`CLB ${id} is not in the offline world: assumed empty and reusable (VIP ${lb.vips[0]} stands for its own); TKE's reuse rules (E4011–E4013) not checked (${OFFLINE_HINT})`);
+        return lb;
+      });
+      return [...found, ...made];
     },
     describeListeners: (id) => (assumed.has(id) ? Promise.resolve([]) : inner.describeListeners(id)),
     describeTargets: (id, listenerIds) => (assumed.has(id) ? Promise.resolve([]) : inner.describeTargets(id, listenerIds)),
     describeSubnet: async (id): Promise<Subnet | undefined> => {
-      const subnet = await inner.describeSubnet(id);
+      const subnet = (await inner.describeSubnet(id)) ?? assumedSubnets.get(id);
       if (subnet) return subnet;
-      note(`subnet ${id} not checked offline: assumed to exist in ${vpcId} (${OFFLINE_HINT})`);
-      return { id, vpcId, cidr: '0.0.0.0/0' };
+      // A block of the cluster's VPC that the offline inventory does not use stands for the subnet's real one.
+      const assumedSubnet = { id, vpcId, cidr: `10.0.${200 + assumedSubnets.size}.0/24` };
+      assumedSubnets.set(id, assumedSubnet);
+      note(`subnet ${id} not checked offline: assumed to exist in ${vpcId} (${assumedSubnet.cidr} stands for its range) (${OFFLINE_HINT})`);
+      return assumedSubnet;
     },
   };
   // Every other call goes to the world's provider as it is (a class instance: its methods live on the prototype).
