@@ -144,7 +144,7 @@ export class ApiCaller {
       await this.settlePending(loadBalancerIds);
       const answer = await this.call('clb', action, request as never);
       const task = { action, task: taskOf(answer as never), startedAt: this.options.now() };
-      if (options.wait === 'now' || !loadBalancerIds.length) await this.waitForTask(task.action, task.task, task.startedAt);
+      if (options.wait === 'now' || !loadBalancerIds.length) await this.waitForTask(task.action, task.task, task.startedAt, loadBalancerIds);
       else for (const id of loadBalancerIds) this.pending.set(id, task);
       return answer;
     });
@@ -162,13 +162,14 @@ export class ApiCaller {
       const pending = this.pending.get(id);
       if (!pending) continue;
       this.pending.delete(id);
-      await this.waitForTask(pending.action, pending.task, pending.startedAt);
+      await this.waitForTask(pending.action, pending.task, pending.startedAt, [id]);
     }
   }
 
   /** Polls a task's status: first when it is likely done (`firstPollMs` after it started), then backing off. */
-  private async waitForTask(action: string, task: clb.DescribeTaskStatusRequest, startedAt: number): Promise<void> {
+  private async waitForTask(action: string, task: clb.DescribeTaskStatusRequest, startedAt: number, loadBalancerIds: readonly string[]): Promise<void> {
     const taskId = task.TaskId || task.DealName || '';
+    const where = loadBalancerIds.length ? `CLB ${loadBalancerIds.join(', ')}` : 'a new CLB';
     const { firstPollMs, maxPollMs, timeoutMs } = this.options.taskPoll;
     const deadline = startedAt + timeoutMs;
     let delay = firstPollMs;
@@ -176,10 +177,12 @@ export class ApiCaller {
     for (;;) {
       await this.options.sleep(wait);
       const { Status, Message } = await this.call('clb', 'DescribeTaskStatus', task);
-      if (Status === 0) return;
-      if (Status === 1) throw new TaskFailedError(`${action}: task ${taskId} failed${Message ? `: ${Message}` : ''}`, { action, requestId: taskId });
+      // 0 succeeded, 1 failed, 2 running — as a number or, from some gateways, as a string.
+      const status = Number(Status);
+      if (status === 0) return;
+      if (status === 1) throw new TaskFailedError(`${action} on ${where}: task ${taskId} failed${Message ? `: ${Message}` : ''}`, { action, requestId: taskId });
       if (this.options.now() + delay > deadline) {
-        throw new TransientError(`${action}: task ${taskId} still running after ${timeoutMs} ms`, { action, requestId: taskId });
+        throw new TransientError(`${action} on ${where}: task ${taskId} still running after ${timeoutMs} ms`, { action, requestId: taskId });
       }
       delay = Math.min(maxPollMs, Math.ceil(delay * 1.5));
       wait = delay;

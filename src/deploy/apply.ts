@@ -10,7 +10,7 @@ import { DEFAULT_DOMAIN, listenerKey, ruleKey, type DesiredListener } from '../m
 import type { ActualStateCache, ObservedListeners } from './actual-cache.js';
 import { attributeChanges, type LoadBalancerPlan } from './plan-load-balancer.js';
 import { observedAfter, type AppliedIds } from './observed-after.js';
-import type { Plan } from './plan.js';
+import { planCount, type Plan } from './plan.js';
 
 export interface ApplyContext {
   readonly provider: CloudProvider;
@@ -109,7 +109,7 @@ export interface ApplyDeps {
 export interface ApplyOptions {
   /** The annotation that passes extra CreateLoadBalancer parameters through, named when the cloud refuses them. */
   readonly extraParametersField?: string;
-  /** Wait for every task of the CLB before returning (a release: the finalizer goes only once it is really done). */
+  /** Wait for the CLB's tasks even when this plan wrote nothing (a release: the finalizer goes only once all is done). */
   readonly awaitTasks: boolean;
 }
 
@@ -146,20 +146,24 @@ export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { re
     if (plan.tag) await provider.tagLoadBalancer(id, plan.tag);
     if (securityGroups) await provider.setSecurityGroups(id, securityGroups);
     if (attributes) await provider.modifyLoadBalancerAttributes(id, attributes);
+    const listenerPlan = created ? bindDefaultDomain(plan.listeners, lb.vips[0] ?? lb.domain ?? '') : plan.listeners;
+    const applied = await applyPlan(listenerPlan, { provider, loadBalancerId: id, listeners: before?.listeners ?? [] });
+    if (plan.untag) await provider.untagLoadBalancer(id, plan.untag);
+    if (plan.deleteLoadBalancer) await provider.deleteLoadBalancers([id]);
+    // Nothing written is trusted before the cloud confirms it: the CLB's tasks are awaited once, here, for all of
+    // this plan's writes (each write already waited for the one before: a CLB runs one task at a time). A failed
+    // task fails this reconcile — its Warning now, its retry after the queue's backoff.
+    const wrote = Boolean(plan.tag || securityGroups || attributes || plan.untag || plan.deleteLoadBalancer) || planCount(listenerPlan) > 0;
+    if (wrote || options.awaitTasks) await cache.awaitWrites(id);
     if (plan.tag || securityGroups || attributes) {
       // The CLB as written: its listeners are as they were, so only the CLB's own record changes.
       lb = { ...lb, tags: { ...lb.tags, ...plan.tag }, ...(securityGroups ? { securityGroups } : {}), ...attributes };
       cache.rememberLoadBalancer(lb);
     }
-    const listenerPlan = created ? bindDefaultDomain(plan.listeners, lb.vips[0] ?? lb.domain ?? '') : plan.listeners;
-    const applied = await applyPlan(listenerPlan, { provider, loadBalancerId: id, listeners: before?.listeners ?? [] });
     // What was written is what the CLB now holds: remembered as such, so the next change needs no describe.
     if (applied.structural && before) cache.recordObserved(id, before, observedAfter(before, listenerPlan, applied));
     else if (applied.structural) cache.forget(id);
     else cache.recordTargets(id, applied);
-    if (plan.untag) await provider.untagLoadBalancer(id, plan.untag);
-    if (plan.deleteLoadBalancer) await provider.deleteLoadBalancers([id]);
-    if (options.awaitTasks) await cache.awaitWrites(id);
   } catch (error) {
     cache.forget(id);
     throw error;
