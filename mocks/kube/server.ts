@@ -34,6 +34,8 @@ export interface FakeKubeOptions {
   readonly initialResourceVersion?: number;
   /** Clock for creationTimestamp / deletionTimestamp. */
   readonly now?: () => Date;
+  /** Port on 127.0.0.1. Default 0: any free port. */
+  readonly port?: number;
 }
 
 export interface WatchTracker {
@@ -176,7 +178,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   address = `127.0.0.1:${port}`;
