@@ -21,20 +21,23 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
       existingId: A.existingLoadBalancerId,
       subnetId: A.subnetId,
       releaseHint: 'delete the Ingress (or move it to another class)',
+      protectedHint: `To delete the CLB, turn its deletion protection off (in the console, or ${A.deletionProtection}: "false"); to keep it and let the Ingress go, set ${A.loadBalanceRetain}: "true".`,
     },
     store: (view) => view.ingresses,
     wants: (ingress) => isQcloudIngress(ingress, settings),
     lifecycle: (ingress) => {
       const lifecycle = parseIngressLifecycle(ingress);
       // Deletion protection keeps the CLB on delete, as retain does. (Lifecycle problems also stop the build.)
-      return { skip: lifecycle.skip, retain: lifecycle.retain || lifecycle.deletionProtection };
+      return { skip: lifecycle.skip, retain: lifecycle.retain || lifecycle.deletionProtection === true };
     },
     owner: (ingress) => ingressOwner(ingress, settings),
     subnetId: (ingress) => ingress.metadata?.annotations?.[A.subnetId]?.trim(),
     build: (view, ingress, subnets, clock) => {
       const built = buildIngressModel(loadIngressInputs(view, ingress, subnets, clock), settings);
       if (!built.ok) return built;
-      const model = { ...built.model, attributes: { ...built.model.attributes, deleteProtect: parseIngressLifecycle(ingress).deletionProtection } };
+      // Deletion protection changes only by the annotation: absent, the CLB keeps what the user set in the console.
+      const deleteProtect = parseIngressLifecycle(ingress).deletionProtection;
+      const model = { ...built.model, attributes: { ...built.model.attributes, ...(deleteProtect !== undefined ? { deleteProtect } : {}) } };
       // While a rule is left out for a problem, nothing is deleted: a typo never takes a rule down.
       return { ...built, model, keepExisting: built.skippedRules > 0 };
     },

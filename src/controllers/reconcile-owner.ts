@@ -31,7 +31,7 @@ import type { Built, Refused } from '../model/built.js';
 import type { DesiredState } from '../model/desired.js';
 import type { ReconcileResult } from '../runtime/controller.js';
 import type { LoadClock } from '../service/load-service-inputs.js';
-import { announceEnsuring, refuse, reportEnsured, reportGone, reportingFailures, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
+import { announceEnsuring, BlockedError, refuse, reportEnsured, reportGone, reportingFailures, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
 
 /** What one kind tells the pipeline. */
 export interface OwnerAdapter<T extends StatusObject> {
@@ -137,6 +137,8 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: true });
     deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
     reportReleased(deps, fields, object, lb, plan); // 7
+    // The finalizer stays: the object waits for the user (told how), and is looked at again with backoff.
+    if (plan.release === 'protected') throw new BlockedError(`load balancer ${lb.id} has deletion protection on`);
   }
   deps.empty.forget(keyOf(object));
   await reportGone(deps, fields, object);

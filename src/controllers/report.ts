@@ -23,11 +23,18 @@ export interface ReportDeps<T extends StatusObject> extends ReportSinks {
   readonly writer: ObjectWriter<T>;
 }
 
-/** Where the owner records its CLB. */
+/** Where the owner records its CLB, and what to tell its user. */
 export interface ReportFields {
   readonly kind: 'Service' | 'Ingress';
   readonly finalizer: string;
   readonly loadBalancerIdAnnotation: string;
+  /** How to let a CLB with deletion protection go, e.g. "turn its deletion protection off in the console". */
+  readonly protectedHint: string;
+}
+
+/** A step that cannot go on until the user acts, already told in a Warning: retried with backoff, not re-reported. */
+export class BlockedError extends Error {
+  override name = 'BlockedError';
 }
 
 export function warn(events: EventSink, object: KubernetesObject, problems: readonly Problem[]): void {
@@ -49,7 +56,7 @@ export async function reportingFailures<R>(events: EventSink, object: Kubernetes
   try {
     return await step();
   } catch (error) {
-    if (!(error instanceof TerminalError) && (error as { code?: unknown })?.code !== 409) {
+    if (!(error instanceof TerminalError) && !(error instanceof BlockedError) && (error as { code?: unknown })?.code !== 409) {
       events.emit(object, 'Warning', EVENT_REASONS.syncFailed, `Error syncing load balancer: ${error instanceof Error ? error.message : String(error)}`);
     }
     throw error;
@@ -91,6 +98,8 @@ export function reportReleased(deps: ReportSinks, fields: ReportFields, object: 
       return events.emit(object, 'Normal', EVENT_REASONS.deleted, `Deleted load balancer ${lb.id}`);
     case 'retained':
       return events.emit(object, 'Normal', EVENT_REASONS.deleted, `Released load balancer ${lb.id}: retained as asked, it is no longer managed`);
+    case 'protected':
+      return events.emit(object, 'Warning', EVENT_REASONS.protected, `Kept load balancer ${lb.id}: its deletion protection is on, so this ${fields.kind} waits until it can be released. ${fields.protectedHint}`);
     case 'kept-foreign':
       return events.emit(object, 'Warning', EVENT_REASONS.syncFailed, `Kept load balancer ${lb.id}: it has ${plan.foreignListeners} listener(s) this controller does not manage; delete them and the CLB by hand`);
     default:

@@ -37,7 +37,7 @@ export interface LoadBalancerPlanInput {
 }
 
 /** How a release ends, for the owner's Events. */
-export type Release = 'deleted' | 'retained' | 'kept-foreign' | 'listeners-removed';
+export type Release = 'deleted' | 'retained' | 'kept-foreign' | 'listeners-removed' | 'protected';
 
 export interface LoadBalancerPlan {
   /** Undefined when the CLB is created first. */
@@ -84,7 +84,11 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
   if (!desired) {
     if (!lb) return { ...base, listeners: planChanges([], observed, isOwn) };
     const createdForOwner = isCreatedFor(lb, owner);
-    if (createdForOwner && !policies.retain && foreign.length === 0) return { ...base, listeners: planChanges([], { ...observed, listeners: [] }, isOwn), deleteLoadBalancer: true, release: 'deleted' };
+    if (createdForOwner && !policies.retain && foreign.length === 0) {
+      // Deletion protection the user turned on is never turned off, nor worked around: nothing is touched.
+      if (lb.deleteProtect) return { ...base, listeners: planChanges([], { ...observed, listeners: [] }, isOwn), release: 'protected' };
+      return { ...base, listeners: planChanges([], { ...observed, listeners: [] }, isOwn), deleteLoadBalancer: true, release: 'deleted' };
+    }
     const listeners = planChanges([], observed, isOwn);
     if (createdForOwner && policies.retain) return { ...base, listeners, untag: [TAGS.createdBy, TAGS.ownerUid, TAGS.clusterId], release: 'retained' };
     if (createdForOwner) return { ...base, listeners, release: 'kept-foreign' };

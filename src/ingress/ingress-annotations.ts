@@ -84,15 +84,15 @@ export interface IngressLifecycle {
   readonly skip: boolean;
   /** loadbalance-retain — on delete keep the created CLB (listeners and rules of the Ingress are still removed). */
   readonly retain: boolean;
-  /** deletion-protection — the CLB's deletion protection. */
-  readonly deletionProtection: boolean;
+  /** deletion-protection — the CLB's deletion protection; undefined (not set, or unreadable): left as it is. */
+  readonly deletionProtection: boolean | undefined;
   readonly problems: Problem[];
 }
 
 /**
  * The lifecycle annotations, for the controller. An invalid value is a Problem (and stops buildIngressModel too);
  * the value then taken is the safe one: no skip, but RETAIN (a typo must never be the reason a CLB is deleted),
- * and no deletion protection.
+ * and deletion protection left as the CLB has it (only an annotation the user set changes a protection).
  */
 export function parseIngressLifecycle(ingress: V1Ingress): IngressLifecycle {
   const problems: Problem[] = [];
@@ -104,7 +104,7 @@ export function parseIngressLifecycle(ingress: V1Ingress): IngressLifecycle {
   return {
     skip: mode?.trim() === 'skip',
     retain: retain ?? retainValue !== undefined,
-    deletionProtection: take(A.deletionProtection, parseBoolean) ?? false,
+    deletionProtection: take(A.deletionProtection, parseBoolean),
     problems,
   };
 }

@@ -12,6 +12,8 @@ export const EVENT_REASONS = {
   syncFailed: 'SyncLoadBalancerFailed',
   deleting: 'DeletingLoadBalancer',
   deleted: 'DeletedLoadBalancer',
+  /** The CLB to delete has deletion protection on: the owner waits until the user decides. */
+  protected: 'LoadBalancerProtected',
 } as const;
 
 export type EventType = 'Normal' | 'Warning';

@@ -169,13 +169,13 @@ describe('parseIngressLifecycle', () => {
   const MODE = 'ingress.cloud.tencent.com/mode';
   const RETAIN = 'ingress.cloud.tencent.com/loadbalance-retain';
   const PROTECT = 'ingress.cloud.tencent.com/deletion-protection';
-  it.each<{ name: string; given: Record<string, string>; want: { skip: boolean; retain: boolean; deletionProtection: boolean }; problems: string[] }>([
-    { name: 'nothing set', given: {}, want: { skip: false, retain: false, deletionProtection: false }, problems: [] },
+  it.each<{ name: string; given: Record<string, string>; want: { skip: boolean; retain: boolean; deletionProtection: boolean | undefined }; problems: string[] }>([
+    { name: 'nothing set: protection left as the CLB has it', given: {}, want: { skip: false, retain: false, deletionProtection: undefined }, problems: [] },
     { name: 'all set', given: { [MODE]: 'skip', [RETAIN]: 'true', [PROTECT]: 'true' }, want: { skip: true, retain: true, deletionProtection: true }, problems: [] },
     { name: 'explicit false', given: { [RETAIN]: 'false', [PROTECT]: 'false' }, want: { skip: false, retain: false, deletionProtection: false }, problems: [] },
-    { name: 'invalid mode: no skip', given: { [MODE]: 'Skip' }, want: { skip: false, retain: false, deletionProtection: false }, problems: [MODE] },
-    { name: 'invalid retain: retained (never delete on a typo)', given: { [RETAIN]: 'yes' }, want: { skip: false, retain: true, deletionProtection: false }, problems: [RETAIN] },
-    { name: 'invalid deletion protection', given: { [PROTECT]: 'on' }, want: { skip: false, retain: false, deletionProtection: false }, problems: [PROTECT] },
+    { name: 'invalid mode: no skip', given: { [MODE]: 'Skip' }, want: { skip: false, retain: false, deletionProtection: undefined }, problems: [MODE] },
+    { name: 'invalid retain: retained (never delete on a typo)', given: { [RETAIN]: 'yes' }, want: { skip: false, retain: true, deletionProtection: undefined }, problems: [RETAIN] },
+    { name: 'invalid deletion protection: left as it is', given: { [PROTECT]: 'on' }, want: { skip: false, retain: false, deletionProtection: undefined }, problems: [PROTECT] },
   ])('$name', ({ given, want, problems }) => {
     const lifecycle = parseIngressLifecycle(ingress({}, given));
     expect({ skip: lifecycle.skip, retain: lifecycle.retain, deletionProtection: lifecycle.deletionProtection }).toEqual(want);
