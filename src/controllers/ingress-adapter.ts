@@ -21,6 +21,7 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
       existingId: A.existingLoadBalancerId,
       subnetId: A.subnetId,
       releaseHint: 'delete the Ingress (or move it to another class)',
+      letGoHint: `To let the Ingress go without touching the CLB, set ${A.mode}: "skip".`,
       protectedHint: `To delete the CLB, turn its deletion protection off (in the console, or ${A.deletionProtection}: "false"); to keep it and let the Ingress go, set ${A.loadBalanceRetain}: "true".`,
     },
     store: (view) => view.ingresses,

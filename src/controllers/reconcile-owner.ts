@@ -15,11 +15,12 @@
  * over a provider that records writes instead of making them.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { CloudProvider, Listener, Subnet } from '../../providers/provider.js';
+import type { CloudProvider, Listener, LoadBalancer, Subnet } from '../../providers/provider.js';
 import type { Problem } from '../model/problems.js';
 import type { ActualStateCache } from '../deploy/actual-cache.js';
 import { applyLoadBalancerPlan } from '../deploy/apply.js';
 import type { Owner } from '../model/naming.js';
+import { missingOwnershipTags, ownershipTagsMissing } from '../deploy/ownership.js';
 import { planLoadBalancer, planWrites, type ActualLoadBalancer, type LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
 import { releaseCandidates, resolveLoadBalancer, type OwnerFields } from '../deploy/resolve.js';
 import type { ClusterView, ObjectStore } from '../kube/cluster-view.js';
@@ -108,7 +109,8 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   let current = await deps.writer.addFinalizer(object, fields.finalizer);
   const writes = planWrites(plan);
   if (writes) announceEnsuring(deps.events, current, plan);
-  const applied = await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: false, ...(fields.extraParameters ? { extraParametersField: fields.extraParameters } : {}) }); // 6
+  const refuseCreated = (lb: LoadBalancer) => (missingOwnershipTags(lb, owner).length ? ownershipTagsMissing(fields.loadBalancerIdAnnotation, lb, owner, fields.letGoHint) : undefined);
+  const applied = await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: false, refuseCreated, ...(fields.extraParameters ? { extraParametersField: fields.extraParameters } : {}) }); // 6
   if (!applied.ok) return refuse(deps, current, [applied.problem]);
   const lb = applied.loadBalancer!;
   if (applied.created) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id }, 'Created load balancer');
@@ -136,9 +138,10 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     // 6: tasks awaited — a listener whose delete task failed must not outlive its owner unnoticed.
     await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: true });
     deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
-    reportReleased(deps, fields, object, lb, plan); // 7
+    reportReleased(deps, fields, object, owner, lb, plan); // 7
     // The finalizer stays: the object waits for the user (told how), and is looked at again with backoff.
     if (plan.release === 'protected') throw new BlockedError(`load balancer ${lb.id} has deletion protection on`);
+    if (plan.release === 'not-ours') throw new BlockedError(`load balancer ${lb.id} lacks its ownership tags`);
   }
   deps.empty.forget(keyOf(object));
   await reportGone(deps, fields, object);

@@ -6,6 +6,7 @@
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { LoadBalancer } from '../../providers/provider.js';
 import { describeProblem, type Problem } from '../model/problems.js';
+import { claimTagMissing, isNamedFor, ownershipTagsMissing, type Owner } from '../deploy/ownership.js';
 import type { LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
 import { EVENT_REASONS, type EventSink } from '../kube/events.js';
 import type { ObjectWriter, StatusObject } from '../kube/object-writer.js';
@@ -30,6 +31,7 @@ export interface ReportFields {
   readonly loadBalancerIdAnnotation: string;
   /** How to let a CLB with deletion protection go, e.g. "turn its deletion protection off in the console". */
   readonly protectedHint: string;
+  readonly letGoHint: string;
 }
 
 /** A step that cannot go on until the user acts, already told in a Warning: retried with backoff, not re-reported. */
@@ -91,13 +93,15 @@ export async function reportEnsured<T extends StatusObject>(
 }
 
 /** After one CLB's part of a release was applied. */
-export function reportReleased(deps: ReportSinks, fields: ReportFields, object: KubernetesObject, lb: LoadBalancer, plan: LoadBalancerPlan): void {
+export function reportReleased(deps: ReportSinks, fields: ReportFields, object: KubernetesObject, owner: Owner, lb: LoadBalancer, plan: LoadBalancerPlan): void {
   const { events } = deps;
   switch (plan.release) {
     case 'deleted':
       return events.emit(object, 'Normal', EVENT_REASONS.deleted, `Deleted load balancer ${lb.id}`);
     case 'retained':
       return events.emit(object, 'Normal', EVENT_REASONS.deleted, `Released load balancer ${lb.id}: retained as asked, it is no longer managed`);
+    case 'not-ours':
+      return warn(events, object, [(isNamedFor(lb, owner) ? ownershipTagsMissing : claimTagMissing)(fields.loadBalancerIdAnnotation, lb, owner, fields.letGoHint)]);
     case 'protected':
       return events.emit(object, 'Warning', EVENT_REASONS.protected, `Kept load balancer ${lb.id}: its deletion protection is on, so this ${fields.kind} waits until it can be released. ${fields.protectedHint}`);
     case 'kept-foreign':

@@ -23,6 +23,7 @@ export function serviceAdapter(settings: ClusterSettings): OwnerAdapter<V1Servic
       subnetId: A.internalSubnetId,
       releaseHint: 'set the Service to type ClusterIP',
       extraParameters: A.extensiveParameters,
+      letGoHint: `To let the Service go without touching the CLB, set ${A.mode}: "skip".`,
       protectedHint: 'To delete the CLB, turn its deletion protection off in the console; the Service is then released at the next retry.',
     },
     store: (view) => view.services,

@@ -111,6 +111,11 @@ export interface ApplyOptions {
   readonly extraParametersField?: string;
   /** Wait for the CLB's tasks even when this plan wrote nothing (a release: the finalizer goes only once all is done). */
   readonly awaitTasks: boolean;
+  /**
+   * Checks what a create answered: an idempotent create (ClientToken) may answer with a CLB made earlier whose
+   * ownership tags were removed since — then it is not taken as new and empty, nor written to.
+   */
+  readonly refuseCreated?: (lb: LoadBalancer) => Problem | undefined;
 }
 
 export type ApplyOutcome =
@@ -134,6 +139,8 @@ export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { re
       return problem('InvalidAnnotation', options.extraParametersField, JSON.stringify(input.extraParameters), `CreateLoadBalancer refused the CLB with these parameters: ${error.message}`);
     });
     if ('field' in made) return { ok: false, problem: made };
+    const notOurs = options.refuseCreated?.(made);
+    if (notOurs) return { ok: false, problem: notOurs };
     before = cache.rememberCreated(made);
     lb = made;
     created = true;

@@ -5,7 +5,7 @@
 import type { LoadBalancer, Tags } from '../../providers/provider.js';
 import { TAGS } from '../annotations/keys.js';
 import { problem, type Problem } from '../model/problems.js';
-import { clusterListenerPrefix, ownerListenerPrefix, type Owner } from '../model/naming.js';
+import { clusterListenerPrefix, createdLoadBalancerTags, loadBalancerName, ownerListenerPrefix, type Owner } from '../model/naming.js';
 
 export type { Owner } from '../model/naming.js';
 
@@ -30,4 +30,39 @@ export function refuseExistingLoadBalancer(field: string, id: string, lb: LoadBa
   const claimedBy = lb.tags[TAGS.clusterId];
   if (claimedBy && claimedBy !== clusterId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is used by another cluster, ${claimedBy} (E4013)`, 'E4013');
   return undefined;
+}
+
+/** The ownership tags `owner`'s created CLB should carry and does not (empty: all there). */
+export function missingOwnershipTags(lb: LoadBalancer, owner: Owner): string[] {
+  return Object.entries(createdLoadBalancerTags(owner)).filter(([k, v]) => lb.tags[k] !== v).map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * A CLB the controller created for `owner` — its name says so — whose ownership tags were removed (in the console):
+ * it is not written to or deleted from until they are back (TKE's E4017). `howToLetGo` says how the owner can go
+ * without it.
+ */
+export function ownershipTagsMissing(field: string, lb: LoadBalancer, owner: Owner, howToLetGo: string): Problem {
+  const missing = missingOwnershipTags(lb, owner);
+  return problem(
+    'OwnershipTagsMissing',
+    field,
+    lb.id,
+    `the CLB ${lb.id} was created for this ${owner.kind} but lacks its ownership tags ${missing.join(', ')}; nothing is written to it, and its listeners and targets stay as they are, until they are restored (add them back to the CLB in the console). ${howToLetGo} (E4017)`,
+    'E4017',
+  );
+}
+
+/** Created for `owner` by its name, whatever its tags say now (a name is not proof of ownership, only a hint). */
+export const isNamedFor = (lb: LoadBalancer, owner: Owner): boolean => lb.name === loadBalancerName(owner);
+
+/** A reused CLB holding the owner's listeners whose claim tag (`tke-clusterId`) was removed: not provably the cluster's. */
+export function claimTagMissing(field: string, lb: LoadBalancer, owner: Owner, howToLetGo: string): Problem {
+  return problem(
+    'OwnershipTagsMissing',
+    field,
+    lb.id,
+    `the CLB ${lb.id} holds this ${owner.kind}'s listeners but lacks the tag ${TAGS.clusterId}=${owner.clusterId} that claims it for the cluster; nothing is deleted from it until the tag is restored. ${howToLetGo} (E4017)`,
+    'E4017',
+  );
 }

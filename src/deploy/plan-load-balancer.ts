@@ -37,7 +37,7 @@ export interface LoadBalancerPlanInput {
 }
 
 /** How a release ends, for the owner's Events. */
-export type Release = 'deleted' | 'retained' | 'kept-foreign' | 'listeners-removed' | 'protected';
+export type Release = 'deleted' | 'retained' | 'kept-foreign' | 'listeners-removed' | 'protected' | 'not-ours';
 
 export interface LoadBalancerPlan {
   /** Undefined when the CLB is created first. */
@@ -84,6 +84,9 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
   if (!desired) {
     if (!lb) return { ...base, listeners: planChanges([], observed, isOwn) };
     const createdForOwner = isCreatedFor(lb, owner);
+    // Neither created for the owner nor claimed by its cluster (tags removed in the console): nothing is deleted from it.
+    const ownListeners = observed.listeners.filter(isOwn);
+    if (!createdForOwner && lb.tags[TAGS.clusterId] !== owner.clusterId && ownListeners.length) return { ...base, listeners: planChanges([], { ...observed, listeners: [] }, isOwn), release: 'not-ours' };
     if (createdForOwner && !policies.retain && foreign.length === 0) {
       // Deletion protection the user turned on is never turned off, nor worked around: nothing is touched.
       if (lb.deleteProtect) return { ...base, listeners: planChanges([], { ...observed, listeners: [] }, isOwn), release: 'protected' };

@@ -8,7 +8,8 @@ import type { CloudProvider, LoadBalancer, Subnet } from '../../providers/provid
 import { problem, type Problem } from '../model/problems.js';
 import type { DesiredLoadBalancer } from '../model/desired.js';
 import type { ActualStateCache } from './actual-cache.js';
-import { isCreatedFor, ownedLoadBalancerLookup, refuseExistingLoadBalancer, type Owner } from './ownership.js';
+import { TAGS } from '../annotations/keys.js';
+import { isCreatedFor, isNamedFor, ownedLoadBalancerLookup, ownershipTagsMissing, refuseExistingLoadBalancer, type Owner } from './ownership.js';
 
 export interface ResolveContext {
   readonly provider: CloudProvider;
@@ -24,6 +25,10 @@ export interface OwnerFields {
   readonly releaseHint: string;
   /** The annotation whose extra CreateLoadBalancer parameters the desired CLB carries, if the kind has one. */
   readonly extraParameters?: string;
+  /** The read-only annotation that records the CLB. */
+  readonly loadBalancerIdAnnotation: string;
+  /** How the owner can go while its CLB is not provably its own, e.g. "set …/mode: skip …". */
+  readonly letGoHint: string;
 }
 
 const LB_ID = /^lb-[a-z0-9]{8}$/;
@@ -54,7 +59,11 @@ export async function resolveLoadBalancer(ctx: ResolveContext, owner: Owner, des
     return { kind: 'found', loadBalancer: lb, reused: true };
   }
 
-  if (recorded && !isCreatedFor(recorded, owner)) return immutable(fields.existingId, '', `the ${owner.kind} uses the existing CLB ${recorded.id}; it cannot switch to a CLB of its own`);
+  if (recorded && !isCreatedFor(recorded, owner)) {
+    // Created for it (its name says so) but its ownership tags are gone: never write to it until they are back.
+    if (isNamedFor(recorded, owner) && recorded.tags[TAGS.createdBy] !== 'yes') return { kind: 'refused', problem: ownershipTagsMissing(fields.loadBalancerIdAnnotation, recorded, owner, fields.letGoHint) };
+    return immutable(fields.existingId, '', `the ${owner.kind} uses the existing CLB ${recorded.id}; it cannot switch to a CLB of its own`);
+  }
   const lookup = ownedLoadBalancerLookup(owner);
   const adopted = recorded ?? (cache.taggedWith(lookup) ?? (await ctx.provider.findLoadBalancersByTags(lookup))).filter((lb) => isCreatedFor(lb, owner))[0];
   if (!adopted) return { kind: 'new' };

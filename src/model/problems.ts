@@ -29,6 +29,8 @@ export const PROBLEM_REASONS = [
   'InvalidBackendService',
   /** An HTTPS host (or listener) has no certificate. */
   'MissingCertificate',
+  /** The CLB created for the object lost the tags that say so (TKE's E4017): nothing is written to it. */
+  'OwnershipTagsMissing',
 ] as const;
 export type ProblemReason = (typeof PROBLEM_REASONS)[number];
 
