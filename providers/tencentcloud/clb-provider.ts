@@ -308,27 +308,42 @@ export class ClbProvider implements CloudProvider {
 
   async registerTargets(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void> {
     const failed = new Set<string>();
+    const messages: string[] = [];
     for (const batch of chunk(bindings, API_LIMITS.batchTargets)) {
       const res = await this.api.write([loadBalancerId], 'BatchRegisterTargets', { LoadBalancerId: loadBalancerId, Targets: batch.map((b) => toBatchTarget(b, true)) });
       (res.FailListenerIdSet ?? []).forEach((id) => failed.add(id));
+      const message = (res as { Message?: string }).Message;
+      if (res.FailListenerIdSet?.length && message) messages.push(message);
     }
-    if (failed.size) {
-      throw new PartialBatchFailureError(`BatchRegisterTargets on ${loadBalancerId} failed for listeners ${[...failed].join(', ')}`, [...failed], { action: 'BatchRegisterTargets' });
+    if (!failed.size) return;
+    // Already bound as asked (a leader taking over re-sends its predecessor's batch): that failure is success.
+    const bound = await this.describeTargets(loadBalancerId, [...failed]);
+    const isBound = (b: TargetBinding) => {
+      const at = bound.find((l) => l.listenerId === b.listenerId);
+      const list = b.ruleId ? at?.rules.find((r) => r.ruleId === b.ruleId)?.targets : at?.targets;
+      return list?.some((t) => (t.instanceId ?? t.eniIp) === (b.target.instanceId ?? b.target.eniIp) && t.port === b.target.port && t.weight === b.target.weight) ?? false;
+    };
+    const stillFailed = [...failed].filter((id) => bindings.some((b) => b.listenerId === id && !isBound(b)));
+    if (stillFailed.length) {
+      throw new PartialBatchFailureError(`BatchRegisterTargets on ${loadBalancerId} failed for listeners ${stillFailed.join(', ')}${messages.length ? `: ${messages.join('; ')}` : ''}`, stillFailed, { action: 'BatchRegisterTargets' });
     }
   }
 
   async deregisterTargets(loadBalancerId: string, bindings: readonly TargetBinding[]): Promise<void> {
     const failed = new Set<string>();
+    const messages: string[] = [];
     for (const batch of chunk(bindings, API_LIMITS.batchTargets)) {
       const res = await this.api.write([loadBalancerId], 'BatchDeregisterTargets', { LoadBalancerId: loadBalancerId, Targets: batch.map((b) => toBatchTarget(b, false)) });
       (res.FailListenerIdSet ?? []).forEach((id) => failed.add(id));
+      const message = (res as { Message?: string }).Message;
+      if (res.FailListenerIdSet?.length && message) messages.push(message);
     }
     if (!failed.size) return;
     // A listener that no longer exists has no targets left to remove: that failure is success.
     const existing = new Set((await this.describeListeners(loadBalancerId)).map((l) => l.id));
     const stillFailed = [...failed].filter((id) => existing.has(id));
     if (stillFailed.length) {
-      throw new PartialBatchFailureError(`BatchDeregisterTargets on ${loadBalancerId} failed for listeners ${stillFailed.join(', ')}`, stillFailed, { action: 'BatchDeregisterTargets' });
+      throw new PartialBatchFailureError(`BatchDeregisterTargets on ${loadBalancerId} failed for listeners ${stillFailed.join(', ')}${messages.length ? `: ${messages.join('; ')}` : ''}`, stillFailed, { action: 'BatchDeregisterTargets' });
     }
   }
 

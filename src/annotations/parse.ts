@@ -113,3 +113,9 @@ export function matchesSelector(labels: Readonly<Record<string, string>> | undef
     }
   });
 }
+
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+const HOST = new RegExp(`^(\\*\\.)?${DNS_LABEL}(\\.${DNS_LABEL})*$`);
+
+/** A host name CLB accepts as a rule's domain: lowercase DNS labels, an optional leading `*.`, at most 253 characters. */
+export const isValidHost = (host: string): boolean => host.length <= 253 && HOST.test(host);

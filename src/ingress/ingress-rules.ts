@@ -18,6 +18,7 @@
  */
 import type { V1HTTPIngressPath, V1Ingress, V1IngressBackend } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A } from '../annotations/keys.js';
+import { isValidHost } from '../annotations/parse.js';
 import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN, ruleKey } from '../model/desired.js';
 import type { AnnotationRewrite, AnnotationRule, IngressAnnotations } from './ingress-annotations.js';
@@ -55,12 +56,10 @@ export interface CollectedRules {
 }
 
 const PATH_TYPES = ['Prefix', 'Exact', 'ImplementationSpecific'] as const;
-const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
-const HOST = new RegExp(`^(\\*\\.)?${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 const PATH = /^\/[a-zA-Z0-9.\-/=?]*$/;
 const MAX_URL = 120;
 
-export const isValidHost = (host: string): boolean => host.length <= 253 && HOST.test(host);
+export { isValidHost };
 
 /** A spec path, the default backend, or an annotation rule, before placement and checks. */
 interface RawRule {

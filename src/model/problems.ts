@@ -38,5 +38,11 @@ export const problem = (eventReason: ProblemReason, field: string, value: string
 
 /** "annotation X: value "v": reason" — the text of a Warning event. */
 export function describeProblem(p: Problem): string {
-  return `${p.field}: value ${JSON.stringify(p.value)}: ${p.reason}`;
+  return `${p.field}: value ${JSON.stringify(shownValue(p.value))}: ${p.reason}`;
+}
+
+/** The value as an Event echoes it: at most 200 characters, then how long it really is (an Event must stay readable). */
+export const MAX_ECHOED_VALUE = 200;
+export function shownValue(value: string): string {
+  return value.length <= MAX_ECHOED_VALUE ? value : `${value.slice(0, MAX_ECHOED_VALUE)}… (${value.length} characters)`;
 }

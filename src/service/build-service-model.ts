@@ -6,6 +6,7 @@ import type { V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service, V1ServicePort
 import type { Certificate, ListenerProtocol, Subnet, Target } from '../../providers/provider.js';
 import { SECRET_KEYS, SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
 import { problem, type Problem } from '../model/problems.js';
+import { isValidHost } from '../annotations/parse.js';
 import { createdLoadBalancerTags, listenerName, loadBalancerName, type Owner } from '../model/naming.js';
 import type { Built, Refused } from '../model/built.js';
 import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type DesiredRule } from '../model/desired.js';
@@ -54,7 +55,7 @@ export function buildServiceModel(inputs: ServiceInputs, settings: ClusterSettin
   const gatePods = new Set<string>();
   const loadBalancer = desiredLoadBalancer(owner, annotations, inputs, settings, problems);
   const backendsFor = annotations.directAccess ? directBackendsFor(inputs, annotations, warnings, gatePods, problems) : nodePortBackendsFor(inputs, annotations);
-  const listeners = (service.spec?.ports ?? []).flatMap((port, index) => listenersFor(port, index, owner, annotations, inputs, backendsFor, problems));
+  const listeners = (service.spec?.ports ?? []).flatMap((port, index) => listenersFor(port, index, owner, annotations, inputs, backendsFor, problems, warnings));
   if (problems.length || !loadBalancer) return { ok: false, problems };
   const recheckAt = annotations.directAccess ? undefined : earliestGraceEnd(inputs.nodes, annotations.backendsSelector, nodeGrace(inputs));
   return {
@@ -159,6 +160,7 @@ function listenersFor(
   inputs: ServiceInputs,
   backendsFor: BackendsFor,
   problems: Problem[],
+  warnings: Problem[],
 ): DesiredListener[] {
   const field = `spec.ports[${index}]`;
   const spec: PortProtocolSpec | undefined = annotations.specifyProtocol?.[String(port.port)];
@@ -198,8 +200,17 @@ function listenersFor(
     const cert = certificate(spec?.tls, `port ${port.port} (TCP_SSL)`);
     return cert ? [{ ...base, sessionExpireTime: session, certificate: cert, targets, rules: [] }] : [];
   }
-  // HTTP/HTTPS: one rule per host (none: the CLB's VIP), all to the same NodePort.
-  const hosts = Object.entries(spec?.hosts ?? {});
+  // HTTP/HTTPS: one rule per host (none: the CLB's VIP), all to the same NodePort. A host CLB would refuse is left
+  // out with a Warning — it would fail the whole CreateRule call, and the valid hosts with it.
+  const given = Object.entries(spec?.hosts ?? {});
+  const hosts = given.filter(([host]) => isValidHost(host));
+  for (const [host] of given.filter(([h]) => !isValidHost(h))) {
+    warnings.push(problem('InvalidAnnotation', A.specifyProtocol, host, `port ${port.port}: "${host}" is not a host name CLB accepts (lowercase letters, digits, '-' and '.', an optional leading '*.'; internationalised names in their xn-- form); it is left out, the other hosts are served`));
+  }
+  if (given.length && !hosts.length) {
+    problems.push(problem('InvalidAnnotation', A.specifyProtocol, specValue, `port ${port.port}: none of its hosts is a host name CLB accepts`));
+    return [];
+  }
   const hostList: (readonly [string, { readonly tls?: string }])[] = hosts.length ? hosts : [[DEFAULT_DOMAIN, {}]];
   const rules: DesiredRule[] = hostList.map(([domain, hostSpec]) => {
     const hostCert = protocol === 'HTTPS' && hostSpec.tls ? certificate(hostSpec.tls, `host ${domain}`) : undefined;

@@ -224,7 +224,9 @@ describe('a seeded cloud behaves like a real one', () => {
   it('keeps the seeded rules: delete protection, bound targets, redirects that cannot chain', async () => {
     const { provider, simulator } = createLocalCloud({ cloudState: STATE });
     await expect(provider.deleteLoadBalancers(['lb-seed0002'])).rejects.toMatchObject({ code: 'OperationDenied' });
-    await expect(provider.registerTargets('lb-seed0001', [{ listenerId: 'lbl-tcp00080', target: { instanceId: 'ins-node0001', port: 30080, weight: 10 } }])).rejects.toMatchObject({ failedListenerIds: ['lbl-tcp00080'] });
+    // Bound already: as asked is success (a re-sent batch); at another weight, the duplicate is refused.
+    await expect(provider.registerTargets('lb-seed0001', [{ listenerId: 'lbl-tcp00080', target: { instanceId: 'ins-node0001', port: 30080, weight: 10 } }])).resolves.toBeUndefined();
+    await expect(provider.registerTargets('lb-seed0001', [{ listenerId: 'lbl-tcp00080', target: { instanceId: 'ins-node0001', port: 30080, weight: 60 } }])).rejects.toMatchObject({ failedListenerIds: ['lbl-tcp00080'] });
     await expect(provider.setRedirects('lb-seed0002', [{ sourceListenerId: 'lbl-https443', sourceRuleId: 'loc-sni00002', targetListenerId: 'lbl-http0080', targetRuleId: 'loc-http0001' }]))
       .rejects.toMatchObject({ code: 'InvalidParameter.RewriteAlreadyExist' });
     await provider.deregisterTargets('lb-seed0003', [{ listenerId: 'lbl-tcp08080', target: { eniIp: '10.0.1.40', port: 8080, weight: 10 } }]);
