@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# kubectl against the offline sandbox: the controller must react to what kubectl creates, changes and
-# deletes. Needs kubectl (Debian's kubernetes-client); .ci/run calls this when it can install it.
+# kubectl against the offline sandbox, as against a cluster: server-side Table columns, `apply` validated by the
+# server (no --validate=false), an invalid manifest refused with its field path, `kubectl wait` on an address,
+# describe and events, the deployment manifests rendered by kustomize and applied, and the controller reacting
+# to what kubectl creates, changes and deletes. .ci/run calls this when kubectl can be had.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -10,7 +12,34 @@ sandbox=$!
 trap 'kill $sandbox 2>/dev/null || true; wait $sandbox 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do grep -q 'Fake Kubernetes API' "$work/sandbox.log" && break; sleep 0.5; done
 grep -q 'Fake Kubernetes API' "$work/sandbox.log" || { cat "$work/sandbox.log"; echo 'kubectl-check: the sandbox did not start'; exit 1; }
+passed=0
+ok() { echo "kubectl-check: ok: $1"; passed=$((passed + 1)); }
+fail() { echo "kubectl-check: FAILED: $1"; echo "kubectl-check: $passed passed, 1 failed"; exit 1; }
+kubectl_version=$(kubectl version --client -o json 2> /dev/null | grep -o '"gitVersion": *"[^"]*"' | head -1 | grep -o 'v[0-9.]*' || echo '?')
+# kubectl >= 1.25 asks the server to validate (fieldValidation=Strict, learnt from /openapi/v3). An older one
+# (Debian's kubernetes-client is 1.20) validates client-side from /openapi/v2, which the fake does not serve:
+# it gets --validate=false, the server still refuses wrong types, and unknown fields are only warned about.
+minor=$(sed -E 's/^v1\.([0-9]+).*/\1/' <<< "$kubectl_version"); [[ "$minor" =~ ^[0-9]+$ ]] || minor=0
+validate=(); [ "$minor" -ge 25 ] || validate=(--validate=false)
+echo "kubectl-check: kubectl $kubectl_version${validate:+ (${validate[*]})} against $(grep -o 'http://[0-9.:]*' "$work/sandbox.log" | head -1)"
 
+# ---- server-side printing: the columns a real API server prints ---------------------------------------------
+header() { kubectl get "$1" 2> /dev/null | sed -n 1p | tr -s ' '; }
+expect_header() {
+  local got; got=$(header "$1")
+  [ "$got" = "$2" ] || fail "kubectl get $1 printed \"$got\", not \"$2\""
+}
+expect_header services 'NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE'
+expect_header ingresses 'NAME CLASS HOSTS ADDRESS PORTS AGE'
+expect_header nodes 'NAME STATUS ROLES AGE VERSION'
+expect_header pods 'NAME READY STATUS RESTARTS AGE'
+expect_header endpointslices 'NAME ADDRESSTYPE PORTS ENDPOINTS AGE'
+ok 'Table columns of services, ingresses, nodes, pods, endpointslices'
+row=$(kubectl get service example-basic --no-headers | tr -s ' ')
+[[ "$row" =~ ^example-basic\ LoadBalancer\ 10\.[0-9.]+\ [0-9.]+\ 80:[0-9]+/TCP,443:[0-9]+/TCP\ [0-9]+[sm] ]] || fail "the Service row is \"$row\""
+ok "a LoadBalancer Service's row: $row"
+
+# ---- apply, validated by the server ---------------------------------------------------------------------------
 cat > "$work/svc.yaml" <<'YAML'
 apiVersion: v1
 kind: Service
@@ -22,19 +51,57 @@ spec:
   selector: { app: kubectl-check }
   ports: [{ name: http, port: 8080, targetPort: 80, protocol: TCP }]
 YAML
-kubectl get services > /dev/null
-kubectl apply --validate=false -f "$work/svc.yaml"
-ip=''
-for _ in $(seq 1 60); do
-  ip=$(kubectl get service kubectl-check -o jsonpath='{.status.loadBalancer.ingress[0].ip}' 2>/dev/null || true)
-  [ -n "$ip" ] && break; sleep 0.5
-done
-[ -n "$ip" ] || { echo 'kubectl-check: the Service got no load balancer address'; exit 1; }
+kubectl apply "${validate[@]}" -f "$work/svc.yaml" > /dev/null || fail 'kubectl apply (validating) refused a valid Service'
+ok "kubectl apply -f ${validate[*]:-without --validate=false}"
+if [ "$minor" -ge 23 ]; then
+  kubectl wait --for=jsonpath='{.status.loadBalancer.ingress}' service/kubectl-check --timeout=30s > /dev/null || fail 'kubectl wait saw no address'
+else # kubectl wait --for=jsonpath came with 1.23
+  for _ in $(seq 1 60); do [ -n "$(kubectl get service kubectl-check -o jsonpath='{.status.loadBalancer.ingress}')" ] && break; sleep 0.5; done
+fi
+ip=$(kubectl get service kubectl-check -o jsonpath='{.status.loadBalancer.ingress[0].ip}')
 lb=$(kubectl get service kubectl-check -o jsonpath='{.metadata.annotations.service\.kubernetes\.io/loadbalance-id}')
-echo "kubectl-check: Service kubectl-check got $ip on $lb"
+ok "kubectl wait --for=jsonpath='{.status.loadBalancer.ingress}': $ip on $lb"
 
+cat > "$work/bad.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: { name: kubectl-check-bad, namespace: default }
+spec:
+  type: LoadBalancer
+  ports: [{ port: eighty, tagetPort: 80 }]
+YAML
+if kubectl apply "${validate[@]}" -f "$work/bad.yaml" > "$work/bad.out" 2>&1; then fail 'an invalid Service was accepted'; fi
+grep -q 'spec.ports\[0\].port: Invalid value: "eighty"' "$work/bad.out" || fail "no field path for the wrong type: $(cat "$work/bad.out")"
+if [ "$minor" -ge 25 ]; then
+  grep -q 'unknown field "spec.ports\[0\].tagetPort"' "$work/bad.out" || fail "no field path for the unknown field: $(cat "$work/bad.out")"
+fi
+kubectl get service kubectl-check-bad > /dev/null 2>&1 && fail 'the invalid Service was stored'
+ok "an invalid manifest refused: $(grep -o 'spec.ports\[0\].port: Invalid value: "eighty"[^*]*' "$work/bad.out" | head -1 | sed 's/ *$//')"
+
+# ---- describe, events ------------------------------------------------------------------------------------
+kubectl describe service kubectl-check > "$work/describe.out" || fail 'kubectl describe failed'
+grep -q 'EnsuredLoadBalancer' "$work/describe.out" || fail "kubectl describe shows no EnsuredLoadBalancer event: $(tail -5 "$work/describe.out")"
+ok 'kubectl describe service shows its Events'
+events=$(kubectl get events --sort-by=.lastTimestamp)
+head -1 <<< "$events" | tr -s ' ' | grep -q '^LAST SEEN TYPE REASON OBJECT MESSAGE' || fail "kubectl get events printed $(head -1 <<< "$events")"
+grep -q 'service/kubectl-check' <<< "$events" || fail 'no event of service/kubectl-check'
+ok "kubectl get events --sort-by=.lastTimestamp ($(($(wc -l <<< "$events") - 1)) events)"
+
+# ---- the deployment manifests, rendered and applied -------------------------------------------------------
+kubectl kustomize manifests/ > "$work/rendered.yaml" || fail 'kubectl kustomize manifests/ failed'
+# The ServiceMonitor needs the Prometheus Operator's CRD, which the fake does not serve (as a cluster without it).
+awk 'BEGIN { RS = "\n---\n"; ORS = "\n---\n" } !/\nkind: ServiceMonitor\n/ && !/^kind: ServiceMonitor\n/' "$work/rendered.yaml" > "$work/deploy.yaml"
+kubectl apply "${validate[@]}" -f "$work/deploy.yaml" > "$work/apply.out" 2>&1 || fail "the rendered manifests were refused: $(cat "$work/apply.out")"
+kubectl apply "${validate[@]}" -f "$work/deploy.yaml" | grep -qv unchanged && fail 'a second apply of the same manifests changed something'
+kubectl -n clb-controller get deployment clb-controller > /dev/null || fail 'no Deployment after the apply'
+ok "kubectl kustomize manifests/ | kubectl apply -f - (server-side validated): $(wc -l < "$work/apply.out") objects, a second apply unchanged"
+
+# ---- the controller reacts to changes and deletes ----------------------------------------------------------
 sed -i 's/port: 8080,/port: 9090,/' "$work/svc.yaml"
-kubectl apply --validate=false -f "$work/svc.yaml"
-kubectl delete service kubectl-check --wait=true --timeout=30s
-if kubectl get service kubectl-check > /dev/null 2>&1; then echo 'kubectl-check: the Service was not cleaned up'; exit 1; fi
-echo 'kubectl-check: create, apply and delete through kubectl: 1 passed, 0 failed'
+kubectl apply "${validate[@]}" -f "$work/svc.yaml" > /dev/null
+ports=$(kubectl get service kubectl-check -o jsonpath='{.spec.ports[*].port}')
+[ "$ports" = 9090 ] || fail "after the port change the Service's ports are $ports"
+kubectl delete service kubectl-check --wait=true --timeout=30s > /dev/null
+if kubectl get service kubectl-check > /dev/null 2>&1; then fail 'the Service was not cleaned up'; fi
+ok 'apply a change, delete (the finalizer released)'
+echo "kubectl-check: $passed passed, 0 failed"

@@ -1,15 +1,16 @@
 /**
- * The verbs on resource paths: get, list, watch, create, update (PUT), patch (merge, strategic-as-merge,
+ * The verbs on resource paths: get, list, watch, create, update (PUT), patch (merge, strategic,
  * JSON patch), delete and deletecollection, on the main resource and its `/status` subresource.
  */
-import { badRequest, methodNotAllowed, notFound, routeNotFound, unprocessable, unsupportedMediaType } from './errors.js';
-import { applyJsonPatch, applyMergePatch, PatchApplyError, PatchFormatError } from './patch.js';
+import { badRequest, invalid, methodNotAllowed, notFound, routeNotFound, unprocessable, unsupportedMediaType } from './errors.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchApplyError, PatchFormatError } from './patch.js';
 import type { Verb } from './request-log.js';
 import { apiVersionOf, listKindOf, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError, type Selector } from './selectors.js';
 import type { ObjectStore } from './store.js';
 import type { WriteTarget } from './strategy.js';
 import { isObj, metaOf, type Obj } from './types.js';
+import { fieldValidationOf, validateObject } from './validation.js';
 import type { WatchRequest } from './watch.js';
 
 export interface ObjectRoute {
@@ -26,7 +27,7 @@ export interface ObjectRequest {
   readonly contentType: string;
 }
 
-export type Reply = { readonly status: number; readonly body: unknown } | { readonly watch: WatchRequest };
+export type Reply = { readonly status: number; readonly body: unknown; readonly warnings?: readonly string[] } | { readonly watch: WatchRequest };
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
@@ -82,7 +83,7 @@ function applyPatch(contentType: string, current: Obj, patch: unknown): Obj {
     if (contentType === 'application/json-patch+json') result = applyJsonPatch(current, patch);
     else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
       if (!isObj(patch)) throw new PatchFormatError('a merge patch must be a JSON object');
-      result = applyMergePatch(current, patch);
+      result = contentType === 'application/merge-patch+json' ? applyMergePatch(current, patch) : applyStrategicMergePatch(current, patch);
     } else {
       throw unsupportedMediaType(contentType);
     }
@@ -136,8 +137,21 @@ function deleteCollection(store: ObjectStore, route: ObjectRoute, query: URLSear
 
 /** Answers a request on a resource path (the watch itself is served by the caller). */
 export function handleObject(store: ObjectStore, route: ObjectRoute, request: ObjectRequest): Reply {
+  const warnings: string[] = [];
+  const reply = answer(store, route, request, warnings);
+  return warnings.length && 'status' in reply ? { ...reply, warnings } : reply;
+}
+
+function answer(store: ObjectStore, route: ObjectRoute, request: ObjectRequest, warnings: string[]): Reply {
   const { rt, name } = route;
   const { method, query } = request;
+  /** Server-side validation of what a write would store (validation.ts). */
+  const checked = (obj: Obj): Obj => {
+    const result = validateObject(rt, obj, fieldValidationOf(query));
+    if (result.causes.length) throw invalid(rt, typeof metaOf(obj).name === 'string' ? String(metaOf(obj).name) : '', result.causes);
+    warnings.push(...result.warnings);
+    return obj;
+  };
   if (route.subresource !== undefined && (route.subresource !== 'status' || !rt.statusSubresource)) throw routeNotFound();
   if (query.get('dryRun')) throw badRequest('dryRun is not supported by the fake API server');
   const namespace = route.namespace ?? '';
@@ -149,7 +163,7 @@ export function handleObject(store: ObjectStore, route: ObjectRoute, request: Ob
         return isWatch(query) ? watchRequest(route, query) : collection(store, route, query);
       case 'POST':
         if (rt.namespaced && route.namespace === undefined) throw methodNotAllowed(method);
-        return { status: 201, body: store.create(rt, namespace, bodyObject(request.body)) };
+        return { status: 201, body: store.create(rt, namespace, checked(bodyObject(request.body))) };
       case 'DELETE':
         if (rt.namespaced && route.namespace === undefined) throw methodNotAllowed(method);
         return deleteCollection(store, route, query);
@@ -164,10 +178,10 @@ export function handleObject(store: ObjectStore, route: ObjectRoute, request: Ob
       return { status: 200, body: obj };
     }
     case 'PUT':
-      return { status: 200, body: store.update(rt, namespace, name, bodyObject(request.body), target) };
+      return { status: 200, body: store.update(rt, namespace, name, checked(bodyObject(request.body)), target) };
     case 'PATCH':
       if (!PATCH_TYPES.includes(request.contentType)) throw unsupportedMediaType(request.contentType);
-      return { status: 200, body: store.patch(rt, namespace, name, (current) => applyPatch(request.contentType, current, request.body), target) };
+      return { status: 200, body: store.patch(rt, namespace, name, (current) => checked(applyPatch(request.contentType, current, request.body)), target) };
     case 'DELETE': {
       if (route.subresource !== undefined) throw methodNotAllowed(method);
       const options = isObj(request.body) ? request.body : {};

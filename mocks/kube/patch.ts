@@ -1,5 +1,6 @@
 /**
- * JSON Merge Patch (RFC 7386) and JSON Patch (RFC 6902, all six operations including `test`).
+ * JSON Merge Patch (RFC 7386), strategic merge patch (its directives; see applyStrategicMergePatch) and JSON
+ * Patch (RFC 6902, all six operations including `test`).
  * Both work on copies: the input document is never changed. A patch that is malformed is a
  * `PatchFormatError` (400 on the wire); one that cannot be applied is a `PatchApplyError` (422).
  */
@@ -15,6 +16,75 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
     else result[key] = applyMergePatch(result[key], value);
+  }
+  return result;
+}
+
+const ORDER = '$setElementOrder/';
+const DELETE_PRIMITIVES = '$deleteFromPrimitiveList/';
+
+/** The merge key of a list, from its `$setElementOrder` entries (`[{ port: 80 }]` → `port`) or its delete directives. */
+function mergeKeyOf(order: unknown, patchList: readonly unknown[]): string | undefined {
+  const sample = [...(Array.isArray(order) ? order : []), ...patchList.filter((e) => isObj(e) && e.$patch === 'delete')].find(isObj);
+  return sample ? Object.keys(sample).find((k) => k !== '$patch') : undefined;
+}
+
+function mergeList(current: unknown, patchList: readonly unknown[], order: unknown): unknown[] {
+  const base = Array.isArray(current) ? clone(current) : [];
+  const objects = patchList.every(isObj) && base.every(isObj);
+  const key = objects ? mergeKeyOf(order, patchList) : undefined;
+  let merged: unknown[];
+  if (key !== undefined) {
+    merged = base as unknown[];
+    for (const element of patchList as Obj[]) {
+      const at = merged.findIndex((e) => jsonEqual((e as Obj)[key], element[key]));
+      if (element.$patch === 'delete') {
+        if (at >= 0) merged.splice(at, 1);
+      } else if (at >= 0) merged[at] = applyStrategicMergePatch(merged[at], element);
+      else merged.push(applyStrategicMergePatch(undefined, element));
+    }
+  } else if (objects) {
+    return clone([...patchList]);
+  } else {
+    // A merge list of primitives (finalizers): the union.
+    merged = [...base, ...patchList.filter((v) => !base.some((b) => jsonEqual(b, v)))];
+  }
+  if (!Array.isArray(order)) return merged;
+  const rank = (e: unknown) => order.findIndex((o) => (key !== undefined && isObj(o) && isObj(e) ? jsonEqual(o[key], e[key]) : jsonEqual(o, e)));
+  const inOrder = merged.filter((e) => rank(e) >= 0).sort((a, b) => rank(a) - rank(b));
+  return [...inOrder, ...merged.filter((e) => rank(e) < 0)];
+}
+
+/**
+ * Strategic merge patch as kubectl sends it: a merge patch plus the directives `$setElementOrder/<list>`
+ * (which also names the list's merge key), `$patch: delete|replace`, `$retainKeys` and
+ * `$deleteFromPrimitiveList/<list>`. Without directives a list is replaced, as in a merge patch (the merge keys
+ * of the Go types are not modelled).
+ */
+export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return clone(patch);
+  if (patch.$patch === 'replace') return applyStrategicMergePatch(undefined, { ...patch, $patch: undefined });
+  const result: Obj = isObj(target) ? clone(target) : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === '$patch' || key === '$retainKeys' || key.startsWith(ORDER)) continue;
+    if (key.startsWith(DELETE_PRIMITIVES)) {
+      const field = key.slice(DELETE_PRIMITIVES.length);
+      const list = result[field];
+      if (Array.isArray(list) && Array.isArray(value)) result[field] = list.filter((v) => !value.some((d) => jsonEqual(d, v)));
+      continue;
+    }
+    if (value === null || value === undefined) delete result[key];
+    else if (Array.isArray(value) && (patch[`${ORDER}${key}`] !== undefined || value.some((e) => isObj(e) && e.$patch !== undefined))) {
+      result[key] = mergeList(result[key], value, patch[`${ORDER}${key}`]);
+    } else result[key] = applyStrategicMergePatch(result[key], value);
+  }
+  for (const key of Object.keys(patch)) {
+    if (!key.startsWith(ORDER)) continue;
+    const field = key.slice(ORDER.length);
+    if (patch[field] === undefined && Array.isArray(result[field])) result[field] = mergeList(result[field], [], patch[key]);
+  }
+  if (Array.isArray(patch.$retainKeys)) {
+    for (const key of Object.keys(result)) if (!patch.$retainKeys.includes(key)) delete result[key];
   }
   return result;
 }

@@ -3,6 +3,8 @@
 export const RESOURCE_NAMES = [
   'namespaces', 'services', 'endpoints', 'nodes', 'pods', 'secrets', 'events',
   'endpointslices', 'ingresses', 'ingressclasses', 'leases',
+  // What the deployment manifests create (so `kubectl apply -k manifests/` can be rehearsed against the fake).
+  'configmaps', 'serviceaccounts', 'deployments', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings', 'poddisruptionbudgets',
 ] as const;
 
 export type ResourceName = (typeof RESOURCE_NAMES)[number];
@@ -49,6 +51,14 @@ export const RESOURCES: Readonly<Record<ResourceName, ResourceType>> = {
   ingresses: { ...base, name: 'ingresses', singular: 'ingress', kind: 'Ingress', group: 'networking.k8s.io', statusSubresource: true, generation: true, shortNames: ['ing'] },
   ingressclasses: { ...base, name: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', group: 'networking.k8s.io', namespaced: false, generation: true },
   leases: { ...base, name: 'leases', singular: 'lease', kind: 'Lease', group: 'coordination.k8s.io' },
+  configmaps: { ...base, name: 'configmaps', singular: 'configmap', kind: 'ConfigMap', shortNames: ['cm'] },
+  serviceaccounts: { ...base, name: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', shortNames: ['sa'] },
+  deployments: { ...base, name: 'deployments', singular: 'deployment', kind: 'Deployment', group: 'apps', statusSubresource: true, generation: true, shortNames: ['deploy'] },
+  roles: { ...base, name: 'roles', singular: 'role', kind: 'Role', group: 'rbac.authorization.k8s.io' },
+  rolebindings: { ...base, name: 'rolebindings', singular: 'rolebinding', kind: 'RoleBinding', group: 'rbac.authorization.k8s.io' },
+  clusterroles: { ...base, name: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', group: 'rbac.authorization.k8s.io', namespaced: false },
+  clusterrolebindings: { ...base, name: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', group: 'rbac.authorization.k8s.io', namespaced: false },
+  poddisruptionbudgets: { ...base, name: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', group: 'policy', statusSubresource: true, generation: true, shortNames: ['pdb'] },
 };
 
 export const ALL_RESOURCES: readonly ResourceType[] = RESOURCE_NAMES.map((n) => RESOURCES[n]);

@@ -5,6 +5,8 @@ export type Route =
   | { readonly kind: 'root' | 'version' | 'health' | 'core-versions' | 'groups' | 'unknown' }
   | { readonly kind: 'group'; readonly group: string }
   | { readonly kind: 'resources'; readonly group: string; readonly version: string }
+  /** `/openapi/v3` (path `''`) and `/openapi/v3/<api/v1 | apis/group/version>`. */
+  | { readonly kind: 'openapi-v3'; readonly path: string }
   | {
       readonly kind: 'object';
       readonly rt: ResourceType;
@@ -45,6 +47,7 @@ export function parseRoute(pathname: string): Route {
   if (head === undefined) return { kind: 'root' };
   if (segments.length === 1 && head === 'version') return { kind: 'version' };
   if (segments.length === 1 && ['healthz', 'livez', 'readyz'].includes(head)) return { kind: 'health' };
+  if (head === 'openapi' && a === 'v3') return { kind: 'openapi-v3', path: segments.slice(2).join('/') };
   if (head === 'api') {
     if (a === undefined) return { kind: 'core-versions' };
     if (b === undefined) return { kind: 'resources', group: '', version: a };

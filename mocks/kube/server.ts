@@ -16,9 +16,11 @@ import { Faults } from './faults.js';
 import { handleObject, verbOf } from './handlers.js';
 import { RequestLog, type RequestInfo } from './request-log.js';
 import { coreVersions, groupDocument, groupList, resourceList, versionInfo, type ResourceName } from './resources.js';
+import { openApiV3Document, openApiV3Root } from './openapi.js';
 import { parseRoute, type Route } from './routes.js';
 import { clusterState, type ClusterState } from './state-access.js';
 import { ObjectStore } from './store.js';
+import { includeObjectOf, toTable, wantsTable } from './tables.js';
 import { expiredStatus, WatchHub, type OpenWatch } from './watch.js';
 
 export interface FakeKubeOptions {
@@ -88,18 +90,21 @@ function nonResource(route: Route, serverAddress: string): unknown {
       return groupDocument(route.group);
     case 'resources':
       return resourceList(route.group, route.version);
+    case 'openapi-v3':
+      return route.path === '' ? openApiV3Root() : openApiV3Document(route.path);
     case 'root':
-      return { paths: ['/api', '/api/v1', '/apis', ...groupList().groups.flatMap((g) => [`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${v.groupVersion}`)]), '/healthz', '/livez', '/readyz', '/version'] };
+      return { paths: ['/api', '/api/v1', '/apis', ...groupList().groups.flatMap((g) => [`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${v.groupVersion}`)]), '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] };
     default:
       return undefined;
   }
 }
 
 export async function startFakeKube(options: FakeKubeOptions = {}): Promise<FakeKube> {
+  const now = options.now ?? (() => new Date());
   const store = new ObjectStore({
     historySize: options.historySize ?? 1000,
     initialResourceVersion: options.initialResourceVersion ?? 1,
-    now: options.now ?? (() => new Date()),
+    now,
   });
   const hub = new WatchHub(store, {
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
@@ -157,7 +162,12 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
         throw failure(400, 'BadRequest', 'the request body is not valid JSON');
       }
       const result = handleObject(store, route, { method, query: url.searchParams, body, contentType });
-      if ('status' in result) return reply(result.status, result.body);
+      if ('status' in result) {
+        // kubectl get asks for server-side printing; writes answer with the object whatever is asked.
+        const table = method === 'GET' && result.status === 200 && wantsTable(req.headers.accept);
+        const body = table ? toTable(route.rt, result.body, includeObjectOf(url.searchParams), now()) : result.body;
+        return reply(result.status, body, result.warnings ? { Warning: result.warnings.join(', ') } : {});
+      }
       const expiry = faults.takeWatchExpiry(info);
       if (expiry === 'http') return reply(410, expiredStatus('too old resource version (injected)'));
       requests.record(info, 200);

@@ -13,22 +13,28 @@ import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.j
 import { readCloudState, type CloudState } from '../../providers/cloud-state.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../annotations/keys.js';
 import { startFakeKube, type FakeKube } from '../../mocks/kube/index.js';
+import { kubeconfigYaml } from '../../mocks/kube/serve.js';
 import { ClusterSimulator } from '../../mocks/sandbox/cluster-sim.js';
 import { startControllers, type RunningControllers } from '../app.js';
+import { startHealthServer, type HealthServer } from '../runtime/health-server.js';
 import { createLogger } from '../runtime/logger.js';
+import { Metrics } from '../runtime/metrics.js';
 import { loadManifests } from './manifests.js';
 import { renderCloud, renderObjects } from './tables.js';
 
 export const SANDBOX_SETTINGS = { clusterId: 'cls-sandbox', vpcId: 'vpc-cluster1', defaultIngressClass: false } as const;
 /** The placeholder examples use for "an existing CLB": the sandbox creates one and puts its id there. */
 export const EXAMPLE_EXISTING_LB = 'lb-example1';
-const FAKE_RESOURCES = new Set(['Service', 'Ingress', 'IngressClass', 'Secret', 'Pod', 'Node', 'Namespace', 'EndpointSlice', 'Endpoints', 'Lease']);
+const FAKE_RESOURCES = new Set(['Service', 'Ingress', 'IngressClass', 'Secret', 'Pod', 'Node', 'Namespace', 'EndpointSlice', 'Endpoints', 'Lease', 'Deployment', 'ConfigMap', 'ServiceAccount']);
 
 export interface Sandbox {
   readonly kube: FakeKube;
   readonly cloud: LocalCloud;
   readonly controllers: RunningControllers;
   readonly kubeconfigPath: string;
+  /** `/metrics`, `/healthz`, `/readyz` as `run` serves them, on 127.0.0.1. */
+  readonly health: HealthServer;
+  readonly metricsUrl: string;
   /** Objects of kinds the fake does not serve and that were not expanded (e.g. a ServiceMonitor). */
   readonly skipped: string[];
   stop(): Promise<void>;
@@ -44,16 +50,24 @@ function node(i: number) {
   };
 }
 
-export async function startSandbox(options: { examples: string; port?: number; kubeconfigPath?: string; logLevel?: string }): Promise<Sandbox> {
+export async function startSandbox(options: {
+  examples: string; kubeconfigPath?: string; logLevel?: string;
+  /** Port of /metrics, /healthz, /readyz on 127.0.0.1; default 0 (a free port). */
+  metricsPort?: number;
+}): Promise<Sandbox> {
   const logger = createLogger((options.logLevel ?? 'warn') as 'warn');
+  const metrics = new Metrics();
   const kube = await startFakeKube({ seed: [0, 1, 2].map(node) });
-  const cloud = createLocalCloud({ taskLatencyMs: 50 });
+  const cloud = createLocalCloud({ taskLatencyMs: 50 }, { onCall: metrics.cloudCallObserver() });
   const existing = await cloud.provider.createLoadBalancer({ name: 'pre-existing', type: 'OPEN', vpcId: SANDBOX_SETTINGS.vpcId, tags: { owner: 'platform-team' } });
   const cluster = new ClusterSimulator(kube);
   const skipped: string[] = [];
   for (const { object, file } of loadManifests([options.examples])) {
     const substituted = JSON.parse(JSON.stringify(object).replaceAll(EXAMPLE_EXISTING_LB, existing.id)) as KubernetesObject;
-    if (substituted.kind === 'Deployment' || substituted.kind === 'StatefulSet') cluster.createPods(substituted as never);
+    if (substituted.kind === 'Deployment' || substituted.kind === 'StatefulSet') {
+      cluster.createPods(substituted as never);
+      if (FAKE_RESOURCES.has(substituted.kind)) kube.state.apply({ ...substituted, metadata: { namespace: 'default', ...substituted.metadata } } as never);
+    }
     else if (substituted.kind === 'Pod') cluster.createPod(substituted as never);
     else if (FAKE_RESOURCES.has(substituted.kind ?? '')) kube.state.apply({ ...substituted, metadata: { namespace: 'default', ...substituted.metadata } } as never);
     else skipped.push(`${substituted.kind}/${substituted.metadata?.name} (${file})`);
@@ -61,30 +75,24 @@ export async function startSandbox(options: { examples: string; port?: number; k
   cluster.podsForLonelySelectors();
   cluster.syncOnce();
   cluster.start();
+  let synced = false;
+  const health = await startHealthServer({ metrics, ready: () => synced, logger, port: options.metricsPort ?? 0, host: '127.0.0.1' });
   const controllers = await startControllers({
-    kubeConfig: kube.kubeConfig(), provider: cloud.provider, logger, workers: 4, resyncPeriodMs: 5 * 60_000, settings: SANDBOX_SETTINGS,
+    kubeConfig: kube.kubeConfig(), provider: cloud.provider, logger, metrics, workers: 4, resyncPeriodMs: 5 * 60_000, settings: SANDBOX_SETTINGS,
   });
+  synced = true;
   const kubeconfigPath = options.kubeconfigPath ?? join(tmpdir(), 'clb-controller-sandbox', 'kubeconfig');
   mkdirSync(join(kubeconfigPath, '..'), { recursive: true });
-  writeFileSync(kubeconfigPath, kubeconfigYaml(kube.url));
+  writeFileSync(kubeconfigPath, kubeconfigYaml(kube.url, 'sandbox'));
   return {
-    kube, cloud, controllers, kubeconfigPath, skipped,
+    kube, cloud, controllers, kubeconfigPath, skipped, health, metricsUrl: `http://127.0.0.1:${health.port}`,
     stop: async () => {
       cluster.stop();
       await controllers.stop();
+      await health.close();
       await kube.close();
     },
   };
-}
-
-function kubeconfigYaml(server: string): string {
-  return [
-    'apiVersion: v1', 'kind: Config', 'current-context: sandbox',
-    // client-node refuses a plain-HTTP server unless TLS verification is off (there is no TLS to verify).
-    'clusters:', '- name: sandbox', '  cluster:', `    server: ${server}`, '    insecure-skip-tls-verify: true',
-    'contexts:', '- name: sandbox', '  context:', '    cluster: sandbox', '    user: sandbox', '    namespace: default',
-    'users:', '- name: sandbox', '  user:', '    token: sandbox', '',
-  ].join('\n');
 }
 
 /** Waits until the controllers have had nothing to do, and the cloud no calls, for `quietMs`. */
@@ -140,7 +148,10 @@ async function writeCloudState(sandbox: Sandbox, file: string | undefined): Prom
 export async function sandboxCommand(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { examples: { type: 'string' }, once: { type: 'boolean' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, 'write-cloud-state': { type: 'string' } },
+    options: {
+      examples: { type: 'string' }, once: { type: 'boolean' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, 'write-cloud-state': { type: 'string' },
+      'metrics-port': { type: 'string' },
+    },
     strict: true,
   });
   const started = Date.now();
@@ -148,6 +159,7 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
     examples: values.examples ?? 'manifests/examples',
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+    ...(values['metrics-port'] ? { metricsPort: Number(values['metrics-port']) } : {}),
   });
   await settle(sandbox);
   console.log(report(sandbox));
@@ -158,7 +170,13 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
     await sandbox.stop();
     return;
   }
-  console.log(`\nFake Kubernetes API: ${sandbox.kube.url}\n  export KUBECONFIG=${sandbox.kubeconfigPath}\n  kubectl get services,ingresses\n  kubectl apply --validate=false -f my-service.yaml   (the fake API serves no OpenAPI schema)\nThe controller reacts to what you create, change and delete. Ctrl-C stops.`);
+  console.log([
+    '', `Fake Kubernetes API: ${sandbox.kube.url}`, `  export KUBECONFIG=${sandbox.kubeconfigPath}`,
+    '  kubectl get services,ingresses', '  kubectl apply -f my-service.yaml        (validated by the server, as a cluster does)',
+    '  kubectl get events --sort-by=.lastTimestamp',
+    `Metrics and health, as run serves them: ${sandbox.metricsUrl}/metrics  ${sandbox.metricsUrl}/healthz  ${sandbox.metricsUrl}/readyz`,
+    'The controller reacts to what you create, change and delete. Ctrl-C stops.',
+  ].join('\n'));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

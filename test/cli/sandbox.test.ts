@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
 import { report, settle, startSandbox, type Sandbox } from '../../src/cli/sandbox.js';
@@ -7,7 +9,7 @@ import { waitFor } from '../support/service-rig.js';
 describe('the offline sandbox', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ examples: 'manifests/examples', kubeconfigPath: `/tmp/clb-sandbox-test-${process.pid}/kubeconfig`, logLevel: 'silent' });
+    sandbox = await startSandbox({ examples: 'manifests/examples', kubeconfigPath: join(tmpdir(), `clb-sandbox-test-${process.pid}`, 'kubeconfig'), logLevel: 'silent' });
     await settle(sandbox, 800);
   }, 60_000);
   afterAll(async () => sandbox?.stop());
@@ -31,5 +33,13 @@ describe('the offline sandbox', () => {
     });
     const ip = await waitFor(() => sandbox.kube.state.get<V1Service>('services', 'default/added-later')?.status?.loadBalancer?.ingress?.[0]?.ip, 'an address for the new Service');
     expect(ip).toMatch(/^203\.0\.113\./);
+  });
+
+  it('serves /metrics, /healthz and /readyz as run does, with the controller\'s metrics', async () => {
+    expect(sandbox.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const path of ['/healthz', '/readyz']) expect((await fetch(`${sandbox.metricsUrl}${path}`)).status).toBe(200);
+    const metrics = await (await fetch(`${sandbox.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^clb_controller_reconcile_total\{[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^clb_controller_cloud_api_calls_total\{[^}]*action="CreateLoadBalancer"[^}]*\} [1-9]/m);
   });
 });
