@@ -176,7 +176,9 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
         res.end(`${JSON.stringify({ type: 'ERROR', object: expiredStatus(`too old resource version: ${result.watch.resourceVersion ?? '0'} (${store.resourceVersion})`) })}\n`);
         return;
       }
-      hub.serve(res, result.watch);
+      // kubectl get -w: each event's object as a one-row Table.
+      const include = includeObjectOf(url.searchParams);
+      hub.serve(res, wantsTable(req.headers.accept) ? { ...result.watch, present: (o) => toTable(route.rt, o, include, now()) } : result.watch);
     } catch (error) {
       if (res.headersSent) return void res.destroy();
       if (error instanceof KubeApiError) return reply(error.code, error.status);

@@ -21,6 +21,8 @@ export interface WatchRequest {
   /** Streaming list: initial ADDED events, then a BOOKMARK annotated `k8s.io/initial-events-end`. */
   readonly sendInitialEvents?: boolean;
   readonly timeoutSeconds?: number;
+  /** How objects of ADDED/MODIFIED/DELETED events go out (a Table row for `kubectl get -w`); default: as stored. */
+  readonly present?: (object: unknown) => unknown;
 }
 
 /** A watch stream that is open right now. */
@@ -68,7 +70,8 @@ export class WatchHub {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     const send = (type: WatchEventType, object: unknown) => {
-      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify({ type, object })}\n`);
+      const shown = request.present && type !== 'ERROR' && type !== 'BOOKMARK' ? request.present(object) : object;
+      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify({ type, object: shown })}\n`);
     };
     if (from !== undefined && replay === undefined) {
       send('ERROR', expiredStatus(`too old resource version: ${from} (${this.store.oldestWatchableVersion})`));

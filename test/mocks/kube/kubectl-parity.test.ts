@@ -87,6 +87,19 @@ describe('the fake API answers kubectl as a cluster does', () => {
     expect(events.rows[0]?.cells.slice(0, 4)).toEqual(['30s', 'Warning', 'SyncLoadBalancerFailed', 'service/web']);
   });
 
+  it('sends watch events as one-row Tables when a Table is asked for (kubectl get -w)', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${kube.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=1`, { headers: { Accept: TABLE }, signal: controller.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('\n')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const event = JSON.parse(text.split('\n')[0] ?? '') as { type: string; object: Table };
+    expect(event.type).toBe('ADDED');
+    expect(event.object.kind).toBe('Table');
+    expect(event.object.rows).toHaveLength(1);
+  });
+
   it('formats ages as apimachinery does', () => {
     expect([59_000, 150_000, 3_600_000, 5 * 3_600_000 + 60_000, 30 * 3_600_000, 3 * 86_400_000, 400 * 86_400_000].map(humanDuration))
       .toEqual(['59s', '2m30s', '60m', '5h1m', '30h', '3d', '400d']);
