@@ -58,7 +58,7 @@ export const PROVIDER_ACTIONS = {
 
 /** Read actions: everything else is a write (and, for CLB, an asynchronous task). */
 export const READ_ACTIONS: ReadonlySet<string> = new Set([
-  'DescribeLoadBalancers', 'DescribeListeners', 'DescribeTargets', 'DescribeTaskStatus', 'DescribeSubnets',
+  'DescribeLoadBalancers', 'DescribeListeners', 'DescribeTargets', 'DescribeTaskStatus', 'DescribeSubnets', 'DescribeQuota',
 ]);
 
 // Compile-time check that PROVIDER_ACTIONS lists every method of the client shapes, so the CAM policy

@@ -69,6 +69,9 @@ export interface PipelineDeps<T extends StatusObject> extends ReportDeps<T> {
   readonly onRefused?: (object: T, problems: readonly Problem[]) => void;
 }
 
+/** How soon targets left for the next reconcile at a quota (after this one's removals) are added. */
+const DEFERRED_TARGETS_MS = 1_000;
+
 const keyOf = (o: StatusObject) => `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
 
 export async function reconcileOwner<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, key: string): Promise<ReconcileResult | void> {
@@ -102,7 +105,7 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   if (unacceptable) return refuse(deps, object, [unacceptable]);
 
   const policies = { mayEmptyTargets: deps.empty.mayEmpty(keyOf(object), built.model.listeners), keepExisting: built.keepExisting, retain: false };
-  const plan = planLoadBalancer({ owner, desired: built.model, actual, policies }); // 5
+  const plan = planLoadBalancer({ owner, desired: built.model, actual, policies, limits: await deps.cache.quota() }); // 5
   deps.onPlanned?.(object, plan, actual);
 
   // The finalizer goes on before the first cloud write, never for a refused object.
@@ -117,10 +120,14 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   if (writes) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, changes: writes }, 'Applied load balancer changes');
   if (plan.heldEmpty) deps.logger.info({ owner: keyOf(object), lb: lb.id }, 'Kept the last targets while the empty backend view settles');
 
-  const gatePods: (V1Pod | undefined)[] = built.readinessGatePods.map((pod) => deps.view.pods.get(pod, owner.namespace));
+  // A Pod whose target a quota left out is not bound: its gate stays closed.
+  const unbound = new Set(plan.leftOutAddresses ?? []);
+  const gatePods: (V1Pod | undefined)[] = built.readinessGatePods.map((pod) => deps.view.pods.get(pod, owner.namespace)).filter((pod) => !pod?.status?.podIP || !unbound.has(pod.status.podIP));
   current = await reportEnsured(deps, fields, current, lb, plan, { announced: writes > 0, gatePods, provider: deps.cache }); // 7
-  // Come back when the empty view has settled, or when a NotReady node's grace ends (it is then unbound).
-  return requeueAfter(plan.heldEmpty ? deps.empty.graceMs : undefined, built.recheckAt, deps.now());
+  // Come back when the empty view has settled, when targets wait for room a removal made (at a quota), or when a
+  // NotReady node's grace ends (it is then unbound).
+  const wait = plan.heldEmpty ? deps.empty.graceMs : plan.listeners.deferredTargets ? DEFERRED_TARGETS_MS : undefined;
+  return requeueAfter(wait, built.recheckAt, deps.now());
 }
 
 async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, object: T, retain: boolean): Promise<void> {

@@ -81,7 +81,7 @@ export async function reportEnsured<T extends StatusObject>(
   plan: LoadBalancerPlan,
   outcome: { readonly announced: boolean; readonly gatePods: readonly (V1Pod | undefined)[]; readonly provider: { awaitWrites(id: string): Promise<void> } },
 ): Promise<T> {
-  warn(deps.events, object, plan.listeners.conflicts);
+  warn(deps.events, object, [...plan.listeners.conflicts, ...plan.leftOut]);
   if (!plan.listeners.conflicts.length) {
     const opened = await deps.gates.openAfterWrites(outcome.provider, lb.id, outcome.gatePods);
     for (const pod of opened) deps.logger.info({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }, 'Opened readiness gate');

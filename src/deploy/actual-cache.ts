@@ -7,6 +7,7 @@
  */
 import { NotFoundError, type CloudProvider, type Listener, type ListenerTargets, type LoadBalancer, type TargetBinding } from '../../providers/provider.js';
 import { targetKey } from '../model/desired.js';
+import type { QuotaLimits } from './quota.js';
 
 export interface ObservedListeners {
   readonly listeners: readonly Listener[];
@@ -22,6 +23,7 @@ interface Entry<T> {
 export class ActualStateCache {
   private readonly loadBalancers = new Map<string, Entry<LoadBalancer>>();
   private readonly observed = new Map<string, Entry<ObservedListeners>>();
+  private quotaEntry: Entry<QuotaLimits> | undefined;
   /** When every CLB of the cluster was last listed (by its tag), so the per-owner lookup needs no call. */
   private primedAt: number | undefined;
   /**
@@ -128,8 +130,20 @@ export class ActualStateCache {
     }
   }
 
+  /** The account's CLB quotas, read once per resync period (they change only when the account's quota does). */
+  async quota(): Promise<QuotaLimits> {
+    if (this.fresh(this.quotaEntry)) return this.quotaEntry.value;
+    const q = await this.provider.getQuota();
+    // A limit the API does not report (0) is not taken as "nothing fits".
+    const limit = (n: number) => (n > 0 ? n : Infinity);
+    const value = { listenersPerLoadBalancer: limit(q.listenersPerLoadBalancer.limit), rulesPerListener: limit(q.rulesPerListener.limit), targetsPerRule: limit(q.targetsPerRule.limit) };
+    this.quotaEntry = { value, at: this.now() };
+    return value;
+  }
+
   /** Forgets everything (what a resync period's expiry does, all at once). */
   expireAll(): void {
+    this.quotaEntry = undefined;
     this.loadBalancers.clear();
     this.observed.clear();
     this.known.clear();

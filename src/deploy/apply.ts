@@ -60,45 +60,65 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   const ruleIds = new Map(context.listeners.flatMap((l) => l.rules.map((r) => [`${listenerKey(l)}|${ruleKey(r)}`, r.id] as const)));
   const domainsOf = (key: string) => new Set(context.listeners.find((l) => listenerKey(l) === key)?.rules.map((r) => r.domain) ?? []);
 
+  // A create that fails does not stop the rest: target changes on listeners and rules that exist go on, and the
+  // failure is thrown once they are done.
+  let createFailed: unknown;
+  const creating = async (create: () => Promise<void>) => {
+    try {
+      await create();
+    } catch (error) {
+      createFailed ??= error;
+    }
+  };
   if (plan.deleteListenersFirst.length) await provider.deleteListeners(lb, plan.deleteListenersFirst);
   if (plan.createListeners.length) {
-    const ids = await provider.createListeners(lb, plan.createListeners.map(listenerSpec));
-    plan.createListeners.forEach((l, i) => listenerIds.set(listenerKey(l), ids[i]!));
+    await creating(async () => {
+      const ids = await provider.createListeners(lb, plan.createListeners.map(listenerSpec));
+      plan.createListeners.forEach((l, i) => listenerIds.set(listenerKey(l), ids[i]!));
+    });
   }
   for (const { listenerId, changes } of plan.modifyListeners) await provider.modifyListener(lb, listenerId, changes);
   for (const { listenerKey: key, rules } of plan.createRules) {
-    const listenerId = listenerIds.get(key)!;
-    const ids = await provider.createRules(lb, listenerId, ruleSpecs(rules, domainsOf(key)));
-    rules.forEach((r, i) => ruleIds.set(`${key}|${ruleKey(r)}`, ids[i]!));
+    const listenerId = listenerIds.get(key);
+    if (!listenerId) continue; // its listener could not be created
+    await creating(async () => {
+      const ids = await provider.createRules(lb, listenerId, ruleSpecs(rules, domainsOf(key)));
+      rules.forEach((r, i) => ruleIds.set(`${key}|${ruleKey(r)}`, ids[i]!));
+    });
   }
   for (const { listenerId, ruleId, changes } of plan.modifyRules) await provider.modifyRule(lb, listenerId, ruleId, changes);
   for (const { listenerId, domain, certificate } of plan.setDomainCertificates) await provider.setDomainCertificate(lb, listenerId, domain, certificate);
   if (plan.deleteRedirects.length) await provider.deleteRedirects(lb, plan.deleteRedirects);
-  if (plan.setRedirects.length) {
-    const ref = (r: { listenerKey: string; ruleKey: string }) => ({ listenerId: listenerIds.get(r.listenerKey)!, ruleId: ruleIds.get(`${r.listenerKey}|${r.ruleKey}`)! });
+  const ruleOf = (r: { listenerKey: string; ruleKey: string }) => ruleIds.get(`${r.listenerKey}|${r.ruleKey}`);
+  const redirects = plan.setRedirects.filter(({ source, target }) => ruleOf(source) && ruleOf(target));
+  if (redirects.length) {
+    const ref = (r: { listenerKey: string; ruleKey: string }) => ({ listenerId: listenerIds.get(r.listenerKey)!, ruleId: ruleOf(r)! });
     await provider.setRedirects(
       lb,
-      plan.setRedirects.map(({ source, target }) => {
+      redirects.map(({ source, target }) => {
         const [from, to] = [ref(source), ref(target)];
         return { sourceListenerId: from.listenerId, sourceRuleId: from.ruleId, targetListenerId: to.listenerId, targetRuleId: to.ruleId };
       }),
     );
   }
 
-  const register: TargetBinding[] = plan.register.map((b) => ({
-    listenerId: listenerIds.get(b.listenerKey)!,
-    ...(b.ruleKey ? { ruleId: ruleIds.get(`${b.listenerKey}|${b.ruleKey}`)! } : {}),
-    target: b.target,
-  }));
+  // Targets of listeners and rules that exist (a failed create leaves its own out).
+  const register: TargetBinding[] = plan.register.flatMap((b) => {
+    const listenerId = listenerIds.get(b.listenerKey);
+    const ruleId = b.ruleKey ? ruleIds.get(`${b.listenerKey}|${b.ruleKey}`) : undefined;
+    return listenerId && (!b.ruleKey || ruleId) ? [{ listenerId, ...(ruleId ? { ruleId } : {}), target: b.target }] : [];
+  });
+  if (plan.deregisterFirst.length) await provider.deregisterTargets(lb, plan.deregisterFirst);
   if (register.length) await provider.registerTargets(lb, register);
   if (plan.reweight.length) await provider.setTargetWeights(lb, plan.reweight);
   if (plan.deregister.length) await provider.deregisterTargets(lb, plan.deregister);
   for (const { listenerId, ruleIds: ids } of plan.deleteRules) await provider.deleteRules(lb, listenerId, ids);
   if (plan.deleteListeners.length) await provider.deleteListeners(lb, plan.deleteListeners);
+  if (createFailed) throw createFailed;
   const structural =
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
       plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
-  return { structural, listenerIds, ruleIds, registered: register, reweighted: plan.reweight, deregistered: plan.deregister };
+  return { structural, listenerIds, ruleIds, registered: register, reweighted: plan.reweight, deregistered: [...plan.deregisterFirst, ...plan.deregister] };
 }
 
 export interface ApplyDeps {

@@ -10,7 +10,9 @@ import type { CreateLoadBalancerInput, Listener, ListenerTargets, LoadBalancer, 
 import { TAGS } from '../annotations/keys.js';
 import { DEFAULT_DOMAIN, type DesiredListener, type DesiredState } from '../model/desired.js';
 import { isClusterListener, isCreatedFor, isOwnListener, type Owner } from './ownership.js';
+import type { Problem } from '../model/problems.js';
 import { planChanges, planCount, type Plan } from './plan.js';
+import { fitToQuota, type QuotaLimits } from './quota.js';
 
 export interface OwnerPolicies {
   /** False while an empty view of the backends may be transient: a plan that would unbind the owner's last targets keeps them. */
@@ -34,6 +36,8 @@ export interface LoadBalancerPlanInput {
   /** The CLB as the cloud has it; undefined when it does not exist yet (then the plan creates it). */
   readonly actual: ActualLoadBalancer | undefined;
   readonly policies: OwnerPolicies;
+  /** The CLB quotas (absent: unlimited). */
+  readonly limits?: QuotaLimits;
 }
 
 /** How a release ends, for the owner's Events. */
@@ -61,6 +65,10 @@ export interface LoadBalancerPlan {
   readonly release?: Release;
   /** Listeners on the CLB that the owner does not own. */
   readonly foreignListeners: number;
+  /** What a quota left out of the model (QuotaExceeded Warnings). */
+  readonly leftOut: readonly Problem[];
+  /** Target addresses (Pod IPs, instance ids) a quota left out: their Pods' readiness gates stay closed. */
+  readonly leftOutAddresses?: readonly string[];
 }
 
 /** The number of writes a plan makes (0: converged). */
@@ -79,7 +87,7 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
   const isOwn = (l: Listener) => isOwnListener(l.name, owner);
   const foreign = (actual?.listeners ?? []).filter((l) => !isOwn(l));
   const observed = { loadBalancer: lb ?? NOT_CREATED, listeners: actual?.listeners ?? [], targets: actual?.targets ?? new Map<string, ListenerTargets>() };
-  const base = { loadBalancerId: lb?.id, foreignListeners: foreign.length, heldEmpty: false, deleteLoadBalancer: false };
+  const base = { loadBalancerId: lb?.id, foreignListeners: foreign.length, heldEmpty: false, deleteLoadBalancer: false, leftOut: [] };
 
   if (!desired) {
     if (!lb) return { ...base, listeners: planChanges([], observed, isOwn) };
@@ -116,11 +124,12 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
 
   const { securityGroups, attributes } = attributeChanges(desired.attributes, lb ?? NOT_CREATED);
 
-  let listeners = planChanges(desired.listeners, observed, isOwn);
+  const fit = input.limits ? fitToQuota(desired.listeners, observed, isOwn, input.limits) : { listeners: desired.listeners, leftOut: [], leftOutAddresses: [] };
+  let listeners = planChanges(fit.listeners, observed, isOwn, input.limits?.targetsPerRule);
   const ownIds = new Set(observed.listeners.filter(isOwn).map((l) => l.id));
   const ownActual = [...observed.targets.values()].filter((t) => ownIds.has(t.listenerId)).reduce((n, t) => n + t.targets.length + t.rules.reduce((m, r) => m + r.targets.length, 0), 0);
-  const heldEmpty = !policies.mayEmptyTargets && countTargets(desired.listeners) === 0 && ownActual > 0 && listeners.deregister.length > 0;
-  if (heldEmpty) listeners = { ...listeners, deregister: [] };
+  const heldEmpty = !policies.mayEmptyTargets && countTargets(desired.listeners) === 0 && ownActual > 0 && listeners.deregister.length + listeners.deregisterFirst.length > 0;
+  if (heldEmpty) listeners = { ...listeners, deregister: [], deregisterFirst: [] };
   if (policies.keepExisting) listeners = { ...listeners, deleteRules: [], deleteListeners: [] };
 
   return {
@@ -132,6 +141,8 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
     ...(create ? { attributesAfterCreate: desired.attributes } : {}),
     listeners,
     heldEmpty,
+    leftOut: fit.leftOut,
+    ...(fit.leftOutAddresses.length ? { leftOutAddresses: fit.leftOutAddresses } : {}),
   };
 }
 

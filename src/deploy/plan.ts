@@ -33,6 +33,8 @@ export interface Plan {
   /** Redirects to remove (wrong or no longer wanted), before any are set. */
   readonly deleteRedirects: readonly Redirect[];
   readonly setRedirects: readonly { readonly source: RuleRef; readonly target: RuleRef }[];
+  /** At a target quota: gone targets removed before the new ones are added, to make room (never the last bound one). */
+  readonly deregisterFirst: readonly TargetBinding[];
   readonly register: readonly PlannedBinding[];
   readonly reweight: readonly TargetBinding[];
   readonly deregister: readonly TargetBinding[];
@@ -40,6 +42,8 @@ export interface Plan {
   readonly deleteListeners: readonly string[];
   /** Desired listeners left out because another owner's listener holds the port. */
   readonly conflicts: readonly Problem[];
+  /** Targets that fit only once this plan's removals are done: the next reconcile adds them. */
+  readonly deferredTargets: number;
 }
 
 export interface ActualState {
@@ -52,7 +56,7 @@ export interface ActualState {
 export function planCount(plan: Plan): number {
   return (
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
-    plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.register.length + plan.reweight.length + plan.deregister.length +
+    plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deregisterFirst.length + plan.register.length + plan.reweight.length + plan.deregister.length +
     plan.deleteRules.length + plan.deleteListeners.length
   );
 }
@@ -62,14 +66,14 @@ export function defaultDomain(lb: LoadBalancer): string {
   return lb.vips[0] ?? lb.domain ?? '';
 }
 
-export function planChanges(desiredListeners: readonly DesiredListener[], actual: ActualState, isOwn: (listener: Listener) => boolean): Plan {
+export function planChanges(desiredListeners: readonly DesiredListener[], actual: ActualState, isOwn: (listener: Listener) => boolean, targetLimit = Infinity): Plan {
   const vip = defaultDomain(actual.loadBalancer);
   const atVip = <T extends { domain: string }>(x: T): T => (x.domain === DEFAULT_DOMAIN ? { ...x, domain: vip } : x);
   const desired = desiredListeners.map((l) => ({ ...l, rules: l.rules.map((r) => ({ ...atVip(r), ...(r.redirect ? { redirect: atVip(r.redirect) } : {}) })) }));
   const own = actual.listeners.filter(isOwn);
   const foreign = actual.listeners.filter((l) => !isOwn(l));
   const ownByKey = new Map(own.map((l) => [listenerKey(l), l]));
-  const plan = emptyPlan();
+  const plan = emptyPlan(targetLimit);
   const kept = new Set<string>();
 
   for (const listener of desired) {
@@ -98,7 +102,8 @@ export function planChanges(desiredListeners: readonly DesiredListener[], actual
   }
   plan.deleteListeners.push(...own.filter((o) => !kept.has(o.id)).map((o) => o.id));
   planRedirects(desired, own, plan);
-  return plan;
+  const { targetLimit: _limit, ...result } = plan;
+  return result;
 }
 
 /** Redirects (HTTP → HTTPS): matched by the keys of their source and target rules. */
@@ -124,12 +129,13 @@ function planRedirects(desired: readonly DesiredListener[], own: readonly Listen
   }
 }
 
-type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] extends readonly (infer T)[] ? T[] : Plan[K] };
+type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] extends readonly (infer T)[] ? T[] : Plan[K] } & { targetLimit: number };
 
-function emptyPlan(): MutablePlan {
+function emptyPlan(targetLimit: number): MutablePlan {
   return {
     deleteListenersFirst: [], createListeners: [], modifyListeners: [], createRules: [], modifyRules: [], setDomainCertificates: [],
-    deleteRedirects: [], setRedirects: [], register: [], reweight: [], deregister: [], deleteRules: [], deleteListeners: [], conflicts: [],
+    deleteRedirects: [], setRedirects: [], deregisterFirst: [], register: [], reweight: [], deregister: [], deleteRules: [], deleteListeners: [], conflicts: [],
+    deferredTargets: 0, targetLimit,
   };
 }
 
@@ -196,11 +202,21 @@ function planTargets(lKey: string, rKey: string | undefined, desired: readonly T
   const actualByKey = new Map(actual.map((t) => [targetKey(t), t]));
   const desiredKeys = new Set<string>();
   const at = ruleId ? { listenerId, ruleId } : { listenerId };
+  const adds: PlannedBinding[] = [];
   for (const target of desired) {
     desiredKeys.add(targetKey(target));
     const existing = actualByKey.get(targetKey(target));
-    if (!existing) plan.register.push({ listenerKey: lKey, ...(rKey ? { ruleKey: rKey } : {}), target });
+    if (!existing) adds.push({ listenerKey: lKey, ...(rKey ? { ruleKey: rKey } : {}), target });
     else if (existing.weight !== target.weight) plan.reweight.push({ ...at, target });
   }
-  for (const target of actual) if (!desiredKeys.has(targetKey(target))) plan.deregister.push({ ...at, target });
+  const gone = actual.filter((t) => !desiredKeys.has(targetKey(t))).map((target) => ({ ...at, target }));
+  // Add before remove — unless the quota has no room for the adds: then as many gone targets go first as make room,
+  // never the last one bound; adds that still do not fit wait for the next reconcile, after the removals.
+  const overflow = actual.length + adds.length - plan.targetLimit;
+  const first = overflow > 0 ? Math.min(overflow, gone.length, actual.length - 1) : 0;
+  const room = plan.targetLimit - (actual.length - first);
+  plan.deregisterFirst.push(...gone.slice(0, first));
+  plan.deregister.push(...gone.slice(first));
+  plan.register.push(...adds.slice(0, Math.max(0, room)));
+  plan.deferredTargets += Math.max(0, adds.length - Math.max(0, room));
 }

@@ -31,6 +31,8 @@ export const PROBLEM_REASONS = [
   'MissingCertificate',
   /** The CLB created for the object lost the tags that say so (TKE's E4017): nothing is written to it. */
   'OwnershipTagsMissing',
+  /** A CLB quota leaves part of the model out (listeners, rules or targets); the rest is applied. */
+  'QuotaExceeded',
 ] as const;
 export type ProblemReason = (typeof PROBLEM_REASONS)[number];
 

@@ -87,6 +87,7 @@ export function describePlan(plan: LoadBalancerPlan, listeners: readonly Listene
     ...p.setDomainCertificates.map((c) => `~ set certificate of ${c.domain} on ${name(c.listenerId)} to ${c.certificate.certId}`),
     ...p.deleteRedirects.map((r) => `- remove redirect of rule ${r.sourceRuleId}`),
     ...p.setRedirects.map((r) => `+ redirect ${r.source.listenerKey} ${r.source.ruleKey.replace(DEFAULT_DOMAIN, '(VIP)')} → ${r.target.listenerKey} ${r.target.ruleKey.replace(DEFAULT_DOMAIN, '(VIP)')}`),
+    ...(p.deregisterFirst.length ? [`- deregister ${count(p.deregisterFirst.length, 'gone target')} first (to make room at the target quota)`] : []),
     ...(p.register.length ? [`+ register ${count(p.register.length, 'target')}`] : []),
     ...(p.reweight.length ? [`~ re-weight ${count(p.reweight.length, 'target')}`] : []),
     ...(p.deregister.length ? [`- deregister ${count(p.deregister.length, 'target')}`] : []),
@@ -97,6 +98,8 @@ export function describePlan(plan: LoadBalancerPlan, listeners: readonly Listene
     ...(plan.heldEmpty ? ['= keep the last targets while the empty backend view settles'] : []),
     ...(plan.release === 'kept-foreign' ? [`! keep CLB ${plan.loadBalancerId}: it has ${plan.foreignListeners} listener(s) this controller does not manage`] : []),
     ...p.conflicts.map((c) => `! blocked: ${c.reason}`),
+    ...plan.leftOut.map((c) => `! left out: ${c.reason}`),
+    ...(p.deferredTargets ? [`= ${count(p.deferredTargets, 'target')} added at the next reconcile, once the removals made room`] : []),
   ];
 }
 
@@ -109,7 +112,7 @@ export function plannedObject(run: ObjectRun, notes: readonly string[]): Planned
     namespace: run.object.metadata?.namespace ?? 'default',
     name: run.object.metadata?.name ?? '',
     problems: run.problems.map(problemJson),
-    warnings: [...(built?.ok ? built.warnings : []), ...run.plans.flatMap((p) => p.plan.listeners.conflicts)].map(problemJson),
+    warnings: [...(built?.ok ? built.warnings : []), ...run.plans.flatMap((p) => [...p.plan.listeners.conflicts, ...p.plan.leftOut])].map(problemJson),
     desired: model && !refused ? desiredJson(model) : null,
     changes: refused ? [] : run.plans.flatMap(({ plan, actual }) => describePlan(plan, actual?.listeners ?? [], model)),
     notes: [...(run.skipped ? ['mode: skip — the controller makes no change to this object\'s CLB'] : []), ...notes],
