@@ -59,7 +59,7 @@ export class TaskEngine {
   }
 
   start(action: string, requestId: string, loadBalancerIds: readonly string[], apply: () => void, rollback?: () => void): void {
-    const task: Task = { id: requestId, action, loadBalancerIds, doneAt: this.now() + this.latencyMs, apply, rollback, fails: this.traffic.takeTaskFailure(action), status: 2 };
+    const task: Task = { id: requestId, action, loadBalancerIds, doneAt: this.now() + this.latencyMs + this.traffic.takeTaskDelay(action), apply, rollback, fails: this.traffic.takeTaskFailure(action), status: 2 };
     this.tasks.set(requestId, task);
     this.running.add(task);
     for (const id of loadBalancerIds) this.busy.set(id, requestId);

@@ -34,6 +34,7 @@ export class ApiTraffic {
   private readonly recentCalls = new Map<string, number[]>();
   private readonly scripted = new Map<string, { code: string; message: string; remaining: number }[]>();
   private readonly failingTasks = new Map<string, number>();
+  private readonly slowTasks = new Map<string, { ms: number; remaining: number }>();
   private readonly latencyMs = new Map<string, number>();
   private random: RandomFaults | undefined;
 
@@ -64,6 +65,11 @@ export class ApiTraffic {
     this.failingTasks.set(action, (this.failingTasks.get(action) ?? 0) + times);
   }
 
+  /** The next `times` asynchronous tasks started by `action` take `ms` longer (a task that outlasts the caller's patience). */
+  slowNextTasks(action: string, ms: number, times = 1): void {
+    this.slowTasks.set(action, { ms, remaining: times });
+  }
+
   /** Adds latency before every call of `action` (or of every action with '*'). */
   setLatency(ms: number, action = '*'): void {
     this.latencyMs.set(action, ms);
@@ -72,6 +78,7 @@ export class ApiTraffic {
   clearFaults(): void {
     this.scripted.clear();
     this.failingTasks.clear();
+    this.slowTasks.clear();
     this.latencyMs.clear();
     this.random = undefined;
   }
@@ -101,6 +108,14 @@ export class ApiTraffic {
       const code = random.codes[Math.floor(random.random() * random.codes.length)] ?? 'InternalError';
       throw new ApiFailure(code, `Injected ${code}.`);
     }
+  }
+
+  /** Extra time the next task of `action` takes (0 unless slowNextTasks asked for it). */
+  takeTaskDelay(action: string): number {
+    const slow = this.slowTasks.get(action);
+    if (!slow || slow.remaining <= 0) return 0;
+    slow.remaining -= 1;
+    return slow.ms;
   }
 
   takeTaskFailure(action: string): boolean {
