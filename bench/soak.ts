@@ -12,7 +12,9 @@
  * nothing the cluster created or named outlives its owner (the orphan collector, run with no delay, finds nothing);
  * the user's CLBs and listeners are byte-identical; no finalizer is stuck; every user error has its Warning; no
  * action was called above its rate limit; a resync of everything writes nothing. The last line is
- * `soak: <ops> ops, seed <S>, <violations> violations`; the exit status is 1 on any violation.
+ * `soak: <ops> ops, seed <S>, <violations> violations, the cloud right <X> s after the last change` (X: from the
+ * last operation and the faults' end to the first check that finds nothing wrong, in-flight faults included);
+ * the exit status is 1 on any violation.
  */
 import { createWriteStream } from 'node:fs';
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
@@ -359,7 +361,8 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`soak: ${done} ops in ${((Date.now() - began) / 1000).toFixed(1)} s: ${[...counts].map(([n, c]) => `${n} ${c}`).join(', ')}\n`);
 
-  // Faults off; let everything in flight land, then settle.
+  // Faults off; let everything in flight land, then settle. "Right within X s of the last change": from here.
+  const lastChange = Date.now();
   soak.cloud.simulator.traffic.clearFaults();
   soak.kube.faults.reset();
   await Promise.all(soak.pending);
@@ -370,6 +373,7 @@ async function main(): Promise<void> {
   const check = () =>
     convergenceViolations({ state, loadBalancers: loadBalancers(), settings: SETTINGS, now: Date.now(), nodeReadyGraceMs: NODE_GRACE_MS, events: state.list<ClusterEvent>('events', 'default') });
   const remaining = await settle(soak, began + maxSeconds * 1000, check);
+  const rightAfterSeconds = (Date.now() - lastChange) / 1000;
   const violations: string[] = remaining.length ? check() : [];
   process.stderr.write(`soak: settled after ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
 
@@ -425,7 +429,7 @@ async function main(): Promise<void> {
   for (const v of violations) console.log(`violation: ${v}`);
   const clbs = loadBalancers().length;
   console.log(`soak: ${clbs} CLBs, ${soak.cloud.simulator.traffic.log.length} cloud calls (${soak.cloud.simulator.traffic.log.filter((c) => c.errorCode).length} failed), ${((Date.now() - began) / 1000).toFixed(1)} s`);
-  console.log(`soak: ${done} ops, seed ${seed}, ${violations.length} violations`);
+  console.log(`soak: ${done} ops, seed ${seed}, ${violations.length} violations, the cloud right ${rightAfterSeconds.toFixed(1)} s after the last change`);
   process.exitCode = violations.length ? 1 : 0;
 }
 
