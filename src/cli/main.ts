@@ -12,9 +12,11 @@ const HELP = `clb-controller — Kubernetes LoadBalancer Services and qcloud Ing
 
 Usage:
   clb-controller run [flags]                      run the controller (in a cluster, or with --kubeconfig)
-  clb-controller plan -f <file|dir> [-o text|json] [--kubeconfig <file> --provider tencentcloud ...]
+  clb-controller plan -f <file|dir> [-o text|json] [--cloud-state <file>] [--write-cloud-state <file>]
+                     [--kubeconfig <file>] [--provider tencentcloud --region … --account-uin … --endpoint …]
                                                   what the controller would do for these manifests; writes nothing
-  clb-controller sandbox [--once] [--examples <dir>] [--kubeconfig <file>]
+  clb-controller sandbox [--once] [--examples <dir>] [--kubeconfig <file>] [--metrics-port <port>]
+                         [--write-cloud-state <file>]
                                                   fake cluster + mock cloud + controller, with manifests/examples applied
 
 run flags (each also read from the environment variable shown):
