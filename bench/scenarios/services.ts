@@ -56,9 +56,11 @@ export async function coldStartFamily(options: BenchOptions): Promise<ScenarioRe
       minMutatingCalls: 3 * count,
       readCalls: readCalls(cluster.cloud),
       seconds: coldSeconds,
-      boundSeconds: boundSeconds([count, count, count], options, 3),
+      // Every write is confirmed before it is trusted: two tasks per Service (the listener's, before its targets can be
+      // registered, and the targets') cost a DescribeTaskStatus each, at the same 20/s as any action.
+      boundSeconds: boundSeconds([count, count, count, 2 * count], options, 3),
       p50Ms: null, p99Ms: null, ...memory(),
-      note: `per action: ${perAction(cluster, 0)}; minimum per Service: CreateLoadBalancer, one CreateListener for both ports, one BatchRegisterTargets`,
+      note: `per action: ${perAction(cluster, 0)}; minimum per Service: CreateLoadBalancer, one CreateListener for both ports, one BatchRegisterTargets, and two DescribeTaskStatus to confirm them`,
     };
     await cluster.idle(500);
 
