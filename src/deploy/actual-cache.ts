@@ -133,7 +133,10 @@ export class ActualStateCache {
   /** The account's CLB quotas, read once per resync period (they change only when the account's quota does). */
   async quota(): Promise<QuotaLimits> {
     if (this.fresh(this.quotaEntry)) return this.quotaEntry.value;
-    const q = await this.provider.getQuota();
+    // Unknown for now (the read failed): nothing is held back for it — the cloud still refuses what does not fit —
+    // and the next reconcile asks again.
+    const q = await this.provider.getQuota().catch(() => undefined);
+    if (!q) return { listenersPerLoadBalancer: Infinity, rulesPerListener: Infinity, targetsPerRule: Infinity };
     // A limit the API does not report (0) is not taken as "nothing fits".
     const limit = (n: number) => (n > 0 ? n : Infinity);
     const value = { listenersPerLoadBalancer: limit(q.listenersPerLoadBalancer.limit), rulesPerListener: limit(q.rulesPerListener.limit), targetsPerRule: limit(q.targetsPerRule.limit) };

@@ -110,3 +110,14 @@ describe('at the quotas, in a cluster', () => {
     await waitFor(() => r.events('web').some((e) => e.reason === 'SyncLoadBalancerFailed' && e.message.includes('CreateListener')), 'the failed create reported');
   });
 });
+
+describe('when the quotas cannot be read', () => {
+  it('nothing is held back for them: the Service gets its CLB, and the next reconcile asks again', async () => {
+    const r = await startServiceRig({ nodes: [node(1)] });
+    rig = r;
+    r.cloud.simulator.traffic.failNext('DescribeQuota', 'UnauthorizedOperation', 20);
+    r.kube.state.seed(service('web'));
+    await waitFor(() => r.loadBalancerOf('web')?.listeners[0]?.targets.length === 1, 'the CLB');
+    expect(r.events('web').some((e) => e.reason === 'SyncLoadBalancerFailed')).toBe(false);
+  });
+});
