@@ -106,3 +106,6 @@ export const DEFAULT_TASK_LATENCY_MS = 0;
 
 /** Public VIPs: the documentation ranges (RFC 5737), then the benchmarking range (RFC 2544) for large runs. */
 export const PUBLIC_VIP_RANGES = ['203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24', '198.18.0.0/15'] as const;
+
+/** The default inventory with the cluster's VPC under the given id (the mock cloud of `run --provider mock` and `plan`). */
+export const clusterVpcs = (vpcId: string): VpcSpec[] => DEFAULT_VPCS.map((vpc, i) => (i === 0 ? { ...vpc, vpcId } : vpc));

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
-import { DEFAULT_VPCS } from '../../mocks/clb/options.js';
+import { clusterVpcs } from '../../mocks/clb/options.js';
 import { CloudStateError, parseCloudState, readCloudState, type CloudState } from '../../providers/cloud-state.js';
 import type { CloudProvider } from '../../providers/provider.js';
 import { createTencentCloudProvider } from '../../providers/tencentcloud/index.js';
@@ -30,8 +30,7 @@ export async function planObjects(objects: readonly KubernetesObject[], world: P
 
 /** The mock cloud, empty or as a cloud-state file describes it, with the cluster's VPC in its inventory. */
 function offlineCloud(vpcId: string, state: CloudState | undefined): CloudProvider {
-  const vpcs = DEFAULT_VPCS.map((vpc, i) => (i === 0 ? { ...vpc, vpcId } : vpc));
-  return createLocalCloud({ vpcs, ...(state ? { cloudState: state } : {}) }).provider;
+  return createLocalCloud({ vpcs: clusterVpcs(vpcId), ...(state ? { cloudState: state } : {}) }).provider;
 }
 
 /** The world `plan` assumes without --kubeconfig or --cloud-state: a synthetic cluster and an empty, honest cloud. */

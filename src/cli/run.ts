@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
-import { DEFAULT_VPCS } from '../../mocks/clb/options.js';
+import { clusterVpcs } from '../../mocks/clb/options.js';
 import type { CloudProvider } from '../../providers/provider.js';
 import { createTencentCloudProvider } from '../../providers/tencentcloud/index.js';
 import { startControllers, type RunningControllers } from '../app.js';
@@ -24,7 +24,7 @@ function cloudProvider(config: RunConfig, metrics: Metrics): CloudProvider {
   const onCall = metrics.cloudCallObserver();
   if (config.provider === 'mock') {
     // The simulator's inventory, with the cluster's VPC under the configured id.
-    const vpcs = DEFAULT_VPCS.map((vpc, i) => (i === 0 ? { ...vpc, vpcId: config.vpcId } : vpc));
+    const vpcs = clusterVpcs(config.vpcId);
     return createLocalCloud({ rateLimitPerSecond: config.rateLimitPerSecond, region: config.region, vpcs }, { onCall }).provider;
   }
   return createTencentCloudProvider({

@@ -6,6 +6,7 @@ import {
   CoreV1Api, DiscoveryV1Api, ListWatch, NetworkingV1Api, Watch, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node,
   type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
+import type { ClusterView } from '../kube/cluster-view.js';
 import { ResilientInformer } from '../runtime/informer.js';
 import { instanceIdOf, isEligibleNode, notReadyGraceEndsAt } from '../service/nodes.js';
 import type { Logger } from '../runtime/logger.js';
@@ -16,7 +17,8 @@ export interface SharedInformersOptions {
   readonly backoffMs?: { readonly min: number; readonly max: number };
 }
 
-export class SharedInformers {
+/** The controllers' view of the cluster (kube/cluster-view.ts), kept by one informer per resource. */
+export class SharedInformers implements ClusterView {
   readonly services: ResilientInformer<V1Service>;
   readonly nodes: ResilientInformer<V1Node>;
   readonly endpointSlices: ResilientInformer<V1EndpointSlice>;

@@ -144,11 +144,11 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     deps.events.emit(object, 'Normal', EVENT_REASONS.deleting, `Deleting load balancer ${lb.id}`);
     // 6: tasks awaited — a listener whose delete task failed must not outlive its owner unnoticed.
     await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: true });
-    deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
     reportReleased(deps, fields, object, owner, lb, plan); // 7
     // The finalizer stays: the object waits for the user (told how), and is looked at again with backoff.
     if (plan.release === 'protected') throw new BlockedError(`load balancer ${lb.id} has deletion protection on`);
     if (plan.release === 'not-ours') throw new BlockedError(`load balancer ${lb.id} lacks its ownership tags`);
+    deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
   }
   deps.empty.forget(keyOf(object));
   await reportGone(deps, fields, object);

@@ -5,8 +5,8 @@
  * that changed listeners or rules (whose new ids only a describe tells). Pod and node churn then cost
  * target calls only.
  */
-import { NotFoundError, type CloudProvider, type Listener, type ListenerTargets, type LoadBalancer, type TargetBinding } from '../../providers/provider.js';
-import { targetKey } from '../model/desired.js';
+import { NotFoundError, type CloudProvider, type Listener, type ListenerTargets, type LoadBalancer } from '../../providers/provider.js';
+import { withTargetChanges } from './observed-after.js';
 import type { QuotaLimits } from './quota.js';
 
 export interface ObservedListeners {
@@ -166,22 +166,9 @@ export class ActualStateCache {
   }
 
   /** Applies target writes that succeeded to the remembered targets, so the next plan starts from the truth. */
-  recordTargets(loadBalancerId: string, changes: { registered: readonly TargetBinding[]; reweighted: readonly TargetBinding[]; deregistered: readonly TargetBinding[] }): void {
+  recordTargets(loadBalancerId: string, changes: Parameters<typeof withTargetChanges>[1]): void {
     const entry = this.observed.get(loadBalancerId);
     if (!entry) return;
-    const targets = new Map(entry.value.targets);
-    const edit = (binding: TargetBinding, change: (list: ListenerTargets['targets']) => ListenerTargets['targets']) => {
-      const current = targets.get(binding.listenerId);
-      if (!current) return;
-      if (binding.ruleId) {
-        targets.set(binding.listenerId, { ...current, rules: current.rules.map((r) => (r.ruleId === binding.ruleId ? { ...r, targets: change(r.targets) } : r)) });
-      } else {
-        targets.set(binding.listenerId, { ...current, targets: change(current.targets) });
-      }
-    };
-    const without = (b: TargetBinding) => (list: ListenerTargets['targets']) => list.filter((t) => targetKey(t) !== targetKey(b.target));
-    for (const b of changes.deregistered) edit(b, without(b));
-    for (const b of [...changes.reweighted, ...changes.registered]) edit(b, (list) => [...without(b)(list), b.target]);
-    entry.value = { listeners: entry.value.listeners, targets };
+    entry.value = { listeners: entry.value.listeners, targets: withTargetChanges(entry.value.targets, changes) };
   }
 }

@@ -55,15 +55,24 @@ export function observedAfter(before: ObservedListeners, plan: Plan, ids: Applie
       rules: l.rules.map((r) => was?.rules.find((x) => x.ruleId === r.id) ?? { ruleId: r.id, domain: r.domain, url: r.url, targets: [] }),
     });
   }
+  return { listeners: [...listeners.values()], targets: withTargetChanges(targets, ids) };
+}
+
+/** Targets by listener id, with target writes that succeeded applied (listeners not in the map are left alone). */
+export function withTargetChanges(
+  before: ReadonlyMap<string, ListenerTargets>,
+  changes: { readonly registered: readonly TargetBinding[]; readonly reweighted: readonly TargetBinding[]; readonly deregistered: readonly TargetBinding[] },
+): Map<string, ListenerTargets> {
+  const targets = new Map(before);
   const change = (b: TargetBinding, f: (list: ListenerTargets['targets']) => ListenerTargets['targets']) => {
     const t = targets.get(b.listenerId);
     if (!t) return;
     targets.set(b.listenerId, b.ruleId ? { ...t, rules: t.rules.map((r) => (r.ruleId === b.ruleId ? { ...r, targets: f(r.targets) } : r)) } : { ...t, targets: f(t.targets) });
   };
   const without = (b: TargetBinding) => (list: ListenerTargets['targets']) => list.filter((t) => targetKey(t) !== targetKey(b.target));
-  for (const b of ids.deregistered) change(b, without(b));
-  for (const b of [...ids.reweighted, ...ids.registered]) change(b, (list) => [...without(b)(list), b.target]);
-  return { listeners: [...listeners.values()], targets };
+  for (const b of changes.deregistered) change(b, without(b));
+  for (const b of [...changes.reweighted, ...changes.registered]) change(b, (list) => [...without(b)(list), b.target]);
+  return targets;
 }
 
 function withoutRedirect(rule: Rule): Rule {

@@ -5,6 +5,7 @@
  * `plan` records its run over a scratch copy of the cloud, the differential test records `run`.
  */
 import type { CloudProvider, ListenerSpec, RuleSpec } from '../../../providers/provider.js';
+import { overriding } from './delegate.js';
 
 export interface RecordedWrite {
   readonly action: string;
@@ -45,7 +46,7 @@ export function recordingProvider(inner: CloudProvider): Recording {
   const listenerNames = new Map<string, string>();
   const record = (action: Write, loadBalancerId: string, args: unknown) => writes.push({ action, loadBalancerId: names.get(loadBalancerId) ?? loadBalancerId, args: placeholders(args, names) });
 
-  const overrides: Pick<CloudProvider, Write | 'awaitWrites'> = {
+  const overrides: Pick<CloudProvider, Write> = {
     async createLoadBalancer(input) {
       const lb = await inner.createLoadBalancer(input);
       names.set(lb.id, newLoadBalancer(input));
@@ -74,7 +75,6 @@ export function recordingProvider(inner: CloudProvider): Recording {
       for (const id of ids) record('deleteLoadBalancers', id, [id]);
       await inner.deleteLoadBalancers(ids);
     },
-    awaitWrites: (lb) => inner.awaitWrites(lb),
     ...Object.fromEntries(
       WRITES.filter((w) => !['createLoadBalancer', 'createListeners', 'createRules', 'deleteLoadBalancers'].includes(w)).map((action) => [
         action,
@@ -85,14 +85,6 @@ export function recordingProvider(inner: CloudProvider): Recording {
       ]),
     ) as unknown as Pick<CloudProvider, Exclude<Write, 'createLoadBalancer' | 'createListeners' | 'createRules' | 'deleteLoadBalancers'>>,
   };
-  const provider: CloudProvider = {
-    ...overrides,
-    describeLoadBalancers: (ids) => inner.describeLoadBalancers(ids),
-    findLoadBalancersByTags: (tags) => inner.findLoadBalancersByTags(tags),
-    describeListeners: (lb) => inner.describeListeners(lb),
-    describeTargets: (lb, listenerIds) => inner.describeTargets(lb, listenerIds),
-    getQuota: () => inner.getQuota(),
-    describeSubnet: (id) => inner.describeSubnet(id),
-  };
-  return { provider, writes };
+  // Reads and awaitWrites go to the provider as they are.
+  return { provider: overriding(inner, overrides), writes };
 }

@@ -6,7 +6,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createLocalCloud, type LocalCloud } from '../../../mocks/clb/local-cloud.js';
-import { DEFAULT_VPCS } from '../../../mocks/clb/options.js';
+import { clusterVpcs } from '../../../mocks/clb/options.js';
 import { CloudStateError, readCloudState, type CloudStateVpc } from '../../../providers/cloud-state.js';
 import type { CloudProvider, LoadBalancer } from '../../../providers/provider.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS, TAGS } from '../../annotations/keys.js';
@@ -28,7 +28,7 @@ export async function scratchCloud(world: { readonly provider: CloudProvider; re
   for (let i = 0; i < ids.length; i += 20) namedLoadBalancers.push(...(await world.provider.describeLoadBalancers(ids.slice(i, i + 20))));
   const state = await readCloudState(world.provider, [...createdForThem, ...namedLoadBalancers], named(subjects, SUBNET_ANNOTATIONS, SUBNET_ID));
   // The cluster's VPC is always there (a new CLB goes into it), with the simulator's default subnets.
-  const vpcs = DEFAULT_VPCS.map((vpc, i) => (i === 0 ? { ...vpc, vpcId: settings.vpcId } : vpc));
+  const vpcs = clusterVpcs(settings.vpcId);
   try {
     return createLocalCloud({ vpcs, cloudState: { ...state, ...(world.vpcs ? { vpcs: world.vpcs } : {}) } });
   } catch (error) {

@@ -11,6 +11,7 @@ import { CoreV1Api, DiscoveryV1Api, KubeConfig, NetworkingV1Api, type Kubernetes
 import type { CloudStateOwner } from '../../../providers/cloud-state.js';
 import type { CloudProvider, LoadBalancer, Subnet } from '../../../providers/provider.js';
 import { SERVICE_NAME_LABEL } from '../../annotations/keys.js';
+import { overriding } from './delegate.js';
 
 export interface PlanWorld {
   /** Nodes, EndpointSlices, Pods, Secrets, and the live copies of Services and Ingresses. */
@@ -117,12 +118,5 @@ export function assumingProvider(inner: CloudProvider, vpcId: string, notes: str
       return assumedSubnet;
     },
   };
-  // Every other call goes to the world's provider as it is (a class instance: its methods live on the prototype).
-  return new Proxy(inner, {
-    get: (target, property, receiver) => {
-      if (property in overrides) return overrides[property as keyof CloudProvider];
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return overriding(inner, overrides);
 }
