@@ -154,7 +154,7 @@ function checkLoadBalancer(l: Json, at: string): void {
   str(lb.vpcId, `${at}.vpcId`);
   for (const key of ['name', 'subnetId', 'domain'] as const) optional(lb[key], `${at}.${key}`, str);
   expect(lb.status === undefined || lb.status === 'running' || lb.status === 'creating', `${at}.status`, '"running" or "creating"', lb.status);
-  for (const key of ['passToTarget', 'deleteProtect'] as const) optional(lb[key], `${at}.${key}`, bool);
+  for (const key of ['passToTarget', 'deleteProtect', 'modificationProtect'] as const) optional(lb[key], `${at}.${key}`, bool);
   arr(lb.vips ?? [], `${at}.vips`).forEach((v, k) => str(v, `${at}.vips[${k}]`));
   arr(lb.securityGroups ?? [], `${at}.securityGroups`).forEach((v, k) => str(v, `${at}.securityGroups[${k}]`));
   Object.entries(obj(lb.tags ?? {}, `${at}.tags`)).forEach(([k, v]) => str(v, `${at}.tags.${k}`));
@@ -212,7 +212,7 @@ export function parseCloudState(input: Json, source = 'cloud state'): CloudState
   const loadBalancers = (root.loadBalancers as Record<string, Json>[] | undefined ?? []).map((lb) => {
     const listeners = ((lb.listeners as Record<string, Json>[] | undefined) ?? []).map((l) => ({ name: '', rules: [], ...l }));
     return {
-      securityGroups: [], passToTarget: false, deleteProtect: false, status: 'running', name: '', vips: [], tags: {},
+      securityGroups: [], passToTarget: false, deleteProtect: false, modificationProtect: false, status: 'running', name: '', vips: [], tags: {},
       ...lb,
       listeners,
       targets: ((lb.targets as Record<string, Json>[] | undefined) ?? []).map((t) => withListenerFields(t, listeners)),

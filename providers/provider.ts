@@ -32,6 +32,11 @@ export interface LoadBalancer {
   readonly securityGroups: readonly string[];
   readonly passToTarget: boolean;
   readonly deleteProtect: boolean;
+  /**
+   * Modification ("operate") protection, switched on in the console: while on, the cloud refuses every change to
+   * the CLB. Undefined: not read (a CLB the provider has just created, which cannot have it yet).
+   */
+  readonly modificationProtect?: boolean;
 }
 
 export interface CreateLoadBalancerInput {

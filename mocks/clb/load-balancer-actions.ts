@@ -1,7 +1,7 @@
 /**
  * The load-balancer actions: CreateLoadBalancer (placement in a VPC or subnet, VIP allocation, quotas,
  * ClientToken idempotency), DescribeLoadBalancers (ids, filters, paging), DeleteLoadBalancer,
- * ModifyLoadBalancerAttributes, SetLoadBalancerSecurityGroups and DescribeQuota.
+ * ModifyLoadBalancerAttributes, SetLoadBalancerSecurityGroups, DescribeQuota and DescribeLBOperateProtect.
  */
 import { randomUUID } from 'node:crypto';
 import type { ClbApi, clb } from '../../providers/tencentcloud/api.js';
@@ -58,6 +58,7 @@ function createLoadBalancer(s: SimState, r: clb.CreateLoadBalancerRequest, reque
       securityGroups: [],
       passToTarget: r.LoadBalancerPassToTarget ?? false,
       deleteProtect: false,
+      modificationProtect: false,
       addressIPVersion: r.AddressIPVersion ?? 'IPV4',
       internetAccessible: { ...r.InternetAccessible },
       listeners: new Map(),
@@ -222,6 +223,17 @@ function describeQuota(s: SimState): Result<clb.DescribeQuotaResponse> {
   };
 }
 
+/** Operate (modification) protection of up to 20 CLBs. */
+function describeLBOperateProtect(s: SimState, r: clb.DescribeLBOperateProtectRequest): Result<clb.DescribeLBOperateProtectResponse> {
+  const ids = r.LoadBalancerIds ?? [];
+  if (!ids.length) fail('MissingParameter', 'LoadBalancerIds is required.');
+  if (ids.length > BATCH_LIMITS.loadBalancerIds) fail('InvalidParameterValue.Length', `LoadBalancerIds has ${ids.length} entries; at most ${BATCH_LIMITS.loadBalancerIds} are accepted.`);
+  const lbs = ids.map((id) => s.requireLoadBalancer(id, false));
+  return {
+    LoadBalancerSet: lbs.map((lb) => ({ LoadBalancerId: lb.id, ProtectState: lb.modificationProtect, OperatorUin: lb.modificationProtect ? s.uin : null as never, Description: null as never, ModifyTime: null as never })),
+  };
+}
+
 export const loadBalancerActions = {
   CreateLoadBalancer: createLoadBalancer,
   DescribeLoadBalancers: describeLoadBalancers,
@@ -229,4 +241,5 @@ export const loadBalancerActions = {
   ModifyLoadBalancerAttributes: modifyLoadBalancerAttributes,
   SetLoadBalancerSecurityGroups: setLoadBalancerSecurityGroups,
   DescribeQuota: describeQuota,
+  DescribeLBOperateProtect: describeLBOperateProtect,
 } satisfies Partial<ActionTable<ClbApi>>;

@@ -74,6 +74,7 @@ function seedLoadBalancer(s: SimState, network: NetworkDraft, input: CloudStateL
     securityGroups: [...securityGroups],
     passToTarget: input.passToTarget ?? false,
     deleteProtect: input.deleteProtect ?? false,
+    modificationProtect: input.modificationProtect ?? false,
     addressIPVersion: 'IPV4',
     internetAccessible: {},
     listeners: new Map(),

@@ -65,6 +65,8 @@ export class SimState {
     if (!lb) return fail('InvalidParameter.LBIdNotFound', `LoadBalancer ${id} does not exist.`);
     const task = this.tasks.busyWith(id);
     if (forWrite && task) fail('FailedOperation.ResourceInOperating', `LoadBalancer ${id} is running task ${task}; retry later.`);
+    // ⚠ Assumed (the API reference documents only DescribeLBOperateProtect): operate protection refuses every change.
+    if (forWrite && lb.modificationProtect) fail('OperationDenied', `LoadBalancer ${id} has operate protection enabled; turn it off in the console to modify it.`);
     return lb;
   }
 

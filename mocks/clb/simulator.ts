@@ -110,6 +110,16 @@ export class ClbSimulator implements ClbApi {
 
   // ---- test-facing helpers --------------------------------------------------------------------
 
+  /**
+   * What the console's operate-protection switch does: no API action turns it on or off (tencentcloud-sdk-nodejs
+   * has DescribeLBOperateProtect only). While on, every change to the CLB is refused with OperationDenied.
+   */
+  setModificationProtection(loadBalancerId: string, on: boolean): void {
+    const lb = this.state.loadBalancers.get(loadBalancerId);
+    if (!lb) throw new Error(`no CLB ${loadBalancerId}`);
+    lb.modificationProtect = on;
+  }
+
   /** Every CLB, listener, rule and target, deterministic and JSON-friendly. */
   snapshot(): { region: string; loadBalancers: unknown[]; runningTasks: number } {
     this.state.tasks.settle();

@@ -52,6 +52,8 @@ export interface SimLoadBalancer {
   securityGroups: string[];
   passToTarget: boolean;
   deleteProtect: boolean;
+  /** Operate (modification) protection: set in the console only — no API action turns it on or off. */
+  modificationProtect: boolean;
   addressIPVersion: string;
   internetAccessible: clb.InternetAccessible;
   listeners: Map<string, SimListener>;
@@ -144,6 +146,7 @@ export function snapshotLoadBalancer(lb: SimLoadBalancer): unknown {
     securityGroups: lb.securityGroups,
     passToTarget: lb.passToTarget,
     deleteProtect: lb.deleteProtect,
+    ...(lb.modificationProtect ? { modificationProtect: true } : {}),
     listeners: [...lb.listeners.values()]
       .sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))
       .map((l) => ({

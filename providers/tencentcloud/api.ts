@@ -32,6 +32,7 @@ export interface ClbApi {
   BatchModifyTargetWeight(req: clb.BatchModifyTargetWeightRequest): Promise<clb.BatchModifyTargetWeightResponse>;
   DescribeTaskStatus(req: clb.DescribeTaskStatusRequest): Promise<clb.DescribeTaskStatusResponse>;
   DescribeQuota(req?: clb.DescribeQuotaRequest): Promise<clb.DescribeQuotaResponse>;
+  DescribeLBOperateProtect(req: clb.DescribeLBOperateProtectRequest): Promise<clb.DescribeLBOperateProtectResponse>;
 }
 
 export interface VpcApi {
@@ -50,7 +51,7 @@ export const PROVIDER_ACTIONS = {
     'SetLoadBalancerSecurityGroups', 'CreateListener', 'DescribeListeners', 'ModifyListener',
     'DeleteLoadBalancerListeners', 'CreateRule', 'ModifyRule', 'ModifyDomainAttributes', 'DeleteRule', 'ManualRewrite', 'DeleteRewrite',
     'DescribeTargets', 'BatchRegisterTargets', 'BatchDeregisterTargets', 'BatchModifyTargetWeight',
-    'DescribeTaskStatus', 'DescribeQuota',
+    'DescribeTaskStatus', 'DescribeQuota', 'DescribeLBOperateProtect',
   ],
   vpc: ['DescribeSubnets'],
   tag: ['TagResources', 'UnTagResources'],
@@ -58,7 +59,7 @@ export const PROVIDER_ACTIONS = {
 
 /** Read actions: everything else is a write (and, for CLB, an asynchronous task). */
 export const READ_ACTIONS: ReadonlySet<string> = new Set([
-  'DescribeLoadBalancers', 'DescribeListeners', 'DescribeTargets', 'DescribeTaskStatus', 'DescribeSubnets', 'DescribeQuota',
+  'DescribeLoadBalancers', 'DescribeListeners', 'DescribeTargets', 'DescribeTaskStatus', 'DescribeSubnets', 'DescribeQuota', 'DescribeLBOperateProtect',
 ]);
 
 // Compile-time check that PROVIDER_ACTIONS lists every method of the client shapes, so the CAM policy

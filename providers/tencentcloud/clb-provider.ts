@@ -70,7 +70,21 @@ export class ClbProvider implements CloudProvider {
 
   async describeLoadBalancers(ids: readonly string[]): Promise<LoadBalancer[]> {
     await this.api.settle(ids);
-    return this.describeSettled(ids);
+    return this.withModificationProtection(await this.describeSettled(ids));
+  }
+
+  /**
+   * The CLBs with their modification (operate) protection, which DescribeLoadBalancers does not report. Unknown
+   * when it cannot be read (a CAM policy without DescribeLBOperateProtect, say): nothing is lost — the cloud still
+   * refuses changes to a protected CLB — only the early, clearer Warning.
+   */
+  private async withModificationProtection(lbs: LoadBalancer[]): Promise<LoadBalancer[]> {
+    const protection = new Map<string, boolean>();
+    for (const ids20 of chunk(lbs.map((lb) => lb.id), API_LIMITS.loadBalancerIds)) {
+      const res = await this.api.call('clb', 'DescribeLBOperateProtect', { LoadBalancerIds: ids20 }).catch(() => undefined);
+      for (const p of res?.LoadBalancerSet ?? []) protection.set(p.LoadBalancerId, p.ProtectState === true);
+    }
+    return lbs.map((lb) => (protection.has(lb.id) ? { ...lb, modificationProtect: protection.get(lb.id)! } : lb));
   }
 
   private async describeSettled(ids: readonly string[]): Promise<LoadBalancer[]> {
@@ -90,7 +104,7 @@ export class ClbProvider implements CloudProvider {
       const res = await this.api.call('clb', 'DescribeLoadBalancers', { Filters: filters, Offset: offset, Limit: API_LIMITS.describePageSize });
       const page = res.LoadBalancerSet ?? [];
       found.push(...page.map(toLoadBalancer));
-      if (page.length < API_LIMITS.describePageSize) return found;
+      if (page.length < API_LIMITS.describePageSize) return this.withModificationProtection(found);
     }
   }
 

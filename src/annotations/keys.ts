@@ -18,6 +18,7 @@ export const SERVICE_ANNOTATIONS = {
   mode: 'service.cloud.tencent.com/mode',
   securityGroups: 'service.cloud.tencent.com/security-groups',
   passToTarget: 'service.cloud.tencent.com/pass-to-target',
+  modificationProtection: 'service.cloud.tencent.com/modification-protection',
 } as const;
 
 /** Ingress annotations (TKE's l7-lb-controller names, reference §4). */
@@ -37,6 +38,7 @@ export const INGRESS_ANNOTATIONS = {
   rewriteSupport: 'ingress.cloud.tencent.com/rewrite-support',
   deletionProtection: 'ingress.cloud.tencent.com/deletion-protection',
   loadBalanceRetain: 'ingress.cloud.tencent.com/loadbalance-retain',
+  modificationProtection: 'ingress.cloud.tencent.com/modification-protection',
   mode: 'ingress.cloud.tencent.com/mode',
 } as const;
 

@@ -22,6 +22,7 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
       subnetId: A.subnetId,
       releaseHint: 'delete the Ingress (or move it to another class)',
       letGoHint: `To let the Ingress go without touching the CLB, set ${A.mode}: "skip".`,
+      modificationProtection: A.modificationProtection,
       protectedHint: `To delete the CLB, turn its deletion protection off (in the console, or ${A.deletionProtection}: "false"); to keep it and let the Ingress go, set ${A.loadBalanceRetain}: "true".`,
     },
     store: (view) => view.ingresses,
@@ -37,8 +38,11 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
       const built = buildIngressModel(loadIngressInputs(view, ingress, subnets, clock), settings);
       if (!built.ok) return built;
       // Deletion protection changes only by the annotation: absent, the CLB keeps what the user set in the console.
-      const deleteProtect = parseIngressLifecycle(ingress).deletionProtection;
-      const model = { ...built.model, attributes: { ...built.model.attributes, ...(deleteProtect !== undefined ? { deleteProtect } : {}) } };
+      const { deletionProtection: deleteProtect, modificationProtection: modificationProtect } = parseIngressLifecycle(ingress);
+      const model = {
+        ...built.model,
+        attributes: { ...built.model.attributes, ...(deleteProtect !== undefined ? { deleteProtect } : {}), ...(modificationProtect !== undefined ? { modificationProtect } : {}) },
+      };
       // While a rule is left out for a problem, nothing is deleted: a typo never takes a rule down.
       return { ...built, model, keepExisting: built.skippedRules > 0 };
     },

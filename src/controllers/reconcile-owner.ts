@@ -32,7 +32,7 @@ import type { Built, Refused } from '../model/built.js';
 import type { DesiredState } from '../model/desired.js';
 import type { ReconcileResult } from '../runtime/controller.js';
 import type { LoadClock } from '../service/load-service-inputs.js';
-import { announceEnsuring, BlockedError, refuse, reportEnsured, reportGone, reportingFailures, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
+import { announceEnsuring, BlockedError, modificationProtectionDiffers, refuse, reportEnsured, reportGone, reportingFailures, reportModificationProtected, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
 
 /** What one kind tells the pipeline. */
 export interface OwnerAdapter<T extends StatusObject> {
@@ -107,6 +107,13 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   const policies = { mayEmptyTargets: deps.empty.mayEmpty(keyOf(object), built.model.listeners), keepExisting: built.keepExisting, retain: false };
   const plan = planLoadBalancer({ owner, desired: built.model, actual, policies, limits: await deps.cache.quota() }); // 5
   deps.onPlanned?.(object, plan, actual);
+  if (plan.modificationProtected) {
+    // Nothing written; the retry (with backoff) describes the CLB again, to see when the user has turned it off.
+    if (plan.modificationProtectionDiffers) warn(deps.events, object, [modificationProtectionDiffers(fields, actual!.loadBalancer)]);
+    reportModificationProtected(deps.events, fields, object, actual!.loadBalancer, false);
+    deps.cache.forget(actual!.loadBalancer.id);
+    throw new BlockedError(`load balancer ${actual!.loadBalancer.id} has modification protection on`);
+  }
 
   // The finalizer goes on before the first cloud write, never for a refused object.
   let current = await deps.writer.addFinalizer(object, fields.finalizer);
@@ -116,6 +123,7 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   const applied = await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: false, refuseCreated, ...(fields.extraParameters ? { extraParametersField: fields.extraParameters } : {}) }); // 6
   if (!applied.ok) return refuse(deps, current, [applied.problem]);
   const lb = applied.loadBalancer!;
+  if (plan.modificationProtectionDiffers) warn(deps.events, current, [modificationProtectionDiffers(fields, lb)]);
   if (applied.created) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id }, 'Created load balancer');
   if (writes) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, changes: writes }, 'Applied load balancer changes');
   if (plan.heldEmpty) deps.logger.info({ owner: keyOf(object), lb: lb.id }, 'Kept the last targets while the empty backend view settles');
@@ -146,7 +154,7 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: true });
     reportReleased(deps, fields, object, owner, lb, plan); // 7
     // The finalizer stays: the object waits for the user (told how), and is looked at again with backoff.
-    if (plan.release === 'protected') throw new BlockedError(`load balancer ${lb.id} has deletion protection on`);
+    if (plan.release === 'protected') throw new BlockedError(`load balancer ${lb.id} has ${plan.modificationProtected ? 'modification' : 'deletion'} protection on`);
     if (plan.release === 'not-ours') throw new BlockedError(`load balancer ${lb.id} lacks its ownership tags`);
     deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
   }

@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { LoadBalancer } from '../../providers/provider.js';
-import { describeProblem, type Problem } from '../model/problems.js';
+import { describeProblem, problem, type Problem } from '../model/problems.js';
 import { claimTagMissing, isNamedFor, ownershipTagsMissing, type Owner } from '../deploy/ownership.js';
 import type { LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
 import { EVENT_REASONS, type EventSink } from '../kube/events.js';
@@ -32,6 +32,8 @@ export interface ReportFields {
   /** How to let a CLB with deletion protection go, e.g. "turn its deletion protection off in the console". */
   readonly protectedHint: string;
   readonly letGoHint: string;
+  /** The kind's modification-protection annotation. */
+  readonly modificationProtection: string;
 }
 
 /** A step that cannot go on until the user acts, already told in a Warning: retried with backoff, not re-reported. */
@@ -92,6 +94,22 @@ export async function reportEnsured<T extends StatusObject>(
   return current;
 }
 
+/**
+ * The CLB's modification protection is on, so nothing was written to it (the cloud refuses every change). Told
+ * with the way out; the owner waits, retried with backoff.
+ */
+export function reportModificationProtected(events: EventSink, fields: ReportFields, object: KubernetesObject, lb: LoadBalancer, releasing: boolean): void {
+  const waiting = releasing ? `this ${fields.kind} waits until it can be released` : `its listeners, rules and targets stay as they are`;
+  events.emit(object, 'Warning', EVENT_REASONS.protected, `Left load balancer ${lb.id} as it is: its modification protection is on, so the cloud refuses every change to it, and ${waiting}. To let the controller manage it, turn modification protection off in the console (the CLB API cannot switch it).${releasing ? ` ${fields.letGoHint}` : ''}`);
+}
+
+/** The owner asks for modification protection the other way round from the CLB's; only the console can switch it. */
+export function modificationProtectionDiffers(fields: ReportFields, lb: LoadBalancer): Problem {
+  const wanted = !lb.modificationProtect;
+  const then = wanted ? ' (while it is on, the controller leaves the CLB as it is: the cloud refuses every change)' : '';
+  return problem('UnsupportedFeature', fields.modificationProtection, String(wanted), `CLB ${lb.id} has modification protection ${lb.modificationProtect ? 'on' : 'off'} and the CLB API cannot switch it; turn it ${wanted ? 'on' : 'off'} in the console${then}`);
+}
+
 /** After one CLB's part of a release was applied. */
 export function reportReleased(deps: ReportSinks, fields: ReportFields, object: KubernetesObject, owner: Owner, lb: LoadBalancer, plan: LoadBalancerPlan): void {
   const { events } = deps;
@@ -103,6 +121,7 @@ export function reportReleased(deps: ReportSinks, fields: ReportFields, object: 
     case 'not-ours':
       return warn(events, object, [(isNamedFor(lb, owner) ? ownershipTagsMissing : claimTagMissing)(fields.loadBalancerIdAnnotation, lb, owner, fields.letGoHint)]);
     case 'protected':
+      if (plan.modificationProtected) return reportModificationProtected(events, fields, object, lb, true);
       return events.emit(object, 'Warning', EVENT_REASONS.protected, `Kept load balancer ${lb.id}: its deletion protection is on, so this ${fields.kind} waits until it can be released. ${fields.protectedHint}`);
     case 'kept-foreign':
       return events.emit(object, 'Warning', EVENT_REASONS.syncFailed, `Kept load balancer ${lb.id}: it has ${plan.foreignListeners} listener(s) this controller does not manage; delete them and the CLB by hand`);

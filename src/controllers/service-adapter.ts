@@ -24,6 +24,7 @@ export function serviceAdapter(settings: ClusterSettings): OwnerAdapter<V1Servic
       releaseHint: 'set the Service to type ClusterIP',
       extraParameters: A.extensiveParameters,
       letGoHint: `To let the Service go without touching the CLB, set ${A.mode}: "skip".`,
+      modificationProtection: A.modificationProtection,
       protectedHint: 'To delete the CLB, turn its deletion protection off in the console; the Service is then released at the next retry.',
     },
     store: (view) => view.services,

@@ -69,6 +69,13 @@ export interface LoadBalancerPlan {
   readonly leftOut: readonly Problem[];
   /** Target addresses (Pod IPs, instance ids) a quota left out: their Pods' readiness gates stay closed. */
   readonly leftOutAddresses?: readonly string[];
+  /**
+   * The CLB's modification protection is on: the cloud refuses every change to it, so the plan makes none (the
+   * changes it would have made are left for when the user turns it off in the console).
+   */
+  readonly modificationProtected?: boolean;
+  /** The owner asks for modification protection on (true) or off (false), the CLB has it the other way. */
+  readonly modificationProtectionDiffers?: boolean;
 }
 
 /** The number of writes a plan makes (0: converged). */
@@ -82,6 +89,24 @@ const NOT_CREATED: LoadBalancer = { id: '', name: '', type: 'OPEN', vpcId: '', v
 const countTargets = (listeners: readonly DesiredListener[]) => listeners.reduce((n, l) => n + l.targets.length + l.rules.reduce((m, r) => m + r.targets.length, 0), 0);
 
 export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan {
+  const plan = planOwnersPart(input);
+  const lb = input.actual?.loadBalancer;
+  const wanted = input.desired?.attributes.modificationProtect;
+  // A CLB about to be created has none; one whose protection could not be read is not compared.
+  const has = lb ? lb.modificationProtect : false;
+  const differs = wanted !== undefined && has !== undefined && wanted !== has;
+  const withDiffers = differs ? { ...plan, modificationProtectionDiffers: true } : plan;
+  if (lb?.modificationProtect !== true || planWrites(plan) === 0) return withDiffers;
+  // Modification protection the user turned on is never worked around: nothing is written (the cloud would refuse
+  // it anyway), and a release waits as it does for deletion protection.
+  const nothing = planChanges([], { loadBalancer: lb, listeners: [], targets: new Map() }, () => true);
+  return {
+    loadBalancerId: lb.id, foreignListeners: plan.foreignListeners, listeners: nothing, deleteLoadBalancer: false, heldEmpty: false, leftOut: [],
+    modificationProtected: true, ...(differs ? { modificationProtectionDiffers: true } : {}), ...(input.desired ? {} : { release: 'protected' as const }),
+  };
+}
+
+function planOwnersPart(input: LoadBalancerPlanInput): LoadBalancerPlan {
   const { owner, desired, actual, policies } = input;
   const lb = actual?.loadBalancer;
   const isOwn = (l: Listener) => isOwnListener(l.name, owner);

@@ -86,6 +86,8 @@ export interface IngressLifecycle {
   readonly retain: boolean;
   /** deletion-protection — the CLB's deletion protection; undefined (not set, or unreadable): left as it is. */
   readonly deletionProtection: boolean | undefined;
+  /** modification-protection — compared with the CLB's, never written (only the console switches it). */
+  readonly modificationProtection: boolean | undefined;
   readonly problems: Problem[];
 }
 
@@ -105,6 +107,7 @@ export function parseIngressLifecycle(ingress: V1Ingress): IngressLifecycle {
     skip: mode?.trim() === 'skip',
     retain: retain ?? retainValue !== undefined,
     deletionProtection: take(A.deletionProtection, parseBoolean),
+    modificationProtection: take(A.modificationProtection, parseBoolean),
     problems,
   };
 }

@@ -31,6 +31,11 @@ export interface DesiredAttributes {
   readonly passToTarget?: boolean;
   /** Managed only on a CLB this controller created (never on a user's reused CLB). */
   readonly deleteProtect?: boolean;
+  /**
+   * Modification protection as the user asked for it. The CLB API cannot switch it (only the console can), so it
+   * is compared, never written: a CLB that differs is told in a Warning.
+   */
+  readonly modificationProtect?: boolean;
 }
 
 /** The placeholder a rule's domain takes when it has no host: the CLB's VIP, known once the CLB exists. */

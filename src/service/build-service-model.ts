@@ -65,6 +65,7 @@ export function buildServiceModel(inputs: ServiceInputs, settings: ClusterSettin
       attributes: {
         ...(annotations.securityGroups ? { securityGroups: annotations.securityGroups } : {}),
         ...(annotations.passToTarget !== undefined ? { passToTarget: annotations.passToTarget } : {}),
+        ...(annotations.modificationProtection !== undefined ? { modificationProtect: annotations.modificationProtection } : {}),
       },
       listeners,
     },

@@ -39,6 +39,7 @@ export interface ServiceAnnotations {
   readonly specifyProtocol?: Readonly<Record<string, PortProtocolSpec>>;
   readonly securityGroups?: readonly string[];
   readonly passToTarget?: boolean;
+  readonly modificationProtection?: boolean;
 }
 
 /** Fields of CreateLoadBalancer that extensiveParameters must not override: they carry the controller's choices. */
@@ -73,6 +74,7 @@ export function parseServiceAnnotations(service: V1Service): { annotations: Serv
     specifyProtocol: take(A.specifyProtocol, parseSpecifyProtocol),
     securityGroups: take(A.securityGroups, (f, v) => parseIdList(f, v, ID.securityGroup, 'sg-xxxxxxxx', 5)),
     passToTarget: take(A.passToTarget, parseBoolean),
+    modificationProtection: take(A.modificationProtection, parseBoolean),
   };
   return { annotations: dropUndefined(annotations), problems };
 }

@@ -50,7 +50,8 @@ export function describeProviderContract(transport: string, makeCloud: MakeCloud
         expect(lb).toMatchObject({ name: 'svc-a', type: 'OPEN', vpcId: VPC, status: 'running', tags: OWNER_TAGS });
         expect(lb.id).toMatch(/^lb-[a-z0-9]{8}$/);
         expect(lb.vips[0]).toMatch(/^203\.0\.113\.\d+$/);
-        expect(await cloud.provider.describeLoadBalancers([lb.id])).toEqual([lb]);
+        // A describe also reads its modification protection, which a new CLB has off.
+        expect(await cloud.provider.describeLoadBalancers([lb.id])).toEqual([{ ...lb, modificationProtect: false }]);
       });
 
       it('creates an internal CLB in the given subnet with a VIP from its CIDR', async () => {
@@ -114,6 +115,21 @@ export function describeProviderContract(transport: string, makeCloud: MakeCloud
         await cloud.provider.modifyLoadBalancerAttributes(lb.id, { passToTarget: true, deleteProtect: true });
         expect(await cloud.provider.describeLoadBalancers([lb.id])).toEqual([expect.objectContaining({ passToTarget: true, deleteProtect: true })]);
         await expect(cloud.provider.deleteLoadBalancers([lb.id])).rejects.toMatchObject({ code: 'OperationDenied' });
+      });
+
+      it('reports modification protection (set in the console), read 20 CLBs per call; unreadable, it is left unknown', async () => {
+        await open({ quotas: { openLoadBalancers: 50 }, rateLimits: { CreateLoadBalancer: 1000, DescribeLoadBalancers: 1000, DescribeTaskStatus: 1000 } });
+        const lbs = await Promise.all(Array.from({ length: 25 }, (_, i) => newLb(`svc-${i}`)));
+        cloud.simulator.setModificationProtection(lbs[3]!.id, true);
+        cloud.simulator.traffic.reset();
+        const described = await cloud.provider.describeLoadBalancers(lbs.map((lb) => lb.id));
+        expect(described.filter((lb) => lb.modificationProtect).map((lb) => lb.id)).toEqual([lbs[3]!.id]);
+        expect(described.every((lb) => lb.modificationProtect !== undefined)).toBe(true);
+        expect(calls('DescribeLBOperateProtect')).toBe(2);
+        expect((await cloud.provider.findLoadBalancersByTags(OWNER_TAGS)).find((lb) => lb.id === lbs[3]!.id)?.modificationProtect).toBe(true);
+        cloud.simulator.traffic.failNext('DescribeLBOperateProtect', 'UnauthorizedOperation');
+        const [unknown] = await cloud.provider.describeLoadBalancers([lbs[3]!.id]);
+        expect(unknown?.modificationProtect).toBeUndefined();
       });
 
       it('sets security groups with full-list semantics, and tags and untags', async () => {

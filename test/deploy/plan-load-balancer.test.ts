@@ -74,6 +74,38 @@ describe('planLoadBalancer', () => {
     for (const [key, value] of Object.entries(want)) if (value === undefined) expect(plan[key]).toBeUndefined();
   });
 
+  describe('modification protection (only the console switches it; the cloud refuses every change while it is on)', () => {
+    const guarded = clb(CREATED_FOR_WEB, { modificationProtect: true });
+    it('on: no write at all, the changes wait', () => {
+      const plan = planLoadBalancer(input(created([tcp(80, [node(1), node(2)])]), guarded, [listener('lbl-1', 80)], [bound('lbl-1', 80, [node(1)])]));
+      expect(plan).toMatchObject({ modificationProtected: true, loadBalancerId: 'lb-aaaaaaaa' });
+      expect(planWrites(plan)).toBe(0);
+    });
+    it('on, and the owner goes: the release waits as for deletion protection', () => {
+      const plan = planLoadBalancer(input(undefined, guarded, [listener('lbl-1', 80)]));
+      expect(plan).toMatchObject({ modificationProtected: true, release: 'protected', deleteLoadBalancer: false });
+      expect(planWrites(plan)).toBe(0);
+    });
+    it('on, converged: nothing to hold back, nothing told', () => {
+      const plan = planLoadBalancer(input(created([tcp(80, [node(1)])]), guarded, [listener('lbl-1', 80)], [bound('lbl-1', 80, [node(1)])]));
+      expect(plan.modificationProtected).toBeUndefined();
+    });
+    it.each<[string, boolean | undefined, boolean | undefined, LoadBalancer | undefined, boolean]>([
+      ['asked on, CLB has it off', true, false, clb(CREATED_FOR_WEB), true],
+      ['asked on, CLB not created yet (a new CLB has none)', true, undefined, undefined, true],
+      ['asked off, CLB has it on', false, true, clb(CREATED_FOR_WEB), true],
+      ['asked as the CLB has it', true, true, clb(CREATED_FOR_WEB), false],
+      ['not asked: left as it is', undefined, true, clb(CREATED_FOR_WEB), false],
+      ['CLB\'s protection unknown (could not be read): not compared', true, undefined, clb(CREATED_FOR_WEB), false],
+    ])('the annotation is compared, never written: %s', (_name, asked, has, lb, differs) => {
+      const attributes = asked === undefined ? {} : { modificationProtect: asked };
+      const actual = lb && has !== undefined ? { ...lb, modificationProtect: has } : lb;
+      const plan = planLoadBalancer(input(created([], attributes), actual));
+      expect(plan.modificationProtectionDiffers === true).toBe(differs);
+      expect(plan.attributes).toBeUndefined();
+    });
+  });
+
   it('plans no write for a converged owner', () => {
     const plan = planLoadBalancer(input(created([tcp(80, [node(1)])]), clb(CREATED_FOR_WEB), [listener('lbl-1', 80)], [bound('lbl-1', 80, [node(1)])]));
     expect(planWrites(plan)).toBe(0);

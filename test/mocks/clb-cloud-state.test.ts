@@ -35,7 +35,7 @@ const STATE: CloudState = {
     {
       id: 'lb-seed0001', name: 'default_web', type: 'OPEN', vpcId: VPC, vips: ['203.0.113.2'], domain: 'lb-seed0001.clb.ap-guangzhou.tencentclb.com',
       status: 'running', tags: { ...CLUSTER_TAGS, 'tke-lb-serviceuuid': '6f1c2d3e-0000-4000-8000-000000000001' },
-      securityGroups: ['sg-aaaa1111', 'sg-bbbb2222'], passToTarget: true, deleteProtect: false,
+      securityGroups: ['sg-aaaa1111', 'sg-bbbb2222'], passToTarget: true, deleteProtect: false, modificationProtect: false,
       listeners: [
         l4('lbl-tcp00080', 'TCP', 80),
         l4('lbl-tcp00443', 'TCP', 443, { name: 'TCP-443-sticky', sessionExpireTime: 300, scheduler: 'LEAST_CONN' }),
@@ -50,7 +50,7 @@ const STATE: CloudState = {
     {
       id: 'lb-seed0002', name: 'default_ingress', type: 'OPEN', vpcId: VPC, vips: ['203.0.113.3'], domain: 'lb-seed0002.clb.ap-guangzhou.tencentclb.com',
       status: 'running', tags: { ...CLUSTER_TAGS, 'tke-lb-ingress-uuid': '6f1c2d3e-0000-4000-8000-000000000002' },
-      securityGroups: [], passToTarget: false, deleteProtect: true,
+      securityGroups: [], passToTarget: false, deleteProtect: true, modificationProtect: false,
       listeners: [
         { id: 'lbl-http0080', name: 'HTTP-80', protocol: 'HTTP', port: 80, sniEnabled: false, rules: [
           rule('loc-http0001', 'www.example.com', '/', { redirect: { listenerId: 'lbl-https443', ruleId: 'loc-sni00001' } }),
@@ -82,20 +82,20 @@ const STATE: CloudState = {
     },
     {
       id: 'lb-seed0003', name: 'default_internal', type: 'INTERNAL', vpcId: VPC, subnetId: LB_SUBNET, vips: ['10.0.2.2'], domain: 'lb-seed0003.clb.ap-guangzhou.tencentclb.com',
-      status: 'running', tags: CLUSTER_TAGS, securityGroups: [], passToTarget: false, deleteProtect: false,
+      status: 'running', tags: CLUSTER_TAGS, securityGroups: [], passToTarget: false, deleteProtect: false, modificationProtect: false,
       listeners: [l4('lbl-tcp08080', 'TCP', 8080)],
       targets: [{ listenerId: 'lbl-tcp08080', protocol: 'TCP', port: 8080, targets: [{ eniIp: '10.0.1.40', port: 8080, weight: 10 }, { eniIp: '10.0.1.41', port: 8080, weight: 20 }], rules: [] }],
     },
     {
       id: 'lb-seed0004', name: 'other-team', type: 'INTERNAL', vpcId: 'vpc-seeded01', subnetId: SEEDED_SUBNET, vips: ['192.168.10.10'], domain: 'lb-seed0004.clb.ap-guangzhou.tencentclb.com',
-      status: 'running', tags: { team: 'payments' }, securityGroups: ['sg-cccc3333'], passToTarget: false, deleteProtect: false,
+      status: 'running', tags: { team: 'payments' }, securityGroups: ['sg-cccc3333'], passToTarget: false, deleteProtect: false, modificationProtect: true,
       listeners: [l4('lbl-udp05353', 'UDP', 5353)],
       targets: [{ listenerId: 'lbl-udp05353', protocol: 'UDP', port: 5353, targets: [{ instanceId: 'ins-other001', port: 5353, weight: 10 }], rules: [] }],
     },
     {
       // A domain-only CLB (dynamic VIP), without listeners.
       id: 'lb-seed0005', name: 'domain-only', type: 'OPEN', vpcId: VPC, vips: [], domain: 'lb-seed0005.clb.ap-guangzhou.tencentclb.com',
-      status: 'running', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false, listeners: [], targets: [],
+      status: 'running', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false, modificationProtect: false, listeners: [], targets: [],
     },
   ],
 };
@@ -127,7 +127,7 @@ describe('seeding the simulator from a cloud state', () => {
       version: 1,
       subnets: [],
       loadBalancers: [{
-        id: 'lb-sparse01', name: 'sparse', type: 'OPEN', vpcId: VPC, vips: ['198.18.0.9'], status: 'running', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false,
+        id: 'lb-sparse01', name: 'sparse', type: 'OPEN', vpcId: VPC, vips: ['198.18.0.9'], status: 'running', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false, modificationProtect: false,
         listeners: [
           { id: 'lbl-sparse01', name: '', protocol: 'TCP', port: 80, rules: [] },
           { id: 'lbl-sparse02', name: '', protocol: 'HTTP', port: 8080, rules: [{ id: 'loc-sparse01', domain: 'a.example.com', url: '/' }] },

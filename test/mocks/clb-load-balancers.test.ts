@@ -332,6 +332,33 @@ describe('DeleteLoadBalancer', () => {
   });
 });
 
+describe('operate (modification) protection — switched in the console only', () => {
+  it('DescribeLBOperateProtect reports it per CLB, at most 20 ids', async () => {
+    const sim = simulator();
+    const [a, b] = [await createClb(sim), await createClb(sim)];
+    sim.setModificationProtection(a, true);
+    const res = await sim.DescribeLBOperateProtect({ LoadBalancerIds: [a, b] });
+    expect(res.LoadBalancerSet.map((p) => [p.LoadBalancerId, p.ProtectState])).toEqual([[a, true], [b, false]]);
+    await expectRefused(sim, () => sim.DescribeLBOperateProtect({ LoadBalancerIds: Array.from({ length: 21 }, () => a) }), 'InvalidParameterValue.Length');
+    await expectRefused(sim, () => sim.DescribeLBOperateProtect({ LoadBalancerIds: [UNKNOWN_LB] }), 'InvalidParameter.LBIdNotFound');
+  });
+
+  it('while on, every change to the CLB is refused with OperationDenied (reads still answer); off again, changes go through', async () => {
+    const sim = simulator();
+    const id = await createClb(sim);
+    const listenerId = await createListener(sim, id, 'TCP', 80);
+    sim.setModificationProtection(id, true);
+    await expectRefused(sim, () => sim.CreateListener({ LoadBalancerId: id, Protocol: 'TCP', Ports: [81] }), 'OperationDenied');
+    await expectRefused(sim, () => sim.DeleteLoadBalancerListeners({ LoadBalancerId: id, ListenerIds: [listenerId] }), 'OperationDenied');
+    await expectRefused(sim, () => sim.BatchRegisterTargets({ LoadBalancerId: id, Targets: [{ ListenerId: listenerId, Port: 8080, EniIp: '10.0.0.5' }] }), 'OperationDenied');
+    await expectRefused(sim, () => sim.ModifyLoadBalancerAttributes({ LoadBalancerId: id, DeleteProtect: true }), 'OperationDenied');
+    await expectRefused(sim, () => sim.DeleteLoadBalancer({ LoadBalancerIds: [id] }), 'OperationDenied');
+    expect((await sim.DescribeListeners({ LoadBalancerId: id })).Listeners).toHaveLength(1);
+    sim.setModificationProtection(id, false);
+    await sim.CreateListener({ LoadBalancerId: id, Protocol: 'TCP', Ports: [81] });
+  });
+});
+
 describe('ModifyLoadBalancerAttributes and SetLoadBalancerSecurityGroups', () => {
   it('renames the CLB and switches pass-to-target', async () => {
     const sim = simulator();

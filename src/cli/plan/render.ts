@@ -96,6 +96,7 @@ export function describePlan(plan: LoadBalancerPlan, listeners: readonly Listene
     ...(plan.untag ? [`- untag CLB ${plan.loadBalancerId}: ${plan.untag.join(', ')}`] : []),
     ...(plan.deleteLoadBalancer ? [`- delete CLB ${plan.loadBalancerId}`] : []),
     ...(plan.heldEmpty ? ['= keep the last targets while the empty backend view settles'] : []),
+    ...(plan.modificationProtected ? [`! blocked: CLB ${plan.loadBalancerId} has modification protection on; nothing is changed until it is turned off in the console`] : []),
     ...(plan.release === 'kept-foreign' ? [`! keep CLB ${plan.loadBalancerId}: it has ${plan.foreignListeners} listener(s) this controller does not manage`] : []),
     ...p.conflicts.map((c) => `! blocked: ${c.reason}`),
     ...plan.leftOut.map((c) => `! left out: ${c.reason}`),
