@@ -10,7 +10,7 @@
  *   "loadBalancers": [{ …LoadBalancer, "listeners": [ …Listener (rules included) ], "targets": [ …ListenerTargets ] }] }
  * ```
  */
-import type { CloudProvider, Listener, ListenerProtocol, ListenerTargets, LoadBalancer, Subnet } from './provider.js';
+import type { CloudProvider, Listener, ListenerProtocol, ListenerTargets, LoadBalancer, RuleSpec, Subnet } from './provider.js';
 
 export interface CloudStateLoadBalancer extends LoadBalancer {
   readonly listeners: readonly Listener[];
@@ -100,6 +100,31 @@ const bool = (v: Json, path: string): boolean => {
 };
 
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'HTTP', 'HTTPS', 'TCP_SSL', 'QUIC'] satisfies readonly ListenerProtocol[];
+const FORWARD_TYPES: readonly string[] = ['HTTP', 'HTTPS', 'GRPC'] satisfies readonly NonNullable<RuleSpec['forwardType']>[];
+
+/** One of `values` (the contract's documented spellings). */
+const oneOf = (values: readonly (string | number)[]) => (v: Json, path: string): void =>
+  expect(values.includes(v as string | number), path, `one of ${values.join(', ')}`, v);
+/** An integer in [min, max]. */
+const integer = (min: number, max: number) => (v: Json, path: string): void =>
+  expect(Number.isInteger(v) && (v as number) >= min && (v as number) <= max, path, `an integer ${min}-${max}`, v);
+
+/**
+ * A health check's fields, of their types; those with a fixed set of values or a fixed range, within it. What depends
+ * on the listener (check types per protocol, the timeout below the interval, …) is the simulator's to check when seeding.
+ */
+function checkHealthCheck(v: Json, at: string): void {
+  const hc = obj(v, at);
+  bool(hc.enabled, `${at}.enabled`);
+  for (const key of ['timeoutSeconds', 'intervalSeconds', 'healthyThreshold', 'unhealthyThreshold'] as const) optional(hc[key], `${at}.${key}`, num);
+  for (const key of ['sendContext', 'recvContext', 'httpCheckPath', 'httpCheckDomain'] as const) optional(hc[key], `${at}.${key}`, str);
+  optional(hc.checkType, `${at}.checkType`, oneOf(['TCP', 'HTTP', 'HTTPS', 'GRPC', 'PING', 'CUSTOM']));
+  optional(hc.checkPort, `${at}.checkPort`, port);
+  optional(hc.contextType, `${at}.contextType`, oneOf(['HEX', 'TEXT']));
+  optional(hc.httpCheckMethod, `${at}.httpCheckMethod`, oneOf(['HEAD', 'GET']));
+  optional(hc.httpCode, `${at}.httpCode`, integer(1, 31));
+  optional(hc.sourceIpType, `${at}.sourceIpType`, oneOf([0, 1]));
+}
 
 function checkTargets(list: Json, path: string): void {
   arr(list, path).forEach((t, i) => {
@@ -116,9 +141,13 @@ function checkListener(x: Json, lat: string): Record<string, Json> {
   optional(listener.name, `${lat}.name`, str);
   expect(PROTOCOLS.includes(listener.protocol as string), `${lat}.protocol`, `one of ${PROTOCOLS.join(', ')}`, listener.protocol);
   port(listener.port, `${lat}.port`);
+  optional(listener.healthCheck, `${lat}.healthCheck`, checkHealthCheck);
+  for (const key of ['keepaliveEnable', 'deregisterTargetRst'] as const) optional(listener[key], `${lat}.${key}`, bool);
   arr(listener.rules ?? [], `${lat}.rules`).forEach((r, m) => {
     const rule = obj(r, `${lat}.rules[${m}]`);
     for (const key of ['id', 'domain', 'url'] as const) str(rule[key], `${lat}.rules[${m}].${key}`);
+    optional(rule.healthCheck, `${lat}.rules[${m}].healthCheck`, checkHealthCheck);
+    optional(rule.forwardType, `${lat}.rules[${m}].forwardType`, oneOf(FORWARD_TYPES));
     optional(rule.redirect, `${lat}.rules[${m}].redirect`, (v, at) => {
       const redirect = obj(v, at);
       str(redirect.listenerId, `${at}.listenerId`);
@@ -182,8 +211,9 @@ function withListenerFields(entry: Record<string, Json>, listeners: readonly Rec
 
 /**
  * Checks a parsed cloud-state file and returns it typed. Strict about what the planner relies on (ids, tags,
- * protocols, ports, targets, and the types of the CLB's own fields); other fields of the contract's types (listener
- * and rule settings) are passed through as they are.
+ * protocols, ports, targets, and the types of the CLB's own fields), and about the types of health checks, keep-alive,
+ * deregister-RST and forward types; other listener and rule settings are passed through as they are (seeding the
+ * simulator checks them all, as the API would).
  */
 export function parseCloudState(input: Json, source = 'cloud state'): CloudState {
   const root = obj(input, source);

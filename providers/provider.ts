@@ -60,15 +60,34 @@ export interface LoadBalancerAttributes {
   readonly deleteProtect?: boolean;
 }
 
+/** A listener's (layer 4) or rule's (layer 7) health check; an absent field is left as the CLB has it. */
 export interface HealthCheck {
   readonly enabled: boolean;
+  /** CLB TimeOut, 2–60 s, less than the interval. */
   readonly timeoutSeconds?: number;
+  /** CLB IntervalTime, 2–300 s. */
   readonly intervalSeconds?: number;
+  /** CLB HealthNum, 2–10. */
   readonly healthyThreshold?: number;
+  /** CLB UnHealthNum, 2–10. */
   readonly unhealthyThreshold?: number;
-  /** HTTP(S) only. */
+  /** CLB CheckType: TCP | HTTP | HTTPS | GRPC | PING | CUSTOM. */
+  readonly checkType?: string;
+  /** CLB CheckPort: the port checked instead of the target's (1–65535). */
+  readonly checkPort?: number;
+  /** CUSTOM checks: CLB ContextType (HEX | TEXT), SendContext and RecvContext. */
+  readonly contextType?: string;
+  readonly sendContext?: string;
+  readonly recvContext?: string;
+  /** HTTP(S) checks. */
   readonly httpCheckPath?: string;
   readonly httpCheckDomain?: string;
+  /** CLB HttpCheckMethod: HEAD | GET. */
+  readonly httpCheckMethod?: string;
+  /** CLB HttpCode, a bit mask of the healthy status classes: 1 = 1xx, 2 = 2xx, 4 = 3xx, 8 = 4xx, 16 = 5xx (1–31). */
+  readonly httpCode?: number;
+  /** CLB SourceIpType: 0 the CLB's VIP, 1 the 100.64.0.0/10 range. */
+  readonly sourceIpType?: number;
 }
 
 export interface Certificate {
@@ -92,6 +111,10 @@ export interface ListenerSpec {
   readonly certificate?: Certificate;
   /** HTTPS only: per-domain certificates. */
   readonly sniEnabled?: boolean;
+  /** Layer 7: CLB KeepaliveEnable (persistent connections to the targets). */
+  readonly keepaliveEnable?: boolean;
+  /** Layer 4: CLB DeregisterTargetRst — a deregistered target's connections are reset at once (a TCP RST to the client). */
+  readonly deregisterTargetRst?: boolean;
 }
 
 export interface Listener extends ListenerSpec {
@@ -108,6 +131,8 @@ export interface RuleSpec {
   readonly healthCheck?: HealthCheck;
   /** With SNI: the certificate of this rule's domain. */
   readonly certificate?: Certificate;
+  /** CLB ForwardType, the protocol from the CLB to the targets: HTTP | HTTPS | GRPC. */
+  readonly forwardType?: 'HTTP' | 'HTTPS' | 'GRPC';
 }
 
 export interface Rule extends RuleSpec {
@@ -126,7 +151,7 @@ export interface Redirect {
 }
 
 export type ListenerChanges = Partial<Omit<ListenerSpec, 'protocol' | 'port'>>;
-export type RuleChanges = Partial<Pick<RuleSpec, 'url' | 'sessionExpireTime' | 'scheduler' | 'healthCheck'>>;
+export type RuleChanges = Partial<Pick<RuleSpec, 'url' | 'sessionExpireTime' | 'scheduler' | 'healthCheck' | 'forwardType'>>;
 
 /** A backend: a node (CVM instance) or a Pod's ENI IP, and the port it listens on. */
 export type TargetAddress = { readonly instanceId: string; readonly eniIp?: never } | { readonly eniIp: string; readonly instanceId?: never };

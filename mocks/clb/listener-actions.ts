@@ -6,13 +6,13 @@
 import type { clb } from '../../providers/tencentcloud/api.js';
 import { fail } from './api-error.js';
 import {
-  checkListenerPort, checkListenerQuota, checkRedirectListeners, checkRuleQuota, createListenerFields, createRuleFields, modifyListenerFields, newRuleFields,
+  checkListenerPort, checkListenerQuota, checkRedirectListeners, checkRuleQuota, createListenerFields, modifyListenerFields, modifyRuleFields, newRuleFields,
   redirectRules, requireRule,
 } from './listeners.js';
 import { BATCH_LIMITS } from './options.js';
 import type { ActionTable, SimState, SimulatedClbApi } from './sim-state.js';
 import { LAYER7, toSdkListener, type SimListener, type SimLoadBalancer } from './state.js';
-import { isValidDomain, isValidUrl } from './support.js';
+import { isValidDomain } from './support.js';
 
 type Result<Res> = Omit<Res, 'RequestId'>;
 
@@ -23,7 +23,7 @@ function createListener(s: SimState, r: clb.CreateListenerRequest, requestId: st
   if (r.ListenerNames && r.ListenerNames.length !== ports.length) fail('InvalidParameter', 'ListenerNames must have one name per port.');
   const longName = r.ListenerNames?.find((n) => n.length > 80);
   if (longName !== undefined) fail('InvalidParameterValue.Length', `ListenerName ${longName} is longer than 80 characters.`);
-  const fields = createListenerFields(r);
+  const fields = createListenerFields(r, lb);
   checkListenerQuota(lb, ports.length, s.quotas.listenersPerLoadBalancer);
   ports.forEach((port, i) => checkListenerPort(lb, fields.protocol, port, ports.indexOf(port) !== i));
   const created = ports.map((port, i): SimListener => ({
@@ -48,7 +48,7 @@ function describeListeners(s: SimState, r: clb.DescribeListenersRequest): Result
 function modifyListener(s: SimState, r: clb.ModifyListenerRequest, requestId: string): Result<clb.ModifyListenerResponse> {
   const lb = s.requireLoadBalancer(r.LoadBalancerId, true);
   const listener = s.requireListener(lb, r.ListenerId);
-  const changes = modifyListenerFields(listener, r);
+  const changes = modifyListenerFields(lb, listener, r);
   s.tasks.start('ModifyListener', requestId, [lb.id], () => Object.assign(listener, changes));
   return {};
 }
@@ -107,11 +107,7 @@ function modifyRule(s: SimState, r: clb.ModifyRuleRequest, requestId: string): R
   const lb = s.requireLoadBalancer(r.LoadBalancerId, true);
   const listener = s.requireListener(lb, r.ListenerId);
   const rule = requireRule(listener, r.LocationId);
-  if (r.Url !== undefined) {
-    if (!isValidUrl(r.Url)) fail('InvalidParameterValue', `Url ${r.Url} is invalid.`);
-    if ([...listener.rules.values()].some((x) => x !== rule && x.domain === rule.domain && x.url === r.Url)) fail('InvalidParameterValue.Duplicate', `A rule for ${rule.domain}${r.Url} already exists.`);
-  }
-  const update = createRuleFields({ Url: r.Url ?? rule.url, Domain: rule.domain, HealthCheck: r.HealthCheck ?? rule.healthCheck, Scheduler: r.Scheduler ?? rule.scheduler, SessionExpireTime: r.SessionExpireTime ?? rule.sessionExpireTime, ForwardType: r.ForwardType ?? rule.forwardType }, lb);
+  const update = modifyRuleFields(lb, listener, rule, r);
   s.tasks.start('ModifyRule', requestId, [lb.id], () => Object.assign(rule, update));
   return {};
 }

@@ -1,34 +1,23 @@
 /**
- * Listener and rule settings: what CreateListener / ModifyListener / CreateRule accept, with the API's defaults,
- * and the checks on ports, quotas, rules and redirects that both the API actions and seeding apply.
+ * Listener and rule settings: what CreateListener / ModifyListener / CreateRule / ModifyRule accept (health checks in
+ * health-checks.ts, keep-alive, deregister-RST, forward types), with the API's defaults, and the checks on ports,
+ * quotas, rules and redirects that both the API actions and seeding apply.
  */
 import type { clb } from '../../providers/tencentcloud/api.js';
 import { fail } from './api-error.js';
-import { LAYER7, TCP_FAMILY, type SimListener, type SimLoadBalancer, type SimRule } from './state.js';
+import { DEFAULT_HEALTH_CHECK, healthCheck, inRange, listenerSite, ruleSite, stripNulls } from './health-checks.js';
+import { LAYER7, RESCHEDULING, TCP_FAMILY, type SimListener, type SimLoadBalancer, type SimRule } from './state.js';
 import { isValidDomain, isValidUrl } from './support.js';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'HTTP', 'HTTPS', 'TCP_SSL', 'QUIC']);
 const SCHEDULERS = new Set(['WRR', 'LEAST_CONN', 'IP_HASH']);
 const CERTIFIED = new Set(['HTTPS', 'TCP_SSL', 'QUIC']);
-
-/** What the API fills in when a health check is not given. */
-export const DEFAULT_HEALTH_CHECK: Readonly<clb.HealthCheck> = { HealthSwitch: 1, TimeOut: 2, IntervalTime: 5, HealthNum: 3, UnHealthNum: 3 };
-
-function inRange(name: string, value: number | undefined, min: number, max: number): void {
-  if (value !== undefined && value !== null && (!Number.isInteger(value) || value < min || value > max)) {
-    fail('InvalidParameterValue.Range', `${name} ${value} is out of range [${min}, ${max}].`);
-  }
-}
-
-function healthCheck(input: clb.HealthCheck | undefined, base: clb.HealthCheck = DEFAULT_HEALTH_CHECK): clb.HealthCheck {
-  const merged = { ...base, ...stripNulls(input ?? {}) };
-  inRange('HealthCheck.HealthSwitch', merged.HealthSwitch, 0, 1);
-  inRange('HealthCheck.TimeOut', merged.TimeOut, 2, 60);
-  inRange('HealthCheck.IntervalTime', merged.IntervalTime, 2, 300);
-  inRange('HealthCheck.HealthNum', merged.HealthNum, 2, 10);
-  inRange('HealthCheck.UnHealthNum', merged.UnHealthNum, 2, 10);
-  return merged;
-}
+/**
+ * RuleInput.ForwardType: "目前支持 HTTP/HTTPS/GRPC/GRPCS/TRPC，TRPC暂未对外开放" (⚠ assumed: TRPC, not open, is refused);
+ * ModifyRule.ForwardType: "可取值：HTTP、HTTPS、GRPC。仅HTTPS监听器该参数有效".
+ */
+const CREATE_FORWARD_TYPES = ['HTTP', 'HTTPS', 'GRPC', 'GRPCS'];
+const MODIFY_FORWARD_TYPES = ['HTTP', 'HTTPS', 'GRPC'];
 
 function sessionExpireTime(value: number | undefined): number {
   if (value === undefined || value === null || value === 0) return 0;
@@ -42,13 +31,36 @@ function scheduler(value: string | undefined, fallback = 'WRR'): string {
   return value;
 }
 
-function stripNulls<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+/** KeepaliveEnable 0|1, HTTP and HTTPS listeners only ("此参数仅适用于HTTP/HTTPS监听器"). */
+function keepaliveEnable(value: number | undefined, protocol: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!LAYER7.has(protocol)) fail('InvalidParameter', `KeepaliveEnable is only accepted on HTTP and HTTPS listeners, not on a ${protocol} listener.`);
+  inRange('KeepaliveEnable', value, 0, 1);
+  return value;
 }
 
-type ListenerFields = Pick<SimListener, 'protocol' | 'sessionExpireTime' | 'scheduler' | 'healthCheck' | 'certificate' | 'sniSwitch'>;
+/** DeregisterTargetRst true|false, TCP and UDP listeners only. */
+function deregisterTargetRst(value: boolean | undefined, protocol: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!RESCHEDULING.has(protocol)) fail('InvalidParameter', `DeregisterTargetRst is only accepted on TCP and UDP listeners, not on a ${protocol} listener.`);
+  if (typeof value !== 'boolean') fail('InvalidParameterValue', `DeregisterTargetRst ${JSON.stringify(value)} is invalid; accepted: true, false.`);
+  return value;
+}
 
-export function createListenerFields(r: clb.CreateListenerRequest): ListenerFields {
+/**
+ * A rule's ForwardType, of `accepted`. Only an HTTPS listener forwards anything but HTTP (⚠ assumed: the API
+ * refuses another value on an HTTP listener rather than ignoring it).
+ */
+function forwardType(value: string | undefined, listener: SimListener, accepted: readonly string[]): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!accepted.includes(value)) fail('InvalidParameterValue', `ForwardType ${JSON.stringify(value)} is invalid; accepted: ${accepted.join(', ')}.`);
+  if (value !== 'HTTP' && listener.protocol !== 'HTTPS') fail('InvalidParameter', `ForwardType ${value} needs an HTTPS listener; ${listener.id} is ${listener.protocol} and forwards HTTP.`);
+  return value;
+}
+
+type ListenerFields = Pick<SimListener, 'protocol' | 'sessionExpireTime' | 'scheduler' | 'healthCheck' | 'certificate' | 'sniSwitch' | 'keepaliveEnable' | 'deregisterTargetRst'>;
+
+export function createListenerFields(r: clb.CreateListenerRequest, lb: SimLoadBalancer): ListenerFields {
   const protocol = r.Protocol;
   if (!protocol) return fail('MissingParameter', 'Protocol is required.');
   if (!PROTOCOLS.has(protocol)) fail('InvalidParameterValue', `Protocol ${protocol} is invalid; accepted: TCP, UDP, HTTP, HTTPS, TCP_SSL, QUIC.`);
@@ -65,13 +77,16 @@ export function createListenerFields(r: clb.CreateListenerRequest): ListenerFiel
     protocol,
     sessionExpireTime: sessionExpireTime(r.SessionExpireTime),
     scheduler: scheduler(r.Scheduler),
-    healthCheck: healthCheck(r.HealthCheck),
+    healthCheck: healthCheck(r.HealthCheck, DEFAULT_HEALTH_CHECK, listenerSite(lb, protocol)),
     ...(r.Certificate ? { certificate: { SSLMode: r.Certificate.SSLMode ?? 'UNIDIRECTIONAL', ...stripNulls(r.Certificate) } } : {}),
     sniSwitch,
+    // Off unless asked: "默认值0表示不开启" (KeepaliveEnable); DeregisterTargetRst has no documented default (⚠ assumed off).
+    keepaliveEnable: keepaliveEnable(r.KeepaliveEnable, protocol) ?? 0,
+    deregisterTargetRst: deregisterTargetRst(r.DeregisterTargetRst, protocol) ?? false,
   };
 }
 
-export function modifyListenerFields(listener: SimListener, r: clb.ModifyListenerRequest): Partial<SimListener> {
+export function modifyListenerFields(lb: SimLoadBalancer, listener: SimListener, r: clb.ModifyListenerRequest): Partial<SimListener> {
   const layer7 = LAYER7.has(listener.protocol);
   if (layer7 && (r.SessionExpireTime !== undefined || r.Scheduler !== undefined || r.HealthCheck !== undefined)) {
     fail('InvalidParameter', 'HealthCheck, Scheduler and SessionExpireTime are set per rule on HTTP/HTTPS listeners.');
@@ -80,41 +95,55 @@ export function modifyListenerFields(listener: SimListener, r: clb.ModifyListene
   if (r.Certificate && !CERTIFIED.has(listener.protocol)) fail('InvalidParameter', `A ${listener.protocol} listener does not take a Certificate.`);
   if (r.Certificate && !r.Certificate.CertId) fail('MissingParameter', 'Certificate.CertId is required.');
   if (r.ListenerName !== undefined && r.ListenerName.length > 80) fail('InvalidParameterValue.Length', 'ListenerName is longer than 80 characters.');
+  const keepalive = keepaliveEnable(r.KeepaliveEnable, listener.protocol);
+  const rst = deregisterTargetRst(r.DeregisterTargetRst, listener.protocol);
   return {
     ...(r.ListenerName !== undefined ? { name: r.ListenerName } : {}),
     ...(r.SessionExpireTime !== undefined ? { sessionExpireTime: sessionExpireTime(r.SessionExpireTime) } : {}),
     ...(r.Scheduler !== undefined ? { scheduler: scheduler(r.Scheduler) } : {}),
-    ...(r.HealthCheck !== undefined ? { healthCheck: healthCheck(r.HealthCheck, listener.healthCheck) } : {}),
+    ...(r.HealthCheck !== undefined ? { healthCheck: healthCheck(r.HealthCheck, listener.healthCheck, listenerSite(lb, listener.protocol)) } : {}),
     ...(r.Certificate ? { certificate: { SSLMode: r.Certificate.SSLMode ?? 'UNIDIRECTIONAL', ...stripNulls(r.Certificate) } } : {}),
     ...(r.SniSwitch !== undefined ? { sniSwitch: r.SniSwitch } : {}),
+    ...(keepalive !== undefined ? { keepaliveEnable: keepalive } : {}),
+    ...(rst !== undefined ? { deregisterTargetRst: rst } : {}),
   };
 }
 
 type RuleFields = Pick<SimRule, 'domain' | 'url' | 'sessionExpireTime' | 'scheduler' | 'healthCheck' | 'forwardType'>;
 
-export function createRuleFields(input: Partial<clb.RuleInput>, lb: SimLoadBalancer): RuleFields {
+/** A new rule's settings, checked as CreateRule checks them; `seen` holds the domain+url of the listener's rules so far. */
+export function newRuleFields(input: Partial<clb.RuleInput>, lb: SimLoadBalancer, listener: SimListener, seen: Set<string>): RuleFields {
   if (!input.Url) return fail('MissingParameter', 'Rules.Url is required.');
   if (!input.Domain) return fail('MissingParameter', `Rules.Domain is required (use the VIP ${lb.vips[0] ?? lb.domain} for rules without a host).`);
-  const forwardType = input.ForwardType ?? 'HTTP';
-  if (!['HTTP', 'HTTPS', 'GRPC', 'GRPCS', 'TRPC'].includes(forwardType)) fail('InvalidParameterValue', `ForwardType ${forwardType} is invalid.`);
-  return {
+  const fields: RuleFields = {
     domain: input.Domain,
     url: input.Url,
     sessionExpireTime: sessionExpireTime(input.SessionExpireTime),
     scheduler: scheduler(input.Scheduler),
-    healthCheck: healthCheck(input.HealthCheck),
-    forwardType,
+    healthCheck: healthCheck(input.HealthCheck, DEFAULT_HEALTH_CHECK, ruleSite(lb, listener.protocol)),
+    forwardType: forwardType(input.ForwardType, listener, CREATE_FORWARD_TYPES) ?? 'HTTP',
   };
-}
-
-/** A new rule's settings, checked as CreateRule checks them; `seen` holds the domain+url of the listener's rules so far. */
-export function newRuleFields(input: Partial<clb.RuleInput>, lb: SimLoadBalancer, listener: SimListener, seen: Set<string>): RuleFields {
-  const fields = createRuleFields(input, lb);
   if (!isValidDomain(fields.domain)) fail('InvalidParameterValue', `Domain ${fields.domain} is not a valid host name.`);
   if (!isValidUrl(fields.url)) fail('InvalidParameterValue', `Url ${fields.url} is invalid: 1-120 characters of a-z A-Z 0-9 . - / = ?, starting with /.`);
   if (seen.has(`${fields.domain}${fields.url}`)) fail('InvalidParameterValue.Duplicate', `A rule for ${fields.domain}${fields.url} already exists on ${listener.id}.`);
   seen.add(`${fields.domain}${fields.url}`);
   return fields;
+}
+
+/** What ModifyRule changes, checked as it checks them: a given health check is merged over the rule's own. */
+export function modifyRuleFields(lb: SimLoadBalancer, listener: SimListener, rule: SimRule, r: clb.ModifyRuleRequest): Partial<RuleFields> {
+  if (r.Url !== undefined) {
+    if (!isValidUrl(r.Url)) fail('InvalidParameterValue', `Url ${r.Url} is invalid.`);
+    if ([...listener.rules.values()].some((x) => x !== rule && x.domain === rule.domain && x.url === r.Url)) fail('InvalidParameterValue.Duplicate', `A rule for ${rule.domain}${r.Url} already exists.`);
+  }
+  const forward = forwardType(r.ForwardType, listener, MODIFY_FORWARD_TYPES);
+  return {
+    ...(r.Url !== undefined ? { url: r.Url } : {}),
+    ...(r.SessionExpireTime !== undefined ? { sessionExpireTime: sessionExpireTime(r.SessionExpireTime) } : {}),
+    ...(r.Scheduler !== undefined ? { scheduler: scheduler(r.Scheduler) } : {}),
+    ...(r.HealthCheck !== undefined ? { healthCheck: healthCheck(r.HealthCheck, rule.healthCheck, ruleSite(lb, listener.protocol)) } : {}),
+    ...(forward !== undefined ? { forwardType: forward } : {}),
+  };
 }
 
 /** A listener port must be in range and free: TCP, HTTP, HTTPS and TCP_SSL share one port space, UDP and QUIC another. */

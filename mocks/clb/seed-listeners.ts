@@ -47,7 +47,7 @@ function seedListener(s: SimState, lb: SimLoadBalancer, spec: Listener, path: st
   atPath(path, () => checkListenerQuota(lb, 1, s.quotas.listenersPerLoadBalancer));
   const name = spec.name ?? '';
   if (name.length > 80) refuse(`${path}.name`, 'InvalidParameterValue.Length: ListenerName is longer than 80 characters.');
-  const fields = atPath(path, () => createListenerFields({ LoadBalancerId: lb.id, Ports: [spec.port], ...listenerSettings(spec) }));
+  const fields = atPath(path, () => createListenerFields({ LoadBalancerId: lb.id, Ports: [spec.port], ...listenerSettings(spec) }, lb));
   atPath(`${path}.port`, () => checkListenerPort(lb, fields.protocol, spec.port));
   const listener: SimListener = {
     ...fields,

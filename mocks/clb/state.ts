@@ -31,6 +31,10 @@ export interface SimListener {
   healthCheck: clb.HealthCheck;
   certificate?: clb.CertificateInput;
   sniSwitch: number;
+  /** KeepaliveEnable 0|1 (HTTP and HTTPS listeners). */
+  keepaliveEnable: number;
+  /** DeregisterTargetRst (TCP and UDP listeners). */
+  deregisterTargetRst: boolean;
   createdAt: string;
   targets: Map<string, SimTarget>;
   rules: Map<string, SimRule>;
@@ -61,6 +65,8 @@ export interface SimLoadBalancer {
 
 export const LAYER7 = new Set(['HTTP', 'HTTPS']);
 export const TCP_FAMILY = new Set(['TCP', 'HTTP', 'HTTPS', 'TCP_SSL']);
+/** The listeners that take DeregisterTargetRst ("仅TCP/UDP监听器支持"). */
+export const RESCHEDULING = new Set(['TCP', 'UDP']);
 
 export const targetKey = (t: { instanceId?: string | undefined; eniIp?: string | undefined; port: number }): string =>
   `${t.instanceId ?? t.eniIp}:${t.port}`;
@@ -95,7 +101,8 @@ function toSdkCertificate(cert: clb.CertificateInput | undefined): clb.Certifica
 
 export function toSdkListener(listener: SimListener): clb.Listener {
   const layer7 = LAYER7.has(listener.protocol);
-  // Null where the live API returns null (layer-7 listener-level settings, absent certificates, layer-4 rules).
+  // Null where the live API returns null (layer-7 listener-level settings, absent certificates, layer-4 rules), and
+  // (⚠ assumed) where a setting does not apply: KeepaliveEnable but on HTTP/HTTPS, DeregisterTargetRst but on TCP/UDP.
   return {
     ListenerId: listener.id,
     ListenerName: listener.name,
@@ -106,6 +113,8 @@ export function toSdkListener(listener: SimListener): clb.Listener {
     Scheduler: layer7 ? (null as never) : listener.scheduler,
     SessionExpireTime: layer7 ? (null as never) : listener.sessionExpireTime,
     SniSwitch: listener.sniSwitch,
+    KeepaliveEnable: layer7 ? listener.keepaliveEnable : (null as never),
+    DeregisterTargetRst: RESCHEDULING.has(listener.protocol) ? listener.deregisterTargetRst : (null as never),
     CreateTime: listener.createdAt,
     Rules: layer7
       ? [...listener.rules.values()].map((rule) => ({
@@ -159,6 +168,8 @@ export function snapshotLoadBalancer(lb: SimLoadBalancer): unknown {
         healthCheck: l.healthCheck,
         certificate: l.certificate ?? null,
         sniSwitch: l.sniSwitch,
+        keepaliveEnable: l.keepaliveEnable,
+        deregisterTargetRst: l.deregisterTargetRst,
         domainCertificates: Object.fromEntries([...l.domainCertificates].sort()),
         targets: targets(l.targets),
         rules: [...l.rules.values()]

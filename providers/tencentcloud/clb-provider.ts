@@ -231,6 +231,8 @@ export class ClbProvider implements CloudProvider {
       ...(changes.healthCheck !== undefined ? { HealthCheck: fromHealthCheck(changes.healthCheck) } : {}),
       ...(changes.certificate !== undefined ? { Certificate: fromCertificate(changes.certificate) } : {}),
       ...(changes.sniEnabled !== undefined ? { SniSwitch: changes.sniEnabled ? 1 : 0 } : {}),
+      ...(changes.keepaliveEnable !== undefined ? { KeepaliveEnable: changes.keepaliveEnable ? 1 : 0 } : {}),
+      ...(changes.deregisterTargetRst !== undefined ? { DeregisterTargetRst: changes.deregisterTargetRst } : {}),
     });
   }
 
@@ -263,6 +265,7 @@ export class ClbProvider implements CloudProvider {
       ...(changes.sessionExpireTime !== undefined ? { SessionExpireTime: changes.sessionExpireTime } : {}),
       ...(changes.scheduler !== undefined ? { Scheduler: changes.scheduler } : {}),
       ...(changes.healthCheck !== undefined ? { HealthCheck: fromHealthCheck(changes.healthCheck) } : {}),
+      ...(changes.forwardType !== undefined ? { ForwardType: changes.forwardType } : {}),
     });
   }
 

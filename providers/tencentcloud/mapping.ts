@@ -31,29 +31,52 @@ export function toLoadBalancer(lb: clb.LoadBalancer): LoadBalancer {
   };
 }
 
+/** A string field: absent when null or empty; `upper` for enums, whose spelling varies in case (reference §8). */
+const text = (value: unknown, upper = false): string | undefined => (value === null || value === undefined || value === '' ? undefined : upper ? String(value).toUpperCase() : String(value));
+const defined = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+/** A boolean the API may spell true, 1 or "true". */
+const flag = (value: unknown): boolean => value === true || num(value) === 1 || String(value).toLowerCase() === 'true';
+
 function toHealthCheck(hc: clb.HealthCheck | null | undefined): HealthCheck | undefined {
   if (!present(hc)) return undefined;
-  const defined = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+  const checkPort = num(hc.CheckPort);
   return {
     enabled: num(hc.HealthSwitch) === 1,
     ...defined('timeoutSeconds', num(hc.TimeOut)),
     ...defined('intervalSeconds', num(hc.IntervalTime)),
     ...defined('healthyThreshold', num(hc.HealthNum)),
     ...defined('unhealthyThreshold', num(hc.UnHealthNum)),
+    ...defined('checkType', text(hc.CheckType, true)),
+    // -1 (what a request sends to go back to it) or 0: the target's own port.
+    ...defined('checkPort', checkPort !== undefined && checkPort > 0 ? checkPort : undefined),
+    ...defined('contextType', text(hc.ContextType, true)),
+    ...defined('sendContext', text(hc.SendContext)),
+    ...defined('recvContext', text(hc.RecvContext)),
     ...defined('httpCheckPath', hc.HttpCheckPath ?? undefined),
     ...defined('httpCheckDomain', hc.HttpCheckDomain ?? undefined),
+    ...defined('httpCheckMethod', text(hc.HttpCheckMethod, true)),
+    ...defined('httpCode', num(hc.HttpCode)),
+    ...defined('sourceIpType', num(hc.SourceIpType)),
   };
 }
 
 export function fromHealthCheck(hc: HealthCheck): clb.HealthCheck {
   return {
     HealthSwitch: hc.enabled ? 1 : 0,
-    ...(hc.timeoutSeconds !== undefined ? { TimeOut: hc.timeoutSeconds } : {}),
-    ...(hc.intervalSeconds !== undefined ? { IntervalTime: hc.intervalSeconds } : {}),
-    ...(hc.healthyThreshold !== undefined ? { HealthNum: hc.healthyThreshold } : {}),
-    ...(hc.unhealthyThreshold !== undefined ? { UnHealthNum: hc.unhealthyThreshold } : {}),
-    ...(hc.httpCheckPath !== undefined ? { HttpCheckPath: hc.httpCheckPath } : {}),
-    ...(hc.httpCheckDomain !== undefined ? { HttpCheckDomain: hc.httpCheckDomain } : {}),
+    ...defined('TimeOut', hc.timeoutSeconds),
+    ...defined('IntervalTime', hc.intervalSeconds),
+    ...defined('HealthNum', hc.healthyThreshold),
+    ...defined('UnHealthNum', hc.unhealthyThreshold),
+    ...defined('CheckType', hc.checkType),
+    ...defined('CheckPort', hc.checkPort),
+    ...defined('ContextType', hc.contextType),
+    ...defined('SendContext', hc.sendContext),
+    ...defined('RecvContext', hc.recvContext),
+    ...defined('HttpCheckPath', hc.httpCheckPath),
+    ...defined('HttpCheckDomain', hc.httpCheckDomain),
+    ...defined('HttpCheckMethod', hc.httpCheckMethod),
+    ...defined('HttpCode', hc.httpCode),
+    ...defined('SourceIpType', hc.sourceIpType),
   };
 }
 
@@ -84,6 +107,7 @@ function toRule(rule: clb.RuleOutput): Rule {
     ...(rule.Scheduler ? { scheduler: rule.Scheduler as Scheduler } : {}),
     ...(healthCheck ? { healthCheck } : {}),
     ...(certificate ? { certificate } : {}),
+    ...defined('forwardType', text(rule.ForwardType, true) as Rule['forwardType']),
   };
 }
 
@@ -101,11 +125,14 @@ export function toListener(listener: clb.Listener): Listener {
     ...(healthCheck ? { healthCheck } : {}),
     ...(certificate ? { certificate } : {}),
     sniEnabled: num(listener.SniSwitch) === 1,
+    // Either may be null where it means nothing (KeepaliveEnable is for HTTP/HTTPS, DeregisterTargetRst for TCP/UDP): absent then.
+    ...defined('keepaliveEnable', present(listener.KeepaliveEnable) ? num(listener.KeepaliveEnable) === 1 : undefined),
+    ...defined('deregisterTargetRst', present(listener.DeregisterTargetRst) ? flag(listener.DeregisterTargetRst) : undefined),
     rules: (listener.Rules ?? []).filter(present).map(toRule),
   };
 }
 
-/** The CreateListener fields that must be equal for listeners to share one call. */
+/** The CreateListener fields that must be equal for listeners to share one call (the grouping key of createListeners). */
 export function listenerSettings(spec: ListenerSpec): Omit<clb.CreateListenerRequest, 'LoadBalancerId' | 'Ports' | 'ListenerNames'> {
   return {
     Protocol: spec.protocol,
@@ -114,6 +141,8 @@ export function listenerSettings(spec: ListenerSpec): Omit<clb.CreateListenerReq
     ...(spec.healthCheck !== undefined ? { HealthCheck: fromHealthCheck(spec.healthCheck) } : {}),
     ...(spec.certificate !== undefined ? { Certificate: fromCertificate(spec.certificate) } : {}),
     ...(spec.sniEnabled !== undefined ? { SniSwitch: spec.sniEnabled ? 1 : 0 } : {}),
+    ...(spec.keepaliveEnable !== undefined ? { KeepaliveEnable: spec.keepaliveEnable ? 1 : 0 } : {}),
+    ...defined('DeregisterTargetRst', spec.deregisterTargetRst),
   };
 }
 
@@ -125,6 +154,7 @@ export function fromRuleSpec(rule: RuleSpec): clb.RuleInput {
     ...(rule.scheduler !== undefined ? { Scheduler: rule.scheduler } : {}),
     ...(rule.healthCheck !== undefined ? { HealthCheck: fromHealthCheck(rule.healthCheck) } : {}),
     ...(rule.certificate !== undefined ? { Certificate: fromCertificate(rule.certificate) } : {}),
+    ...defined('ForwardType', rule.forwardType),
   };
 }
 

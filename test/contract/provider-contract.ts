@@ -8,7 +8,7 @@ import type { ClbSimulator } from '../../mocks/clb/simulator.js';
 import type { SimulatorOptions } from '../../mocks/clb/options.js';
 import {
   AuthFailedError, ConflictError, InvalidRequestError, NotFoundError, PartialBatchFailureError, QuotaExceededError, TaskFailedError, ThrottledError, TransientError,
-  type CloudProvider, type ListenerSpec, type TargetBinding,
+  type CloudProvider, type HealthCheck, type ListenerSpec, type TargetBinding,
 } from '../../providers/provider.js';
 
 export interface ContractCloud {
@@ -21,6 +21,17 @@ export type MakeCloud = (simulatorOptions?: SimulatorOptions, providerOptions?: 
 
 const VPC = 'vpc-cluster1';
 const OWNER_TAGS = { 'tke-createdBy-flag': 'yes', 'tke-clusterId': 'cls-contract' };
+
+/** A layer-4 CUSTOM (send / expect) check with every field CLB takes on a TCP or UDP listener. */
+export const EVERY_LAYER4_CHECK: HealthCheck = {
+  enabled: true, timeoutSeconds: 4, intervalSeconds: 12, healthyThreshold: 3, unhealthyThreshold: 5,
+  checkType: 'CUSTOM', checkPort: 9001, contextType: 'HEX', sendContext: '50494E47', recvContext: '504F4E47', sourceIpType: 1,
+};
+/** A rule's check with every field CLB takes on a rule of an HTTPS listener (a gRPC check). */
+export const EVERY_RULE_CHECK: HealthCheck = {
+  enabled: true, timeoutSeconds: 5, intervalSeconds: 20, healthyThreshold: 4, unhealthyThreshold: 6,
+  checkType: 'GRPC', httpCheckPath: '/grpc.health.v1.Health/Check', httpCheckDomain: 'grpc.example.com', httpCheckMethod: 'GET', httpCode: 6, sourceIpType: 1,
+};
 
 const tcp = (port: number, name = `tcp-${port}`): ListenerSpec => ({ name, protocol: 'TCP', port });
 const node = (i: number, port = 30080, weight = 10) => ({ instanceId: `ins-${String(i).padStart(8, '0')}`, port, weight });
@@ -163,6 +174,53 @@ export function describeProviderContract(transport: string, makeCloud: MakeCloud
         const listeners = await cloud.provider.describeListeners(lb.id);
         expect(listeners.find((l) => l.port === 80)).toMatchObject({ sessionExpireTime: 300, scheduler: 'LEAST_CONN', healthCheck: { enabled: true, intervalSeconds: 10 } });
         expect(listeners.find((l) => l.port === 443)).toMatchObject({ protocol: 'TCP_SSL', certificate: { certId: 'cert-abc' } });
+      });
+
+      it('keeps every health-check field, keep-alive, deregister-RST and forward type, created and modified', async () => {
+        const lb = await newLb();
+        const [custom, grpc] = [EVERY_LAYER4_CHECK, EVERY_RULE_CHECK];
+        const [l4, https] = await cloud.provider.createListeners(lb.id, [
+          { ...tcp(80), deregisterTargetRst: true, healthCheck: custom },
+          { name: 'https', protocol: 'HTTPS', port: 443, certificate: { mode: 'UNIDIRECTIONAL', certId: 'cert-abc' }, keepaliveEnable: true },
+        ]);
+        const [rule] = await cloud.provider.createRules(lb.id, https!, [{ domain: 'grpc.example.com', url: '/', forwardType: 'GRPC', healthCheck: grpc }]);
+        const read = async () => {
+          const listeners = await cloud.provider.describeListeners(lb.id);
+          return { l4: listeners.find((l) => l.id === l4)!, https: listeners.find((l) => l.id === https)! };
+        };
+        let now = await read();
+        expect(now.l4).toMatchObject({ deregisterTargetRst: true });
+        expect(now.l4.healthCheck).toEqual(custom);
+        expect(now.https).toMatchObject({ keepaliveEnable: true });
+        expect(now.https.rules).toEqual([expect.objectContaining({ id: rule, forwardType: 'GRPC' })]);
+        expect(now.https.rules[0]?.healthCheck).toEqual(grpc);
+
+        const text = { enabled: true, contextType: 'TEXT', sendContext: 'ping', recvContext: 'pong', sourceIpType: 0 };
+        await cloud.provider.modifyListener(lb.id, l4!, { deregisterTargetRst: false, healthCheck: text });
+        await cloud.provider.modifyListener(lb.id, https!, { keepaliveEnable: false });
+        await cloud.provider.modifyRule(lb.id, https!, rule!, { forwardType: 'HTTPS', healthCheck: { enabled: true, checkType: 'HTTPS', httpCode: 2 } });
+        now = await read();
+        expect(now.l4).toMatchObject({ deregisterTargetRst: false });
+        expect(now.l4.healthCheck).toEqual({ ...custom, ...text });
+        expect(now.https).toMatchObject({ keepaliveEnable: false });
+        expect(now.https.rules[0]).toMatchObject({ forwardType: 'HTTPS' });
+        expect(now.https.rules[0]?.healthCheck).toEqual({ ...grpc, checkType: 'HTTPS', httpCode: 2 });
+      });
+
+      it('groups listeners by keep-alive and deregister-RST too, and sends neither when it is not set', async () => {
+        const lb = await newLb();
+        const http = (port: number, keepaliveEnable?: boolean): ListenerSpec => ({ name: `http-${port}`, protocol: 'HTTP', port, ...(keepaliveEnable === undefined ? {} : { keepaliveEnable }) });
+        const ids = await cloud.provider.createListeners(lb.id, [
+          tcp(80), { ...tcp(81), deregisterTargetRst: true }, { ...tcp(82), deregisterTargetRst: true }, http(8080, true), http(8081), http(8082, true),
+        ]);
+        expect(writes('CreateListener')).toBe(4);
+        const requests = cloud.simulator.traffic.log.filter((c) => c.action === 'CreateListener').map((c) => c.request as Record<string, unknown>);
+        expect(requests.map((r) => [r.Ports, r.DeregisterTargetRst, r.KeepaliveEnable])).toEqual([
+          [[80], undefined, undefined], [[81, 82], true, undefined], [[8080, 8082], undefined, 1], [[8081], undefined, undefined],
+        ]);
+        expect(requests.filter((r) => 'DeregisterTargetRst' in r || 'KeepaliveEnable' in r)).toHaveLength(2);
+        const listeners = await cloud.provider.describeListeners(lb.id);
+        expect(ids.map((id) => listeners.find((l) => l.id === id)).map((l) => l?.deregisterTargetRst ?? l?.keepaliveEnable)).toEqual([false, true, true, true, false, true]);
       });
 
       it('reports a taken port+protocol as a ConflictError and changes nothing', async () => {

@@ -8,6 +8,7 @@ import { CloudStateError, parseCloudState, readCloudState, type CloudState, type
 import { ConflictError, type HealthCheck, type Listener, type ListenerTargets } from '../../providers/provider.js';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import { ClbSimulator } from '../../mocks/clb/simulator.js';
+import { EVERY_LAYER4_CHECK, EVERY_RULE_CHECK } from '../contract/provider-contract.js';
 import { LB_SUBNET, LB_SUBNET_CIDR, VPC, ipInCidr } from './clb-fixtures.js';
 
 const CLUSTER_TAGS = { 'tke-createdBy-flag': 'yes', 'tke-clusterId': 'cls-a1b2c3d4' };
@@ -15,13 +16,16 @@ const SEEDED_SUBNET = 'subnet-seed0001';
 const SEEDED_SUBNET_CIDR = '192.168.10.0/24';
 const HEALTH: HealthCheck = { enabled: true, timeoutSeconds: 3, intervalSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 4 };
 const HTTP_HEALTH: HealthCheck = { ...HEALTH, httpCheckPath: '/healthz', httpCheckDomain: 'www.example.com' };
+/** The checks the provider contract round-trips, with every field of a layer-4 CUSTOM check and of a rule's (here HTTPS) check. */
+const CUSTOM_HEALTH: HealthCheck = EVERY_LAYER4_CHECK;
+const HTTPS_HEALTH: HealthCheck = { ...EVERY_RULE_CHECK, checkType: 'HTTPS', httpCheckPath: '/ready' };
 const CERT = { mode: 'UNIDIRECTIONAL', certId: 'cert-www00001' } as const;
 const API_CERT = { mode: 'UNIDIRECTIONAL', certId: 'cert-api00001' } as const;
 
 const l4 = (id: string, protocol: 'TCP' | 'UDP', port: number, extra: Partial<Listener> = {}): Listener => ({
-  id, name: `${protocol}-${port}`, protocol, port, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: HEALTH, sniEnabled: false, rules: [], ...extra,
+  id, name: `${protocol}-${port}`, protocol, port, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: HEALTH, sniEnabled: false, deregisterTargetRst: false, rules: [], ...extra,
 });
-const rule = (id: string, domain: string, url: string, extra: object = {}) => ({ id, domain, url, sessionExpireTime: 0, scheduler: 'WRR' as const, healthCheck: HTTP_HEALTH, ...extra });
+const rule = (id: string, domain: string, url: string, extra: object = {}) => ({ id, domain, url, sessionExpireTime: 0, scheduler: 'WRR' as const, healthCheck: HTTP_HEALTH, forwardType: 'HTTP' as const, ...extra });
 
 /** Everything a state exported from a TKE cluster holds: the round trip must give it back to the letter. */
 const STATE: CloudState = {
@@ -40,11 +44,14 @@ const STATE: CloudState = {
         l4('lbl-tcp00080', 'TCP', 80),
         l4('lbl-tcp00443', 'TCP', 443, { name: 'TCP-443-sticky', sessionExpireTime: 300, scheduler: 'LEAST_CONN' }),
         l4('lbl-udp00080', 'UDP', 80, { sessionExpireTime: 30, scheduler: 'IP_HASH', healthCheck: { ...HEALTH, enabled: false } }),
+        // Every layer-4 setting.
+        l4('lbl-tcp09000', 'TCP', 9000, { deregisterTargetRst: true, healthCheck: CUSTOM_HEALTH }),
       ],
       targets: [
         { listenerId: 'lbl-tcp00080', protocol: 'TCP', port: 80, targets: [{ instanceId: 'ins-node0001', port: 30080, weight: 10 }, { instanceId: 'ins-node0002', port: 30080, weight: 0 }], rules: [] },
         { listenerId: 'lbl-tcp00443', protocol: 'TCP', port: 443, targets: [{ instanceId: 'ins-node0001', port: 30443, weight: 50 }], rules: [] },
         { listenerId: 'lbl-udp00080', protocol: 'UDP', port: 80, targets: [{ eniIp: '10.0.1.21', port: 8080, weight: 100 }], rules: [] },
+        { listenerId: 'lbl-tcp09000', protocol: 'TCP', port: 9000, targets: [], rules: [] },
       ],
     },
     {
@@ -52,17 +59,21 @@ const STATE: CloudState = {
       status: 'running', tags: { ...CLUSTER_TAGS, 'tke-lb-ingress-uuid': '6f1c2d3e-0000-4000-8000-000000000002' },
       securityGroups: [], passToTarget: false, deleteProtect: true, modificationProtect: false,
       listeners: [
-        { id: 'lbl-http0080', name: 'HTTP-80', protocol: 'HTTP', port: 80, sniEnabled: false, rules: [
+        { id: 'lbl-http0080', name: 'HTTP-80', protocol: 'HTTP', port: 80, sniEnabled: false, keepaliveEnable: false, rules: [
           rule('loc-http0001', 'www.example.com', '/', { redirect: { listenerId: 'lbl-https443', ruleId: 'loc-sni00001' } }),
           rule('loc-http0002', 'www.example.com', '/static', { scheduler: 'LEAST_CONN', sessionExpireTime: 60 }),
         ] },
-        { id: 'lbl-https443', name: 'HTTPS-443', protocol: 'HTTPS', port: 443, sniEnabled: true, rules: [
+        { id: 'lbl-https443', name: 'HTTPS-443', protocol: 'HTTPS', port: 443, sniEnabled: true, keepaliveEnable: false, rules: [
           rule('loc-sni00001', 'www.example.com', '/', { certificate: CERT }),
           rule('loc-sni00002', 'api.example.com', '/v1', { certificate: API_CERT }),
           rule('loc-sni00003', 'api.example.com', '/v2', { certificate: API_CERT }),
         ] },
-        { id: 'lbl-https844', name: 'HTTPS-8443', protocol: 'HTTPS', port: 8443, certificate: { mode: 'MUTUAL', certId: 'cert-mtls0001', caCertId: 'ca-mtls00001' }, sniEnabled: false, rules: [
+        { id: 'lbl-https844', name: 'HTTPS-8443', protocol: 'HTTPS', port: 8443, certificate: { mode: 'MUTUAL', certId: 'cert-mtls0001', caCertId: 'ca-mtls00001' }, sniEnabled: false, keepaliveEnable: false, rules: [
           rule('loc-mtls0001', '203.0.113.3', '/'),
+        ] },
+        // Every layer-7 listener and rule setting.
+        { id: 'lbl-https945', name: 'HTTPS-9443', protocol: 'HTTPS', port: 9443, certificate: CERT, sniEnabled: false, keepaliveEnable: true, rules: [
+          rule('loc-grpc0001', 'secure.example.com', '/', { scheduler: 'LEAST_CONN', forwardType: 'HTTPS', healthCheck: HTTPS_HEALTH }),
         ] },
       ],
       targets: [
@@ -77,6 +88,9 @@ const STATE: CloudState = {
         ] },
         { listenerId: 'lbl-https844', protocol: 'HTTPS', port: 8443, targets: [], rules: [
           { ruleId: 'loc-mtls0001', domain: '203.0.113.3', url: '/', targets: [{ eniIp: '10.0.1.32', port: 8443, weight: 5 }] },
+        ] },
+        { listenerId: 'lbl-https945', protocol: 'HTTPS', port: 9443, targets: [], rules: [
+          { ruleId: 'loc-grpc0001', domain: 'secure.example.com', url: '/', targets: [{ eniIp: '10.0.1.33', port: 8443, weight: 10 }] },
         ] },
       ],
     },
@@ -138,14 +152,15 @@ describe('seeding the simulator from a cloud state', () => {
     const cloud = createLocalCloud({ cloudState: sparse });
     const defaultHealth: HealthCheck = { enabled: true, timeoutSeconds: 2, intervalSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 };
     const [input] = sparse.loadBalancers as [CloudStateLoadBalancer];
-    // What the API fills in: the CLB's domain; a layer-4 listener's session persistence (off), scheduler (WRR) and
-    // health check; a rule's the same; SNI off; and an entry in targets for every listener and rule, empty or not.
+    // What the API fills in: the CLB's domain; a layer-4 listener's session persistence (off), scheduler (WRR),
+    // health check and deregister-RST (off); a rule's the same, and its forward type (HTTP); SNI and keep-alive off;
+    // and an entry in targets for every listener and rule, empty or not.
     const filled: CloudStateLoadBalancer = {
       ...input,
       domain: 'lb-sparse01.clb.ap-guangzhou.tencentclb.com',
       listeners: [
-        { ...input.listeners[0]!, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth, sniEnabled: false },
-        { ...input.listeners[1]!, sniEnabled: false, rules: [{ id: 'loc-sparse01', domain: 'a.example.com', url: '/', sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth }] },
+        { ...input.listeners[0]!, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth, sniEnabled: false, deregisterTargetRst: false },
+        { ...input.listeners[1]!, sniEnabled: false, keepaliveEnable: false, rules: [{ id: 'loc-sparse01', domain: 'a.example.com', url: '/', sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth, forwardType: 'HTTP' }] },
       ],
       targets: [
         ...input.targets,
@@ -250,6 +265,15 @@ describe('seeding refuses what the API would refuse, naming the path', () => {
     ['a port out of range', stateWith((s) => (s.loadBalancers[0]!.listeners[0].port = 70000)), 'loadBalancers[0].listeners[0].port: InvalidParameterValue.Range'],
     ['a session expire time out of range', stateWith((s) => (s.loadBalancers[0]!.listeners[1].sessionExpireTime = 5)), 'loadBalancers[0].listeners[1]: InvalidParameterValue.Range: SessionExpireTime 5'],
     ['a scheduler on a layer-7 listener', stateWith((s) => (s.loadBalancers[1]!.listeners[0].scheduler = 'WRR')), 'loadBalancers[1].listeners[0]: InvalidParameter: HealthCheck, Scheduler and SessionExpireTime are set per rule'],
+    ['a health-check timeout not below its interval', stateWith((s) => (s.loadBalancers[0]!.listeners[3].healthCheck.timeoutSeconds = 12)), 'loadBalancers[0].listeners[3]: InvalidParameterValue: HealthCheck.TimeOut 12 must be less than HealthCheck.IntervalTime 12.'],
+    ['a check type the protocol does not have', stateWith((s) => (s.loadBalancers[0]!.listeners[2].healthCheck.checkType = 'TCP')), 'loadBalancers[0].listeners[2]: InvalidParameterValue: HealthCheck.CheckType "TCP" is invalid on a UDP listener; accepted: PING, CUSTOM.'],
+    ['a HEX context that is not hex', stateWith((s) => (s.loadBalancers[0]!.listeners[3].healthCheck.sendContext = 'PING')), 'loadBalancers[0].listeners[3]: InvalidParameterValue: HealthCheck.SendContext "PING" is not HEX'],
+    ['a CUSTOM check without its contexts', stateWith((s) => delete s.loadBalancers[0]!.listeners[3].healthCheck.recvContext), 'loadBalancers[0].listeners[3]: MissingParameter: HealthCheck.RecvContext is required when HealthCheck.CheckType is CUSTOM.'],
+    ['keep-alive on a TCP listener', stateWith((s) => (s.loadBalancers[0]!.listeners[0].keepaliveEnable = true)), 'loadBalancers[0].listeners[0]: InvalidParameter: KeepaliveEnable is only accepted on HTTP and HTTPS listeners'],
+    ['deregister-RST on an HTTPS listener', stateWith((s) => (s.loadBalancers[1]!.listeners[3].deregisterTargetRst = false)), 'loadBalancers[1].listeners[3]: InvalidParameter: DeregisterTargetRst is only accepted on TCP and UDP listeners'],
+    ['a forward type other than HTTP on an HTTP listener', stateWith((s) => (s.loadBalancers[1]!.listeners[0].rules[1].forwardType = 'GRPC')), 'loadBalancers[1].listeners[0].rules[1]: InvalidParameter: ForwardType GRPC needs an HTTPS listener'],
+    ['a check port on a rule', stateWith((s) => (s.loadBalancers[1]!.listeners[3].rules[0].healthCheck.checkPort = 8080)), 'loadBalancers[1].listeners[3].rules[0]: InvalidParameter: HealthCheck.CheckPort is only accepted on TCP and UDP listeners'],
+    ['an HTTP status mask out of range', stateWith((s) => (s.loadBalancers[1]!.listeners[3].rules[0].healthCheck.httpCode = 0)), 'loadBalancers[1].listeners[3].rules[0]: InvalidParameterValue.Range: HealthCheck.HttpCode 0 is out of range [1, 31].'],
     ['an HTTPS listener without a certificate or SNI', stateWith((s) => delete s.loadBalancers[1]!.listeners[2].certificate), 'loadBalancers[1].listeners[2]: MissingParameter: Certificate.CertId is required'],
     ['rules on a TCP listener', stateWith((s) => (s.loadBalancers[0]!.listeners[0].rules = [{ id: 'loc-tcp00001', domain: 'a.example.com', url: '/' }])), 'loadBalancers[0].listeners[0].rules: InvalidParameter.ProtocolCheckFailed'],
     ['two rules for one domain and url', stateWith((s) => (s.loadBalancers[1]!.listeners[0].rules[1].url = '/')), 'loadBalancers[1].listeners[0].rules[1]: InvalidParameterValue.Duplicate'],
@@ -327,6 +351,18 @@ describe('parseCloudState refuses a malformed file, naming the path', () => {
     ['passToTarget as a string', edited((f) => (f.loadBalancers[0]!.passToTarget = 'true')), 'cloud state.loadBalancers[0].passToTarget: expected true or false, got "true"'],
     ['an unknown protocol', edited((f) => (f.loadBalancers[0]!.listeners[1].protocol = 'tcp')), 'cloud state.loadBalancers[0].listeners[1].protocol: expected one of TCP, UDP, HTTP, HTTPS, TCP_SSL, QUIC, got "tcp"'],
     ['a port as a string', edited((f) => (f.loadBalancers[0]!.listeners[1].port = '443')), 'cloud state.loadBalancers[0].listeners[1].port: expected a port (an integer 1-65535), got "443"'],
+    ['a health check without its switch', edited((f) => delete f.loadBalancers[0]!.listeners[3].healthCheck.enabled), 'cloud state.loadBalancers[0].listeners[3].healthCheck.enabled: expected true or false'],
+    ['a health-check interval as a string', edited((f) => (f.loadBalancers[0]!.listeners[3].healthCheck.intervalSeconds = '12')), 'cloud state.loadBalancers[0].listeners[3].healthCheck.intervalSeconds: expected a number, got "12"'],
+    ['an unknown check type', edited((f) => (f.loadBalancers[0]!.listeners[3].healthCheck.checkType = 'custom')), 'cloud state.loadBalancers[0].listeners[3].healthCheck.checkType: expected one of TCP, HTTP, HTTPS, GRPC, PING, CUSTOM, got "custom"'],
+    ['a check port out of range', edited((f) => (f.loadBalancers[0]!.listeners[3].healthCheck.checkPort = 0)), 'cloud state.loadBalancers[0].listeners[3].healthCheck.checkPort: expected a port (an integer 1-65535), got 0'],
+    ['an unknown context type', edited((f) => (f.loadBalancers[0]!.listeners[3].healthCheck.contextType = 'BASE64')), 'cloud state.loadBalancers[0].listeners[3].healthCheck.contextType: expected one of HEX, TEXT, got "BASE64"'],
+    ['a send context that is not a string', edited((f) => (f.loadBalancers[0]!.listeners[3].healthCheck.sendContext = 42)), 'cloud state.loadBalancers[0].listeners[3].healthCheck.sendContext: expected a string, got 42'],
+    ['a source IP type of 2', edited((f) => (f.loadBalancers[0]!.listeners[3].healthCheck.sourceIpType = 2)), 'cloud state.loadBalancers[0].listeners[3].healthCheck.sourceIpType: expected one of 0, 1, got 2'],
+    ['deregisterTargetRst as a string', edited((f) => (f.loadBalancers[0]!.listeners[3].deregisterTargetRst = 'true')), 'cloud state.loadBalancers[0].listeners[3].deregisterTargetRst: expected true or false, got "true"'],
+    ['keepaliveEnable as a number', edited((f) => (f.loadBalancers[1]!.listeners[3].keepaliveEnable = 1)), 'cloud state.loadBalancers[1].listeners[3].keepaliveEnable: expected true or false, got 1'],
+    ['an unknown forward type', edited((f) => (f.loadBalancers[1]!.listeners[3].rules[0].forwardType = 'GRPCS')), 'cloud state.loadBalancers[1].listeners[3].rules[0].forwardType: expected one of HTTP, HTTPS, GRPC, got "GRPCS"'],
+    ['an unknown HTTP check method', edited((f) => (f.loadBalancers[1]!.listeners[3].rules[0].healthCheck.httpCheckMethod = 'POST')), 'cloud state.loadBalancers[1].listeners[3].rules[0].healthCheck.httpCheckMethod: expected one of HEAD, GET, got "POST"'],
+    ['an HTTP status mask out of range', edited((f) => (f.loadBalancers[1]!.listeners[3].rules[0].healthCheck.httpCode = 32)), 'cloud state.loadBalancers[1].listeners[3].rules[0].healthCheck.httpCode: expected an integer 1-31, got 32'],
     ['a redirect without a rule', edited((f) => delete f.loadBalancers[1]!.listeners[0].rules[0].redirect.ruleId), 'cloud state.loadBalancers[1].listeners[0].rules[0].redirect.ruleId: expected a string'],
     ['a target with both an instance and an ENI IP', edited((f) => (f.loadBalancers[0]!.targets[0].targets[0].eniIp = '10.0.1.9')), 'cloud state.loadBalancers[0].targets[0].targets[0]: expected an instanceId or an eniIp (exactly one)'],
     ['a target without a weight', edited((f) => delete f.loadBalancers[0]!.targets[0].targets[1].weight), 'cloud state.loadBalancers[0].targets[0].targets[1].weight: expected a number'],

@@ -1,7 +1,8 @@
 /**
  * What the simulated CLB API enforces on listeners and layer-7 rules: ids, port+protocol uniqueness, listener
  * settings, quotas, domain+url uniqueness and formats, the response shapes of DescribeListeners (reference §8),
- * and the deletion calls (including DeleteLoadBalancerListeners' delete-everything default).
+ * the deletion calls (including DeleteLoadBalancerListeners' delete-everything default), and the health-check,
+ * keep-alive, deregister-RST and forward-type ranges of the SDK's models (mocks/clb/health-checks.ts).
  */
 import { describe, expect, it } from '@jest/globals';
 import type { clb } from '../../providers/tencentcloud/api.js';
@@ -392,5 +393,214 @@ describe('ModifyRule, ModifyDomainAttributes, DeleteRule', () => {
     const { sim, lb, listener } = await withHttpListener();
     const a = await createRule(sim, lb, listener, 'a.com', '/');
     await expectRefused(sim, () => sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, LocationIds: [a, UNKNOWN_LOCATION] }), 'InvalidParameter.LocationNotFound');
+  });
+});
+
+describe('health checks, keep-alive, deregister-RST and forward types', () => {
+  const CUSTOM: clb.HealthCheck = { HealthSwitch: 1, CheckType: 'CUSTOM', CheckPort: 9001, ContextType: 'HEX', SendContext: '50494E47', RecvContext: '504F4E47', SourceIpType: 1 };
+  const RULE_CHECK: clb.HealthCheck = { HealthSwitch: 1, TimeOut: 3, IntervalTime: 10, HealthNum: 2, UnHealthNum: 4, CheckType: 'HTTPS', HttpCheckPath: '/ready', HttpCheckDomain: 'a.com', HttpCheckMethod: 'GET', HttpCode: 6, SourceIpType: 1 };
+  const TCP_HTTP: clb.HealthCheck = { CheckType: 'HTTP', HttpCheckDomain: 'a.com', HttpVersion: 'HTTP/1.1' };
+
+  /** A listener of `protocol` (HTTPS and TCP_SSL with a certificate). */
+  const listenerOf = (sim: ReturnType<typeof simulator>, lb: string, protocol: string, extra: Partial<clb.CreateListenerRequest> = {}) =>
+    createListener(sim, lb, protocol, protocol === 'UDP' ? 53 : 443, ['HTTPS', 'TCP_SSL'].includes(protocol) ? { Certificate: CERT, ...extra } : extra);
+  const describeOne = async (sim: ReturnType<typeof simulator>, lb: string, id: string) => (await sim.DescribeListeners({ LoadBalancerId: lb, ListenerIds: [id] })).Listeners?.[0];
+
+  describe('stored and described', () => {
+    it('CreateListener keeps a TCP listener\'s CUSTOM check and DeregisterTargetRst; DescribeListeners shows them, KeepaliveEnable null', async () => {
+      const { sim, lb } = await withClb();
+      const id = await listenerOf(sim, lb, 'TCP', { HealthCheck: CUSTOM, DeregisterTargetRst: true });
+      const listener = await describeOne(sim, lb, id);
+      expect(listener).toMatchObject({ DeregisterTargetRst: true, KeepaliveEnable: null, HealthCheck: { ...CUSTOM, TimeOut: 2, IntervalTime: 5, HealthNum: 3, UnHealthNum: 3 } });
+    });
+
+    it('a new listener keeps the defaults it always had: health check on, 2/5/3/3, no check type; DeregisterTargetRst off; KeepaliveEnable 0 on layer 7', async () => {
+      const { sim, lb } = await withClb();
+      const tcp = await listenerOf(sim, lb, 'TCP');
+      const http = await createListener(sim, lb, 'HTTP', 80);
+      expect((await describeOne(sim, lb, tcp))?.HealthCheck).toEqual({ HealthSwitch: 1, TimeOut: 2, IntervalTime: 5, HealthNum: 3, UnHealthNum: 3 });
+      expect(await describeOne(sim, lb, tcp)).toMatchObject({ DeregisterTargetRst: false, KeepaliveEnable: null });
+      expect(await describeOne(sim, lb, http)).toMatchObject({ KeepaliveEnable: 0, DeregisterTargetRst: null });
+    });
+
+    it('ModifyListener changes the new fields, keeps the unspecified ones, and CheckPort -1 goes back to the target\'s port', async () => {
+      const { sim, lb } = await withClb();
+      const id = await listenerOf(sim, lb, 'TCP', { HealthCheck: CUSTOM });
+      await sim.ModifyListener({ LoadBalancerId: lb, ListenerId: id, DeregisterTargetRst: true, HealthCheck: { ContextType: 'TEXT', SendContext: 'ping', RecvContext: 'pong', SourceIpType: 0 } });
+      expect((await describeOne(sim, lb, id))).toMatchObject({ DeregisterTargetRst: true, HealthCheck: { CheckType: 'CUSTOM', CheckPort: 9001, ContextType: 'TEXT', SendContext: 'ping', RecvContext: 'pong', SourceIpType: 0 } });
+      await sim.ModifyListener({ LoadBalancerId: lb, ListenerId: id, HealthCheck: { CheckPort: -1 } });
+      expect((await describeOne(sim, lb, id))?.HealthCheck).not.toHaveProperty('CheckPort');
+    });
+
+    it('KeepaliveEnable is kept on create and changed by ModifyListener on HTTP and HTTPS listeners', async () => {
+      const { sim, lb } = await withClb();
+      const http = await createListener(sim, lb, 'HTTP', 80, { KeepaliveEnable: 1 });
+      const https = await listenerOf(sim, lb, 'HTTPS');
+      await sim.ModifyListener({ LoadBalancerId: lb, ListenerId: http, KeepaliveEnable: 0 });
+      await sim.ModifyListener({ LoadBalancerId: lb, ListenerId: https, KeepaliveEnable: 1 });
+      expect([(await describeOne(sim, lb, http))?.KeepaliveEnable, (await describeOne(sim, lb, https))?.KeepaliveEnable]).toEqual([0, 1]);
+    });
+
+    it('CreateRule keeps ForwardType (HTTP by default) and every rule health-check field; DescribeListeners\' rules show them', async () => {
+      const { sim, lb } = await withClb();
+      const https = await listenerOf(sim, lb, 'HTTPS');
+      const res = await sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'a.com', Url: '/', ForwardType: 'HTTPS', HealthCheck: RULE_CHECK }, { Domain: 'a.com', Url: '/plain' }] });
+      const rules = (await describeOne(sim, lb, https))?.Rules ?? [];
+      expect(rules.find((r) => r.LocationId === res.LocationIds?.[0])).toMatchObject({ ForwardType: 'HTTPS', HealthCheck: RULE_CHECK });
+      expect(rules.find((r) => r.LocationId === res.LocationIds?.[1])).toMatchObject({ ForwardType: 'HTTP' });
+    });
+
+    it('ModifyRule changes ForwardType and merges a health check over the rule\'s own', async () => {
+      const { sim, lb } = await withClb();
+      const https = await listenerOf(sim, lb, 'HTTPS');
+      const [location] = (await sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'a.com', Url: '/', HealthCheck: RULE_CHECK }] })).LocationIds ?? [];
+      await sim.ModifyRule({ LoadBalancerId: lb, ListenerId: https, LocationId: location!, ForwardType: 'GRPC', HealthCheck: { CheckType: 'GRPC', HttpCode: 2 } });
+      expect((await describeOne(sim, lb, https))?.Rules?.[0]).toMatchObject({ ForwardType: 'GRPC', HealthCheck: { ...RULE_CHECK, CheckType: 'GRPC', HttpCode: 2 } });
+    });
+
+    it.each<[string, string[]]>([
+      ['TCP', ['TCP', 'HTTP', 'CUSTOM']],
+      ['UDP', ['PING', 'CUSTOM']],
+      ['TCP_SSL', ['TCP', 'HTTP']],
+      ['QUIC', ['TCP', 'HTTP']],
+    ])('a %s listener accepts the check types %j', async (protocol, checkTypes) => {
+      const { sim, lb } = await withClb();
+      const extra = ['TCP_SSL', 'QUIC'].includes(protocol) ? { Certificate: CERT } : {};
+      for (const [i, CheckType] of checkTypes.entries()) {
+        const check = CheckType === 'CUSTOM' ? CUSTOM : CheckType === 'HTTP' && protocol === 'TCP' ? TCP_HTTP : { CheckType };
+        await createListener(sim, lb, protocol, 1000 + i, { ...extra, HealthCheck: check });
+      }
+      expect((await listeners(sim, lb)).map((l) => l.HealthCheck?.CheckType)).toEqual(checkTypes);
+    });
+
+    it.each<[string, string[]]>([
+      ['HTTP', ['HTTP', 'GRPC']],
+      ['HTTPS', ['HTTP', 'HTTPS', 'GRPC']],
+    ])('a rule of an %s listener accepts the check types %j', async (protocol, checkTypes) => {
+      const { sim, lb } = await withClb();
+      const listener = await listenerOf(sim, lb, protocol);
+      await sim.CreateRule({ LoadBalancerId: lb, ListenerId: listener, Rules: checkTypes.map((CheckType, i) => ({ Domain: 'a.com', Url: `/${i}`, HealthCheck: { CheckType } })) });
+      expect(((await describeOne(sim, lb, listener))?.Rules ?? []).map((r) => r.HealthCheck?.CheckType).sort()).toEqual([...checkTypes].sort());
+    });
+
+    it('an IPv6 CLB takes health-check intervals of 5 s and more', async () => {
+      const sim = simulator();
+      const lb = await createClb(sim, { AddressIPVersion: 'IPV6' });
+      await createListener(sim, lb, 'TCP', 80, { HealthCheck: { IntervalTime: 5, TimeOut: 2 } });
+      await expectRefused(sim, () => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP', Ports: [81], HealthCheck: { IntervalTime: 4, TimeOut: 2 } }), 'InvalidParameterValue.Range');
+    });
+  });
+
+  describe('refused, changing nothing', () => {
+    /** A TCP listener (port 80) and an HTTPS listener (443) with one rule, to refuse calls against. */
+    async function withListeners() {
+      const { sim, lb } = await withClb();
+      const tcp = await createListener(sim, lb, 'TCP', 80);
+      const udp = await createListener(sim, lb, 'UDP', 53);
+      const http = await createListener(sim, lb, 'HTTP', 8080);
+      const https = await listenerOf(sim, lb, 'HTTPS');
+      const [rule] = (await sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'a.com', Url: '/' }] })).LocationIds ?? [];
+      const [httpRule] = (await sim.CreateRule({ LoadBalancerId: lb, ListenerId: http, Rules: [{ Domain: 'a.com', Url: '/' }] })).LocationIds ?? [];
+      return { sim, lb, tcp, udp, http, https, rule: rule!, httpRule: httpRule! };
+    }
+    type Ids = Awaited<ReturnType<typeof withListeners>>;
+    type Call = (sim: Ids['sim'], ids: Ids) => Promise<unknown>;
+    /** The same health check refused on all four writes that take one. */
+    const everywhere = (hc: clb.HealthCheck, protocol = 'TCP'): [string, Call][] => [
+      ['CreateListener', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: protocol, Ports: [9000], HealthCheck: hc })],
+      ['ModifyListener', (sim, { lb, tcp, udp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: protocol === 'UDP' ? udp : tcp, HealthCheck: hc })],
+      ['CreateRule', (sim, { lb, https }) => sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'b.com', Url: '/', HealthCheck: hc }] })],
+      ['ModifyRule', (sim, { lb, https, rule }) => sim.ModifyRule({ LoadBalancerId: lb, ListenerId: https, LocationId: rule, HealthCheck: hc })],
+    ];
+    const refusals = (rule: string, code: string, cases: [string, Call][]) => cases.map(([call, run]): [string, string, string, Call] => [rule, call, code, run]);
+    /** The first API field a case's name mentions (HealthSwitch, HttpCheckPath, …). */
+    const fieldOf = (name: string, fallback: string) => /\b[A-Z][a-z]+[A-Z][A-Za-z]*\b/.exec(name)?.[0] ?? fallback;
+    /** Refused with `code` and a message naming `field`, and nothing changed. */
+    async function refusedNaming(run: Call, code: string, field: string): Promise<void> {
+      const ids = await withListeners();
+      const named = () => run(ids.sim, ids).catch((error: unknown) => {
+        expect((error as Error).message).toContain(field);
+        throw error;
+      });
+      await expectRefused(ids.sim, named, code);
+    }
+
+    it.each<[string, string, string, Call]>([
+      ...refusals('HealthSwitch 2 (0|1)', 'InvalidParameterValue.Range', everywhere({ HealthSwitch: 2 })),
+      ...refusals('TimeOut 1 (2–60)', 'InvalidParameterValue.Range', everywhere({ TimeOut: 1 })),
+      ...refusals('TimeOut 61 (2–60)', 'InvalidParameterValue.Range', everywhere({ TimeOut: 61, IntervalTime: 300 })),
+      ...refusals('IntervalTime 1 (2–300)', 'InvalidParameterValue.Range', everywhere({ IntervalTime: 1 })),
+      ...refusals('IntervalTime 301 (2–300)', 'InvalidParameterValue.Range', everywhere({ IntervalTime: 301 })),
+      ...refusals('HealthNum 1 (2–10)', 'InvalidParameterValue.Range', everywhere({ HealthNum: 1 })),
+      ...refusals('HealthNum 11 (2–10)', 'InvalidParameterValue.Range', everywhere({ HealthNum: 11 })),
+      ...refusals('UnHealthNum 1 (2–10)', 'InvalidParameterValue.Range', everywhere({ UnHealthNum: 1 })),
+      ...refusals('UnHealthNum 11 (2–10)', 'InvalidParameterValue.Range', everywhere({ UnHealthNum: 11 })),
+      ...refusals('a TimeOut equal to the IntervalTime', 'InvalidParameterValue', everywhere({ TimeOut: 10, IntervalTime: 10 })),
+      ...refusals('a TimeOut above the stored (default 5 s) IntervalTime', 'InvalidParameterValue', everywhere({ TimeOut: 6 })),
+      ...refusals('SourceIpType 2 (0|1)', 'InvalidParameterValue.Range', everywhere({ SourceIpType: 2 })),
+      ...refusals('an unknown HttpCheckMethod (HEAD|GET)', 'InvalidParameterValue', everywhere({ HttpCheckMethod: 'POST' })),
+      ...refusals('HttpCode 0 (1–31)', 'InvalidParameterValue.Range', everywhere({ HttpCode: 0 })),
+      ...refusals('HttpCode 32 (1–31)', 'InvalidParameterValue.Range', everywhere({ HttpCode: 32 })),
+      ...refusals('an HttpCheckPath not starting with /', 'InvalidParameterValue', everywhere({ HttpCheckPath: 'healthz' })),
+    ])('%s: %s', async (rule, _call, code, run) => refusedNaming(run, code, fieldOf(rule, 'HealthCheck')));
+
+    it.each<[string, string, Call]>([
+      ['PING on a TCP listener (TCP|HTTP|CUSTOM)', 'InvalidParameterValue', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP', Ports: [9000], HealthCheck: { CheckType: 'PING' } })],
+      ['TCP on a UDP listener (PING|CUSTOM)', 'InvalidParameterValue', (sim, { lb, udp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: udp, HealthCheck: { CheckType: 'TCP' } })],
+      ['HTTP on a UDP listener (PING|CUSTOM)', 'InvalidParameterValue', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'UDP', Ports: [9000], HealthCheck: { CheckType: 'HTTP' } })],
+      ['CUSTOM on a TCP_SSL listener (TCP|HTTP)', 'InvalidParameterValue', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP_SSL', Ports: [9443], Certificate: CERT, HealthCheck: CUSTOM })],
+      ['HTTPS on a rule of an HTTP listener (HTTP|GRPC)', 'InvalidParameterValue', (sim, { lb, http, httpRule }) => sim.ModifyRule({ LoadBalancerId: lb, ListenerId: http, LocationId: httpRule, HealthCheck: { CheckType: 'HTTPS' } })],
+      ['TCP on a rule of an HTTPS listener (HTTP|HTTPS|GRPC)', 'InvalidParameterValue', (sim, { lb, https }) => sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'b.com', Url: '/', HealthCheck: { CheckType: 'TCP' } }] })],
+    ])('CheckType per protocol: %s', async (_rule, code, run) => refusedNaming(run, code, 'CheckType'));
+
+    it.each<[string, string, Call]>([
+      ['CheckPort 0 (1–65535)', 'InvalidParameterValue.Range', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { CheckPort: 0 } })],
+      ['CheckPort 65536 (1–65535)', 'InvalidParameterValue.Range', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'UDP', Ports: [9000], HealthCheck: { CheckPort: 65536 } })],
+      ['CheckPort on a rule (TCP/UDP listeners only)', 'InvalidParameter', (sim, { lb, https, rule }) => sim.ModifyRule({ LoadBalancerId: lb, ListenerId: https, LocationId: rule, HealthCheck: { CheckPort: 8080 } })],
+      ['CheckPort on a TCP_SSL listener (TCP/UDP listeners only)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP_SSL', Ports: [9443], Certificate: CERT, HealthCheck: { CheckPort: 8080 } })],
+      ['an unknown ContextType (HEX|TEXT)', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { ...CUSTOM, ContextType: 'BASE64' } })],
+      ['ContextType on a rule (TCP/UDP listeners only)', 'InvalidParameter', (sim, { lb, https }) => sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'b.com', Url: '/', HealthCheck: { ContextType: 'TEXT' } }] })],
+      ['a CUSTOM check without ContextType', 'MissingParameter', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { CheckType: 'CUSTOM', SendContext: 'a', RecvContext: 'b' } })],
+      ['a CUSTOM check without SendContext', 'MissingParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'UDP', Ports: [9000], HealthCheck: { CheckType: 'CUSTOM', ContextType: 'TEXT', RecvContext: 'b' } })],
+      ['a CUSTOM check without RecvContext', 'MissingParameter', (sim, { lb, udp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: udp, HealthCheck: { CheckType: 'CUSTOM', ContextType: 'TEXT', SendContext: 'a' } })],
+      ['a HEX context of odd length', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { ...CUSTOM, SendContext: 'ABC' } })],
+      ['a HEX context in lower case (0123456789ABCDEF only)', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { ...CUSTOM, RecvContext: '0a0b' } })],
+      ['a HEX context with a non-hex character', 'InvalidParameterValue', (sim, { lb, udp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: udp, HealthCheck: { ...CUSTOM, SendContext: '0G' } })],
+      ['a TEXT context of 501 characters (at most 500)', 'InvalidParameterValue.Length', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { ...CUSTOM, ContextType: 'TEXT', SendContext: 'a'.repeat(501) } })],
+      ['a TEXT context with a control character (visible ASCII only)', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { ...CUSTOM, ContextType: 'TEXT', RecvContext: 'ok\n' } })],
+    ])('CheckPort and CUSTOM checks: %s', async (rule, code, run) => refusedNaming(run, code, fieldOf(rule, 'Context')));
+
+    it.each<[string, string, Call]>([
+      ['HttpCheckPath on a UDP listener (never an HTTP check)', 'InvalidParameter', (sim, { lb, udp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: udp, HealthCheck: { HttpCheckPath: '/' } })],
+      ['HttpCode on a UDP listener (never an HTTP check)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'UDP', Ports: [9000], HealthCheck: { HttpCode: 2 } })],
+      ['a TCP listener\'s HTTP check without HttpCheckDomain', 'MissingParameter', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { CheckType: 'HTTP', HttpVersion: 'HTTP/1.1' } })],
+      ['a TCP listener\'s HTTP check without HttpVersion', 'MissingParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP', Ports: [9000], HealthCheck: { CheckType: 'HTTP', HttpCheckDomain: 'a.com' } })],
+      ['an unknown HttpVersion (HTTP/1.0|HTTP/1.1)', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, HealthCheck: { ...TCP_HTTP, HttpVersion: 'HTTP/2' } })],
+      ['HttpVersion on a rule (TCP listeners only)', 'InvalidParameter', (sim, { lb, https, rule }) => sim.ModifyRule({ LoadBalancerId: lb, ListenerId: https, LocationId: rule, HealthCheck: { HttpVersion: 'HTTP/1.1' } })],
+    ])('HTTP checks: %s', async (rule, code, run) => refusedNaming(run, code, fieldOf(rule, 'HttpCheck')));
+
+    it('accepts a TCP listener\'s HTTP check with HttpCheckDomain and HttpVersion, and its HTTP fields', async () => {
+      const { sim, lb } = await withClb();
+      const id = await listenerOf(sim, lb, 'TCP', { HealthCheck: { ...TCP_HTTP, HttpCheckPath: '/healthz', HttpCheckMethod: 'GET', HttpCode: 2, CheckPort: 8081 } });
+      expect((await describeOne(sim, lb, id))?.HealthCheck).toMatchObject({ ...TCP_HTTP, HttpCheckPath: '/healthz', HttpCheckMethod: 'GET', HttpCode: 2, CheckPort: 8081 });
+    });
+
+    it.each<[string, string, Call]>([
+      ['KeepaliveEnable on a TCP listener (HTTP/HTTPS only)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP', Ports: [9000], KeepaliveEnable: 1 })],
+      ['KeepaliveEnable on a UDP listener (HTTP/HTTPS only)', 'InvalidParameter', (sim, { lb, udp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: udp, KeepaliveEnable: 0 })],
+      ['KeepaliveEnable 2 (0|1)', 'InvalidParameterValue.Range', (sim, { lb, http }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: http, KeepaliveEnable: 2 })],
+      ['DeregisterTargetRst on an HTTP listener (TCP/UDP only)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'HTTP', Ports: [9000], DeregisterTargetRst: true })],
+      ['DeregisterTargetRst on an HTTPS listener (TCP/UDP only)', 'InvalidParameter', (sim, { lb, https }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: https, DeregisterTargetRst: false })],
+      ['DeregisterTargetRst on a TCP_SSL listener (TCP/UDP only)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP_SSL', Ports: [9443], Certificate: CERT, DeregisterTargetRst: true })],
+      ['DeregisterTargetRst not a boolean', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, DeregisterTargetRst: 1 as unknown as boolean })],
+    ])('listener switches: %s', async (rule, code, run) => refusedNaming(run, code, fieldOf(rule, '')));
+
+    it.each<[string, string, Call]>([
+      ['an unknown ForwardType on CreateRule (HTTP|HTTPS|GRPC|GRPCS)', 'InvalidParameterValue', (sim, { lb, https }) => sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'b.com', Url: '/', ForwardType: 'SOAP' }] })],
+      ['TRPC on CreateRule (not open)', 'InvalidParameterValue', (sim, { lb, https }) => sim.CreateRule({ LoadBalancerId: lb, ListenerId: https, Rules: [{ Domain: 'b.com', Url: '/', ForwardType: 'TRPC' }] })],
+      ['GRPCS on ModifyRule (HTTP|HTTPS|GRPC)', 'InvalidParameterValue', (sim, { lb, https, rule }) => sim.ModifyRule({ LoadBalancerId: lb, ListenerId: https, LocationId: rule, ForwardType: 'GRPCS' })],
+      ['HTTPS on a rule of an HTTP listener (HTTPS listeners only)', 'InvalidParameter', (sim, { lb, http }) => sim.CreateRule({ LoadBalancerId: lb, ListenerId: http, Rules: [{ Domain: 'b.com', Url: '/', ForwardType: 'HTTPS' }] })],
+      ['GRPC on a rule of an HTTP listener (HTTPS listeners only)', 'InvalidParameter', (sim, { lb, http, httpRule }) => sim.ModifyRule({ LoadBalancerId: lb, ListenerId: http, LocationId: httpRule, ForwardType: 'GRPC' })],
+    ])('ForwardType: %s', async (_rule, code, run) => refusedNaming(run, code, 'ForwardType'));
   });
 });
