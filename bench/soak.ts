@@ -5,16 +5,22 @@
  *
  * A seeded, time-bounded randomized run of both controllers (src/app.ts) over the fake Kubernetes API and the mock
  * cloud. A PRNG picks N operations — Services (NodePort, direct, on a shared user CLB, with bad annotations) and
- * Ingresses created, changed and deleted; nodes joining, leaving and flapping; Pods churning; controller restarts —
+ * Ingresses created, changed and deleted; nodes joining, leaving and flapping; Pods churning; controller restarts;
+ * quota pressure (a Service with more ports than a CLB has listeners, a Service scaled past the targets a listener
+ * binds, an Ingress with more paths than a listener has rules: the cloud's quotas are lowered to QUOTAS for that) —
  * while cloud faults (random failures, failed tasks) and API faults (500 bursts, dropped and expired watches) come
  * and go. Then the faults stop, the run settles, and every invariant is checked on full state
- * (mocks/sandbox/invariants.ts): each valid owner has status and exactly its desired CLB, listeners and targets;
+ * (mocks/sandbox/invariants.ts): each valid owner has status and exactly its desired CLB, listeners and targets
+ * (of a quota-limited one, exactly what the controller's quota fitting keeps, and a QuotaExceeded Warning);
  * nothing the cluster created or named outlives its owner (the orphan collector, run with no delay, finds nothing);
  * the user's CLBs and listeners are byte-identical; no finalizer is stuck; every user error has its Warning; no
- * action was called above its rate limit; a resync of everything writes nothing. The last line is
- * `soak: <ops> ops, seed <S>, <violations> violations, the cloud right <X> s after the last change` (X: from the
- * last operation and the faults' end to the first check that finds nothing wrong, in-flight faults included);
- * the exit status is 1 on any violation.
+ * action was called above its rate limit; a resync of everything writes nothing.
+ *
+ * Throughout, every change (an operation on a Service or an Ingress, a node's change or the end of its NotReady
+ * grace — that concerns every owner) is timed until the convergence invariants first find nothing wrong with the
+ * owners it concerns, checked every MEASURE_MS, faults and later changes included. The last line is
+ * `soak: <ops> ops, seed <S>, <violations> violations, the cloud right <X> s after a change (p99 of <N> changes, max <M> s)`
+ * (a change never right by the end counts until the end, and is named); the exit status is 1 on any violation.
  */
 import { createWriteStream } from 'node:fs';
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
@@ -26,6 +32,8 @@ import { convergenceViolations, rateViolations, type ClusterEvent, type SnapLoad
 import { startControllers, type RunningControllers } from '../src/app.js';
 import { SERVICE_ANNOTATIONS as S, TAGS } from '../src/annotations/keys.js';
 import { liveOwnersFrom, OrphanCollector } from '../src/deploy/orphan-gc.js';
+import type { QuotaLimits } from '../src/deploy/quota.js';
+import { ownerListenerPrefix } from '../src/model/naming.js';
 import { createLogger, silentLogger } from '../src/runtime/logger.js';
 
 const SETTINGS = { clusterId: 'cls-soak', vpcId: 'vpc-cluster1', defaultIngressClass: false };
@@ -35,6 +43,13 @@ const NODE_GRACE_MS = 600;
 const EMPTY_GRACE_MS = 400;
 const FAULT_CODES = ['RequestLimitExceeded', 'InternalError', 'FailedOperation.ResourceInOperating'];
 const TASK_ACTIONS = ['CreateListener', 'BatchRegisterTargets', 'BatchDeregisterTargets', 'DeleteLoadBalancerListeners', 'CreateLoadBalancer', 'DeleteLoadBalancer', 'CreateRule'];
+/**
+ * The account's quotas (50 listeners per CLB, 50 rules per listener, 100 targets per listener or rule) scaled down
+ * to what a soak's few nodes, Pods and ports reach: quota pressure every run. The controller reads them (DescribeQuota).
+ */
+const QUOTAS: QuotaLimits = { listenersPerLoadBalancer: 8, rulesPerListener: 4, targetsPerRule: 5 };
+/** How often the changes in flight are checked against the invariants. */
+const MEASURE_MS = 100;
 
 function arg(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -81,6 +96,27 @@ const BAD_ANNOTATIONS: readonly Record<string, string>[] = [
   { [S.extensiveParameters]: '{"NoSuchField":1}' },
 ];
 
+/** An owner a change concerns, and how the invariants' lines name it: `Kind ns/name:`, its listeners' prefix, its uid. */
+interface Watched {
+  readonly key: string;
+  readonly prefix: string;
+  readonly uid: string | undefined;
+}
+
+/**
+ * A change, timed from when it was made until the cloud has been right for each owner it concerns (each at its own
+ * first check after the change that finds nothing wrong with it: another owner's trouble is not this change's).
+ */
+interface Change {
+  readonly what: string;
+  readonly at: number;
+  /** The owners not yet seen right since the change. */
+  waiting: readonly Watched[];
+  rightAt?: number;
+  /** The last thing the invariants found wrong with it (for the diagnosis of the slowest). */
+  wrong?: string;
+}
+
 interface Soak {
   readonly kube: FakeKube;
   readonly cloud: ReturnType<typeof createLocalCloud>;
@@ -95,13 +131,48 @@ interface Soak {
   otherCluster: string;
   untouched: string;
   nextId: number;
+  readonly changes: Change[];
   readonly trace: (message: string) => void;
+}
+
+function watched(soak: Soak, kind: 'Service' | 'Ingress', name: string): Watched {
+  const uid = soak.kube.state.get<V1Service>(kind === 'Service' ? 'services' : 'ingresses', `default/${name}`)?.metadata?.uid;
+  return { key: `${kind} default/${name}`, prefix: ownerListenerPrefix({ kind, clusterId: SETTINGS.clusterId, namespace: 'default', name, uid: uid ?? '' }), uid };
+}
+
+/** Records a change to one owner (call it while the owner still exists, so its uid is known). */
+function changed(soak: Soak, kind: 'Service' | 'Ingress', name: string, what: string): void {
+  soak.changes.push({ what: `${what} ${name}`, at: Date.now(), waiting: [watched(soak, kind, name)] });
+}
+
+/** Records a change that concerns every owner (a node's). */
+function changedAll(soak: Soak, what: string): void {
+  const owners = [...[...soak.services.keys()].map((n) => watched(soak, 'Service', n)), ...[...soak.ingresses].map((n) => watched(soak, 'Ingress', n))];
+  soak.changes.push({ what, at: Date.now(), waiting: owners });
+}
+
+const concerns = (line: string, owner: Watched) => line.startsWith(`${owner.key}:`) || line.includes(owner.prefix) || (owner.uid !== undefined && line.includes(owner.uid));
+
+/** Ticks off, for the changes made before `at`, the owners the invariants' `lines` (read at `at`) find nothing wrong with. */
+function resolveChanges(changes: readonly Change[], lines: readonly string[], at: number): void {
+  for (const change of changes) {
+    if (change.rightAt !== undefined || change.at > at) continue;
+    change.waiting = change.waiting.filter((o) => lines.some((line) => concerns(line, o)));
+    if (!change.waiting.length) change.rightAt = at;
+    else change.wrong = lines.find((line) => concerns(line, change.waiting[0]!));
+  }
+}
+
+/** The p99 and the longest of the changes' times until right (a change never right counts until `end`), in seconds. */
+function changeTimes(changes: readonly Change[], end: number): { p99: number; max: number; open: Change[] } {
+  const times = changes.map((c) => ((c.rightAt ?? end) - c.at) / 1000).sort((a, b) => a - b);
+  return { p99: times[Math.max(0, Math.ceil(times.length * 0.99) - 1)] ?? 0, max: times.at(-1) ?? 0, open: changes.filter((c) => c.rightAt === undefined) };
 }
 
 async function setUp(seed: number, verbose: boolean): Promise<{ soak: Soak; userOwned: Map<string, unknown> }> {
   const kube = await startFakeKube({ seed: [1, 2, 3, 4].map(node), historySize: 400 });
   const cloud = createLocalCloud(
-    { taskLatencyMs: 3, rateLimitPerSecond: RATE_LIMIT, seed, quotas: { openLoadBalancers: 500, internalLoadBalancers: 500 } },
+    { taskLatencyMs: 3, rateLimitPerSecond: RATE_LIMIT, seed, quotas: { openLoadBalancers: 500, internalLoadBalancers: 500, ...QUOTAS } },
     { retry: { retries: 6, minDelayMs: 10, maxDelayMs: 300 } },
   );
   // SOAK_LOG=<file>: the controllers' debug log goes there (for diagnosing a violation).
@@ -133,7 +204,7 @@ async function setUp(seed: number, verbose: boolean): Promise<{ soak: Soak; user
   const sim = new ClusterSimulator(kube);
   const soak: Soak = {
     kube, cloud, sim, start, controllers: await start(), services: new Map(), ingresses: new Set(), nodes: new Set([1, 2, 3, 4]), pending: [],
-    shared: shared.id, otherCluster: otherCluster.id, untouched: untouched.id, nextId: 0,
+    shared: shared.id, otherCluster: otherCluster.id, untouched: untouched.id, nextId: 0, changes: [],
     trace: verbose ? (message) => process.stderr.write(`  ${Date.now() % 100_000} ${message}\n`) : () => undefined,
   };
   sim.start(150);
@@ -159,13 +230,16 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
         spec: { containers: [{ name: 'app', image: 'app' }], nodeName: `10.0.1.${pick(nodes)}` },
       } as V1Pod);
     }
+    // Their EndpointSlice at once: the change is whole when it is timed.
+    soak.sim.syncOnce();
   };
-  const createService = () => {
+  const createService = (forced?: 'many-ports') => {
     if (services.size >= 24) return;
     soak.nextId += 1;
     const name = `svc-${soak.nextId}`;
-    const kind = pick(['nodeport', 'nodeport', 'direct', 'shared', 'bad', 'http', 'local', 'other-cluster', 'labels']);
-    let ports = randomPorts();
+    const kind = forced ?? pick(['nodeport', 'nodeport', 'direct', 'shared', 'bad', 'http', 'local', 'other-cluster', 'labels']);
+    // More ports than a CLB holds listeners: the first ones in spec order get one.
+    let ports = kind === 'many-ports' ? Array.from({ length: QUOTAS.listenersPerLoadBalancer + 1 + Math.floor(random() * 3) }, (_, i): Port => ({ port: 2000 + i, protocol: 'TCP' })) : randomPorts();
     if (!ports.length) ports = [{ port: 80, protocol: 'TCP' }];
     const annotations: Record<string, string> = {};
     if (kind === 'direct') {
@@ -193,6 +267,7 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
     soak.trace(`created ${name} (${kind}) ${JSON.stringify(annotations)}`);
     services.set(name, { kind, ports });
     if (kind === 'direct' || kind === 'local') pods(name, 1 + Math.floor(random() * 3));
+    changed(soak, 'Service', name, 'create');
   };
   const updateService = () => {
     const name = serviceNames().length ? pick(serviceNames()) : undefined;
@@ -200,6 +275,7 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
     if (!name || !entry || !kube.state.get('services', `default/${name}`)) return;
     const choice = random();
     soak.trace(`update ${name} (${entry.kind}) ${choice.toFixed(2)}`);
+    changed(soak, 'Service', name, 'update');
     if (choice < 0.4 && entry.kind !== 'shared' && entry.kind !== 'http') {
       let ports = randomPorts();
       if (entry.kind === 'direct') ports = ports.filter((p) => p.protocol === 'TCP');
@@ -227,23 +303,26 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
     if (!names.length) return;
     const name = pick(names);
     soak.trace(`delete ${name}`);
+    changed(soak, 'Service', name, 'delete');
     services.delete(name);
     if (kube.state.get('services', `default/${name}`)) kube.state.delete('services', `default/${name}`);
     for (const pod of kube.state.list<V1Pod>('pods', 'default').filter((p) => p.metadata?.labels?.app === name)) kube.state.delete('pods', `default/${pod.metadata?.name}`);
   };
-  const createIngress = () => {
+  const createIngress = (paths?: readonly string[]) => {
     if (soak.ingresses.size >= 6) return;
     soak.nextId += 1;
     const name = `ing-${soak.nextId}`;
     const backend = `${name}-backend`;
     kube.state.seed(service(backend, [{ port: 80, protocol: 'TCP' }], {}, 'NodePort'));
     const annotations: Record<string, string> = random() < 0.2 ? { 'kubernetes.io/ingress.subnetId': 'subnet-?' } : {};
-    kube.state.seed(ingress(name, backend, random() < 0.5 ? ['/'] : ['/', '/api'], annotations));
+    kube.state.seed(ingress(name, backend, paths ?? (random() < 0.5 ? ['/'] : ['/', '/api']), annotations));
     soak.ingresses.add(name);
+    changed(soak, 'Ingress', name, 'create');
   };
   const changeIngress = () => {
     const name = soak.ingresses.size ? pick([...soak.ingresses]) : undefined;
     if (!name) return;
+    changed(soak, 'Ingress', name, 'change');
     if (random() < 0.4) {
       soak.ingresses.delete(name);
       kube.state.delete('ingresses', `default/${name}`);
@@ -253,9 +332,12 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
       kube.state.patch('ingresses', `default/${name}`, { spec: ingress(name, `${name}-backend`, pick([['/'], ['/', '/api'], ['/v2', '/api']]), {}).spec });
     }
   };
+  /** A node NotReady now leaves the desired state when its grace ends: a change then too. */
+  const graceEnds = (what: string) => soak.pending.push(sleep(NODE_GRACE_MS).then(() => changedAll(soak, `${what}: grace over`)));
   const nodeChange = () => {
     const choice = random();
     const present = [...soak.nodes];
+    changedAll(soak, 'node change');
     if (choice < 0.3 && soak.nodes.size < 7) {
       const i = Math.max(...present) + 1;
       kube.state.seed(node(i));
@@ -268,14 +350,18 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
       // A flap: NotReady (or Unknown) for a moment, inside or just past the grace window.
       const i = pick(present);
       kube.state.setStatus('nodes', `10.0.1.${i}`, readyStatus(random() < 0.5 ? 'False' : 'Unknown'));
+      graceEnds('node flap');
       soak.pending.push(
         sleep(50 + Math.floor(random() * NODE_GRACE_MS * 1.5)).then(() => {
-          if (soak.nodes.has(i)) kube.state.setStatus('nodes', `10.0.1.${i}`, readyStatus('True'));
+          if (!soak.nodes.has(i)) return;
+          kube.state.setStatus('nodes', `10.0.1.${i}`, readyStatus('True'));
+          changedAll(soak, 'node back');
         }),
       );
     } else {
       // A node that stays NotReady (until a later flap brings it back).
       kube.state.setStatus('nodes', `10.0.1.${pick(present)}`, readyStatus('False'));
+      graceEnds('node NotReady');
     }
   };
   const podChurn = () => {
@@ -283,8 +369,29 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
     if (!candidates.length) return;
     const name = pick(candidates);
     const existing = kube.state.list<V1Pod>('pods', 'default').filter((p) => p.metadata?.labels?.app === name);
-    if (existing.length && random() < 0.5) kube.state.delete('pods', `default/${pick(existing).metadata?.name}`);
-    else pods(name, 1);
+    if (existing.length && random() < 0.5) {
+      kube.state.delete('pods', `default/${pick(existing).metadata?.name}`);
+      soak.sim.syncOnce();
+    } else pods(name, 1);
+    changed(soak, 'Service', name, 'pod churn');
+  };
+  const quotaPressure = () => {
+    const choice = random();
+    const scalable = serviceNames().filter((n) => ['direct', 'local'].includes(services.get(n)!.kind));
+    if (choice < 0.35) createService('many-ports');
+    else if (choice < 0.7 && scalable.length) {
+      // Scaled out past the targets a listener binds.
+      const name = pick(scalable);
+      pods(name, QUOTAS.targetsPerRule + Math.floor(random() * 3));
+      changed(soak, 'Service', name, 'scale out');
+    } else {
+      // More paths than a listener holds rules.
+      const paths = ['/', '/a', '/b', '/c', '/d', '/e', '/f'].slice(0, QUOTAS.rulesPerListener + 1 + Math.floor(random() * 2));
+      const name = soak.ingresses.size >= 6 ? pick([...soak.ingresses]) : undefined;
+      if (!name) return createIngress(paths);
+      changed(soak, 'Ingress', name, 'many paths');
+      kube.state.patch('ingresses', `default/${name}`, { spec: ingress(name, `${name}-backend`, paths, {}).spec });
+    }
   };
   const cloudFaults = () => {
     const choice = random();
@@ -317,6 +424,7 @@ function operations(soak: Soak, random: () => number, faultRate: number): [numbe
     [12, 'pod churn', podChurn],
     [8, 'cloud faults', cloudFaults],
     [8, 'API faults', apiFaults],
+    [6, 'quota pressure', quotaPressure],
     [1, 'restart', restart],
   ];
 }
@@ -344,6 +452,19 @@ async function main(): Promise<void> {
   // The same seed gives the same operations.
   const random = seededRandom(seed);
   const { soak, userOwned } = await setUp(seed, verbose);
+  const state = soak.kube.state;
+  const loadBalancers = () => soak.cloud.simulator.snapshot().loadBalancers as SnapLoadBalancer[];
+  const check = () =>
+    convergenceViolations({ state, loadBalancers: loadBalancers(), settings: SETTINGS, now: Date.now(), nodeReadyGraceMs: NODE_GRACE_MS, events: state.list<ClusterEvent>('events', 'default'), quotas: QUOTAS });
+  // Every change, timed until the invariants first find nothing wrong with the owners it concerns.
+  let measuring = true;
+  const measured = (async () => {
+    while (measuring) {
+      const at = Date.now();
+      resolveChanges(soak.changes, check(), at);
+      await sleep(MEASURE_MS);
+    }
+  })();
   const table = operations(soak, random, Number(arg('fault-rate', '0.3')));
   const paceMs = Number(arg('pace', '40'));
   const total = table.reduce((n, [w]) => n + w, 0);
@@ -368,14 +489,17 @@ async function main(): Promise<void> {
   await Promise.all(soak.pending);
   await sleep(NODE_GRACE_MS + 100);
   soak.sim.syncOnce();
-  const state = soak.kube.state;
-  const loadBalancers = () => soak.cloud.simulator.snapshot().loadBalancers as SnapLoadBalancer[];
-  const check = () =>
-    convergenceViolations({ state, loadBalancers: loadBalancers(), settings: SETTINGS, now: Date.now(), nodeReadyGraceMs: NODE_GRACE_MS, events: state.list<ClusterEvent>('events', 'default') });
   const remaining = await settle(soak, began + maxSeconds * 1000, check);
   const rightAfterSeconds = (Date.now() - lastChange) / 1000;
   const violations: string[] = remaining.length ? check() : [];
-  process.stderr.write(`soak: settled after ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
+  measuring = false;
+  await measured;
+  const measuredUntil = Date.now();
+  resolveChanges(soak.changes, violations, measuredUntil);
+  const times = changeTimes(soak.changes, measuredUntil);
+  const slowest = [...soak.changes].sort((a, b) => (b.rightAt ?? measuredUntil) - b.at - ((a.rightAt ?? measuredUntil) - a.at)).slice(0, 3);
+  process.stderr.write(`soak: settled after ${((Date.now() - began) / 1000).toFixed(1)} s, ${rightAfterSeconds.toFixed(1)} s after the last change and the faults' end\n`);
+  process.stderr.write(`soak: slowest changes: ${slowest.map((c) => `${c.what} ${(((c.rightAt ?? measuredUntil) - c.at) / 1000).toFixed(1)} s${c.wrong ? ` (last wrong: ${c.wrong.slice(0, 240)})` : ''}`).join(', ')}\n`);
 
   // The user's CLBs and listeners, byte for byte.
   const now = loadBalancers() as (SnapLoadBalancer & { listeners: { name: string }[] })[];
@@ -427,9 +551,12 @@ async function main(): Promise<void> {
   soak.sim.stop();
   await soak.kube.close();
   for (const v of violations) console.log(`violation: ${v}`);
+  for (const c of times.open) console.log(`soak: never right: ${c.what} (at ${((c.at - began) / 1000).toFixed(1)} s)`);
   const clbs = loadBalancers().length;
+  const quotaLimited = new Set(state.list<ClusterEvent>('events', 'default').filter((e) => e.reason === 'QuotaExceeded').map((e) => e.involvedObject.uid)).size;
+  process.stderr.write(`soak: ${quotaLimited} owners told QuotaExceeded (quotas: ${JSON.stringify(QUOTAS)})\n`);
   console.log(`soak: ${clbs} CLBs, ${soak.cloud.simulator.traffic.log.length} cloud calls (${soak.cloud.simulator.traffic.log.filter((c) => c.errorCode).length} failed), ${((Date.now() - began) / 1000).toFixed(1)} s`);
-  console.log(`soak: ${done} ops, seed ${seed}, ${violations.length} violations, the cloud right ${rightAfterSeconds.toFixed(1)} s after the last change`);
+  console.log(`soak: ${done} ops, seed ${seed}, ${violations.length} violations, the cloud right ${times.p99.toFixed(1)} s after a change (p99 of ${soak.changes.length} changes, max ${times.max.toFixed(1)} s)`);
   process.exitCode = violations.length ? 1 : 0;
 }
 

@@ -2,15 +2,19 @@
  * The reliability invariants, checked on full state: the fake cluster's objects against the CLB simulator's
  * snapshot. Every Service and Ingress that wants a CLB and builds has status, exactly one CLB, and on it exactly
  * its desired listeners, rules and targets (the builders' own output is the reference, so this is "converged as if
- * nothing had happened"); nothing this cluster created or named outlives its owner; no finalizer is stuck; no
- * action was ever called above its rate limit. Shared by test/reliability and bench/soak.ts.
+ * nothing had happened") — with the CLB quotas given, what the controller's own quota fitting (src/deploy/quota.ts)
+ * keeps of them on what the CLB holds, and a QuotaExceeded Warning for what it leaves out; nothing this cluster
+ * created or named outlives its owner; no finalizer is stuck; no action was ever called above its rate limit.
+ * Shared by test/reliability and bench/soak.ts.
  */
 import type { V1EndpointSlice, V1Ingress, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
-import type { Subnet, Target } from '../../providers/provider.js';
+import type { Listener, ListenerProtocol, ListenerTargets, LoadBalancer, Subnet, Target } from '../../providers/provider.js';
 import { INGRESS_ANNOTATIONS, INGRESS_FINALIZER, SERVICE_ANNOTATIONS, SERVICE_FINALIZER, TAGS } from '../../src/annotations/keys.js';
 import { isLoadBalancerService } from '../../src/controllers/service-adapter.js';
 import { ownerListenerPrefix, type Owner } from '../../src/model/naming.js';
-import { isClusterListener, refuseExistingLoadBalancer } from '../../src/deploy/ownership.js';
+import { isClusterListener, isOwnListener, refuseExistingLoadBalancer } from '../../src/deploy/ownership.js';
+import type { ActualState } from '../../src/deploy/plan.js';
+import { fitToQuota, type QuotaLimits } from '../../src/deploy/quota.js';
 import { buildIngressModel, ingressOwner, isQcloudIngress } from '../../src/ingress/build-ingress-model.js';
 import { DEFAULT_DOMAIN, portFamily, type DesiredListener, type DesiredState } from '../../src/model/desired.js';
 import { buildServiceModel, serviceOwner } from '../../src/service/build-service-model.js';
@@ -59,6 +63,11 @@ export interface InvariantInputs {
   readonly nodeReadyGraceMs?: number;
   /** The cluster's Events: given, every user error must have its Warning, naming the annotation or field. */
   readonly events?: readonly ClusterEvent[];
+  /**
+   * The CLB quotas the cloud enforces (and reports to DescribeQuota): given, an owner's CLB must hold what fits —
+   * its desired state fitted as the controller fits it, on what the CLB holds now — not all of it.
+   */
+  readonly quotas?: QuotaLimits;
 }
 
 export interface ClusterEvent {
@@ -165,7 +174,9 @@ export function convergenceViolations(inputs: InvariantInputs): string[] {
       const created = loadBalancers.filter((l) => l.tags[TAGS.createdBy] === 'yes' && l.tags[TAGS.ownerUid] === owner.uid);
       if (created.length !== 1 || created[0]?.id !== lb.id) violations.push(`${who}: ${created.length} CLBs created for it (${created.map((l) => l.id).join(', ')}), annotation ${lb.id}`);
     }
-    violations.push(...listenerViolations(who, owner, model.listeners, lb, skippedRules > 0));
+    const fit = inputs.quotas ? fitToQuota(model.listeners, actualStateOf(lb), (l) => isOwnListener(l.name, owner), inputs.quotas) : { listeners: model.listeners, leftOut: [] };
+    if (fit.leftOut.length && !warned(owner.uid, 'QuotaExceeded')) violations.push(`${who}: a quota leaves out ${fit.leftOut.map((p) => p.field).join(', ')} without a QuotaExceeded Warning`);
+    violations.push(...listenerViolations(who, owner, fit.listeners, lb, skippedRules > 0));
   }
   violations.push(...leakViolations(inputs, wanted.map((w) => w.owner)));
   // A deleting object must be gone once settled; an object that no longer wants a CLB holds no finalizer.
@@ -178,6 +189,20 @@ export function convergenceViolations(inputs: InvariantInputs): string[] {
     }
   }
   return violations;
+}
+
+/** A CLB's snapshot as the controller observes it (DescribeListeners, DescribeTargets): what quota fitting reads. */
+function actualStateOf(lb: SnapLoadBalancer): ActualState {
+  const bound = (targets: readonly SnapTarget[]) => targets.map((t): Target => (t.instanceId ? { instanceId: t.instanceId, port: t.port, weight: t.weight } : { eniIp: t.eniIp ?? '', port: t.port, weight: t.weight }));
+  const listeners = lb.listeners.map((l): Listener => ({ id: l.id, name: l.name, protocol: l.protocol as ListenerProtocol, port: l.port, rules: l.rules.map((r) => ({ id: r.id, domain: r.domain, url: r.url })) }));
+  const targets = new Map(
+    lb.listeners.map((l): [string, ListenerTargets] => [
+      l.id,
+      { listenerId: l.id, protocol: l.protocol as ListenerProtocol, port: l.port, targets: bound(l.targets), rules: l.rules.map((r) => ({ ruleId: r.id, domain: r.domain, url: r.url, targets: bound(r.targets) })) },
+    ]),
+  );
+  // The snapshot carries the CLB's attributes too; quota fitting reads only the listeners and targets.
+  return { loadBalancer: lb as unknown as LoadBalancer, listeners, targets };
 }
 
 /**

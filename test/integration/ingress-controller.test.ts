@@ -3,7 +3,7 @@
  * CLB simulator. Assertions on the cloud's state, the Ingress's status and Events, and the calls made.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { backendService, ingress, LB_ANNOTATION, path, startIngressRig, type IngressRig } from '../support/ingress-rig.js';
+import { backendService, certSecret, ingress, LB_ANNOTATION, path, startIngressRig, type IngressRig } from '../support/ingress-rig.js';
 import { waitFor, type SnapshotLoadBalancer } from '../support/service-rig.js';
 
 let rig: IngressRig;
@@ -11,10 +11,6 @@ beforeEach(async () => {
   rig = await startIngressRig({ seed: [backendService('api'), backendService('web'), certSecret('tls', 'cert-v1')] });
 });
 afterEach(async () => rig?.close());
-
-function certSecret(name: string, certId: string) {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, type: 'Opaque', data: { qcloud_cert_id: Buffer.from(certId).toString('base64') } };
-}
 
 const lbOf = (name: string) => rig.loadBalancerOf(name);
 const rulesOf = (name: string, protocol: string) => lbOf(name)?.listeners.find((l) => l.protocol === protocol)?.rules ?? [];

@@ -1,6 +1,6 @@
 /** An integration rig for l7-lb-controller: the fake Kubernetes API, the local mock cloud, the Ingress controller. */
 import { CoreV1Api, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
-import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
+import { createLocalCloud, type LocalCloud, type ProviderOverrides } from '../../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../../mocks/clb/options.js';
 import { startFakeKube } from '../../mocks/kube/index.js';
 import { startIngressController, type RunningController } from '../../src/app.js';
@@ -33,15 +33,28 @@ export function backendService(name: string, type = 'NodePort') {
   };
 }
 
+/** An Opaque Secret naming a Tencent Cloud certificate, as spec.tls entries refer to. */
+export function certSecret(name: string, certId: string) {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, type: 'Opaque', data: { qcloud_cert_id: Buffer.from(certId).toString('base64') } };
+}
+
 export function ingress(name: string, spec: object, annotations: Record<string, string> = {}) {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace: 'default', annotations }, spec: { ingressClassName: 'qcloud', ...spec } };
 }
 
 export const path = (p: string, service: string, pathType = 'Prefix') => ({ path: p, pathType, backend: { service: { name: service, port: { number: 80 } } } });
 
-export async function startIngressRig(options: { simulator?: SimulatorOptions; seed?: object[]; onReconciled?: (key: string) => void } = {}): Promise<IngressRig> {
+export interface IngressRigOptions {
+  simulator?: SimulatorOptions;
+  /** Provider settings over those matched to the simulator (retries, task polling). */
+  provider?: ProviderOverrides;
+  seed?: object[];
+  onReconciled?: (key: string) => void;
+}
+
+export async function startIngressRig(options: IngressRigOptions = {}): Promise<IngressRig> {
   const kube = await startFakeKube({ seed: [node(1), node(2), ...(options.seed ?? [])] });
-  const cloud = createLocalCloud(options.simulator ?? {});
+  const cloud = createLocalCloud(options.simulator ?? {}, options.provider ?? {});
   const kc = kube.kubeConfig();
   const informers = new SharedInformers({ kubeConfig: kc, logger: silentLogger(), backoffMs: { min: 20, max: 200 } });
   const controller = await startIngressController({
