@@ -6,9 +6,9 @@
  * left out. Everything else goes on: one quota never blocks unrelated changes.
  */
 import type { Listener, Target } from '../../providers/provider.js';
-import { listenerKey, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
+import { DEFAULT_DOMAIN, listenerKey, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
 import { problem, type Problem } from '../model/problems.js';
-import type { ActualState } from './plan.js';
+import { defaultDomain, type ActualState } from './plan.js';
 
 export interface QuotaLimits {
   readonly listenersPerLoadBalancer: number;
@@ -33,7 +33,10 @@ function fitTargets(targets: readonly Target[], bound: readonly Target[], limit:
 export function fitToQuota(desired: readonly DesiredListener[], actual: ActualState, isOwn: (l: Listener) => boolean, limits: QuotaLimits): { listeners: DesiredListener[]; leftOut: Problem[]; leftOutAddresses: string[] } {
   const leftOut: Problem[] = [];
   const outAddresses = new Set<string>();
-  const existing = new Map(actual.listeners.filter(isOwn).map((l) => [listenerKey(l), l]));
+  // The model's rules without a host carry the VIP placeholder; the cloud's, the VIP: matched as the plan matches them.
+  const vip = defaultDomain(actual.loadBalancer);
+  const asModelled = (l: Listener): Listener => ({ ...l, rules: l.rules.map((r) => (r.domain === vip ? { ...r, domain: DEFAULT_DOMAIN } : r)) });
+  const existing = new Map(actual.listeners.filter(isOwn).map((l) => [listenerKey(l), asModelled(l)]));
   // Listeners that stay take their places first; new ones fill what is left, in the model's order.
   let room = limits.listenersPerLoadBalancer - actual.listeners.filter((l) => !isOwn(l)).length - desired.filter((l) => existing.has(listenerKey(l))).length;
   const droppedPorts: string[] = [];
