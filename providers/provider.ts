@@ -84,6 +84,8 @@ export interface HealthCheck {
   readonly httpCheckDomain?: string;
   /** CLB HttpCheckMethod: HEAD | GET. */
   readonly httpCheckMethod?: string;
+  /** CLB HttpVersion, required for an HTTP check on a TCP listener. */
+  readonly httpVersion?: 'HTTP/1.0' | 'HTTP/1.1';
   /** CLB HttpCode, a bit mask of the healthy status classes: 1 = 1xx, 2 = 2xx, 4 = 3xx, 8 = 4xx, 16 = 5xx (1–31). */
   readonly httpCode?: number;
   /** CLB SourceIpType: 0 the CLB's VIP, 1 the 100.64.0.0/10 range. */
@@ -132,7 +134,7 @@ export interface RuleSpec {
   /** With SNI: the certificate of this rule's domain. */
   readonly certificate?: Certificate;
   /** CLB ForwardType, the protocol from the CLB to the targets: HTTP | HTTPS | GRPC. */
-  readonly forwardType?: 'HTTP' | 'HTTPS' | 'GRPC';
+  readonly forwardType?: 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS';
 }
 
 export interface Rule extends RuleSpec {

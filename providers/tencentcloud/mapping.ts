@@ -55,6 +55,7 @@ function toHealthCheck(hc: clb.HealthCheck | null | undefined): HealthCheck | un
     ...defined('httpCheckPath', hc.HttpCheckPath ?? undefined),
     ...defined('httpCheckDomain', hc.HttpCheckDomain ?? undefined),
     ...defined('httpCheckMethod', text(hc.HttpCheckMethod, true)),
+    ...defined('httpVersion', hc.HttpVersion === 'HTTP/1.0' || hc.HttpVersion === 'HTTP/1.1' ? hc.HttpVersion : undefined),
     ...defined('httpCode', num(hc.HttpCode)),
     ...defined('sourceIpType', num(hc.SourceIpType)),
   };
@@ -75,6 +76,7 @@ export function fromHealthCheck(hc: HealthCheck): clb.HealthCheck {
     ...defined('HttpCheckPath', hc.httpCheckPath),
     ...defined('HttpCheckDomain', hc.httpCheckDomain),
     ...defined('HttpCheckMethod', hc.httpCheckMethod),
+    ...defined('HttpVersion', hc.httpVersion),
     ...defined('HttpCode', hc.httpCode),
     ...defined('SourceIpType', hc.sourceIpType),
   };

@@ -19,6 +19,8 @@ export const SERVICE_ANNOTATIONS = {
   securityGroups: 'service.cloud.tencent.com/security-groups',
   passToTarget: 'service.cloud.tencent.com/pass-to-target',
   modificationProtection: 'service.cloud.tencent.com/modification-protection',
+  /** The TkeServiceConfig (same namespace) whose listener settings apply. */
+  tkeServiceConfig: 'service.cloud.tencent.com/tke-service-config',
 } as const;
 
 /** Ingress annotations (TKE's l7-lb-controller names, reference §4). */
@@ -39,6 +41,7 @@ export const INGRESS_ANNOTATIONS = {
   deletionProtection: 'ingress.cloud.tencent.com/deletion-protection',
   loadBalanceRetain: 'ingress.cloud.tencent.com/loadbalance-retain',
   modificationProtection: 'ingress.cloud.tencent.com/modification-protection',
+  tkeServiceConfig: 'ingress.cloud.tencent.com/tke-service-config',
   mode: 'ingress.cloud.tencent.com/mode',
 } as const;
 

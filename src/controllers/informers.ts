@@ -3,11 +3,12 @@
  * resource on the API server, one cache in memory. Each restarts itself after errors (ResilientInformer).
  */
 import {
-  CoreV1Api, DiscoveryV1Api, ListWatch, NetworkingV1Api, Watch, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node,
+  CoreV1Api, CustomObjectsApi, DiscoveryV1Api, ListWatch, NetworkingV1Api, Watch, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node,
   type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
 import type { ClusterView } from '../kube/cluster-view.js';
 import { ResilientInformer } from '../runtime/informer.js';
+import { TKE_SERVICE_CONFIG, type TkeServiceConfig } from '../tke-service-config/tke-service-config.js';
 import { instanceIdOf, isEligibleNode, notReadyGraceEndsAt } from '../service/nodes.js';
 import type { Logger } from '../runtime/logger.js';
 
@@ -25,6 +26,12 @@ export class SharedInformers implements ClusterView {
   readonly secrets: ResilientInformer<V1Secret>;
   readonly pods: ResilientInformer<V1Pod>;
   readonly ingresses: ResilientInformer<V1Ingress>;
+  /**
+   * Not waited for at start: its CRD may not be installed (the list then fails, and is retried with backoff). Until
+   * it has synced, owners naming a config keep their listeners' settings and look again shortly.
+   */
+  readonly tkeServiceConfigs: ResilientInformer<TkeServiceConfig>;
+  private configsListed: (() => void)[] = [];
   private started: Promise<void> | undefined;
 
   constructor(options: SharedInformersOptions) {
@@ -44,6 +51,9 @@ export class SharedInformers implements ClusterView {
     this.secrets = informer('secrets', '/api/v1/secrets', () => core.listSecretForAllNamespaces());
     this.pods = informer('pods', '/api/v1/pods', () => core.listPodForAllNamespaces());
     this.ingresses = informer('ingresses', '/apis/networking.k8s.io/v1/ingresses', () => networking.listIngressForAllNamespaces());
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const { group, version, plural } = TKE_SERVICE_CONFIG;
+    this.tkeServiceConfigs = informer('tkeserviceconfigs', `/apis/${group}/${version}/${plural}`, () => custom.listClusterCustomObject({ group, version, plural }) as Promise<{ items: TkeServiceConfig[] }>);
   }
 
   private all(): ResilientInformer<KubernetesObject>[] {
@@ -52,8 +62,14 @@ export class SharedInformers implements ClusterView {
 
   /** Starts every informer once; resolves when all caches have synced. */
   start(): Promise<void> {
+    if (!this.started) void this.tkeServiceConfigs.start().then(() => this.configsListed.forEach((then) => then()));
     this.started ??= Promise.all(this.all().map((i) => i.start())).then(() => undefined);
     return this.started;
+  }
+
+  /** Called once the TkeServiceConfigs are listed (maybe long after start: when their CRD gets installed). */
+  onConfigsListed(then: () => void): void {
+    this.configsListed.push(then);
   }
 
   get hasSynced(): boolean {
@@ -61,7 +77,7 @@ export class SharedInformers implements ClusterView {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.all().map((i) => i.stop()));
+    await Promise.all([...this.all(), this.tkeServiceConfigs as ResilientInformer<KubernetesObject>].map((i) => i.stop()));
   }
 }
 

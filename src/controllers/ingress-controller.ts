@@ -42,6 +42,10 @@ export function wireIngressController(options: WireOptions & { readonly settings
     if (!serviceChanged(service, kind) && kind !== 'delete') return;
     referring(service.metadata?.namespace, 'services', service.metadata?.name ?? '').forEach((i) => controller.enqueue(ingressKey(i)));
   });
+  informers.onConfigsListed(() => tracked().filter((i) => i.metadata?.annotations?.[A.tkeServiceConfig]).forEach((i) => controller.enqueue(ingressKey(i))));
+  informers.tkeServiceConfigs.onChange((config) => {
+    tracked(config.metadata?.namespace).filter((i) => i.metadata?.annotations?.[A.tkeServiceConfig]?.trim() === config.metadata?.name).forEach((i) => controller.enqueue(ingressKey(i)));
+  });
   informers.secrets.onChange((secret) => {
     referring(secret.metadata?.namespace, 'secrets', secret.metadata?.name ?? '').forEach((i) => controller.enqueue(ingressKey(i)));
   });

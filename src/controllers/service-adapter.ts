@@ -1,4 +1,5 @@
 /** service-controller's part of the owner pipeline (reconcile-owner.ts): which Services, and how to build one. */
+import { withTkeServiceConfig } from '../tke-service-config/tke-service-config.js';
 import type { V1Service } from '@kubernetes/client-node';
 import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
 import { buildServiceModel, serviceOwner, type ClusterSettings } from '../service/build-service-model.js';
@@ -34,7 +35,7 @@ export function serviceAdapter(settings: ClusterSettings): OwnerAdapter<V1Servic
     subnetId: (service) => service.metadata?.annotations?.[A.internalSubnetId]?.trim(),
     build: (view, service, subnets, clock) => {
       const built = buildServiceModel(loadServiceInputs(view, service, subnets, clock), settings);
-      return built.ok ? { ...built, keepExisting: false } : built;
+      return built.ok ? { ...withTkeServiceConfig(built, service, A.tkeServiceConfig, view.tkeServiceConfigs), keepExisting: false } : built;
     },
   };
 }

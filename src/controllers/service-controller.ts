@@ -55,6 +55,13 @@ export function wireServiceController(options: WireOptions & { readonly settings
       }
     }
   });
+  // Owners naming a config were built without it until the configs could be listed: build them again then.
+  informers.onConfigsListed(() => trackedServices().filter((s) => s.metadata?.annotations?.[A.tkeServiceConfig]).forEach((s) => controller.enqueue(serviceKey(s))));
+  informers.tkeServiceConfigs.onChange((config) => {
+    for (const service of services.list(config.metadata?.namespace)) {
+      if (isTracked(service) && service.metadata?.annotations?.[A.tkeServiceConfig]?.trim() === config.metadata?.name) controller.enqueue(serviceKey(service));
+    }
+  });
   secrets.onChange((secret) => {
     const name = secret.metadata?.name ?? '';
     for (const service of services.list(secret.metadata?.namespace)) {

@@ -27,6 +27,8 @@ function listenerSpec(l: DesiredListener): ListenerSpec {
     ...(l.sessionExpireTime !== undefined && l.rules.length === 0 && l.protocol !== 'HTTP' && l.protocol !== 'HTTPS' ? { sessionExpireTime: l.sessionExpireTime } : {}),
     ...(l.scheduler !== undefined ? { scheduler: l.scheduler } : {}),
     ...(l.healthCheck !== undefined ? { healthCheck: l.healthCheck } : {}),
+    ...(l.keepaliveEnable !== undefined ? { keepaliveEnable: l.keepaliveEnable } : {}),
+    ...(l.deregisterTargetRst !== undefined ? { deregisterTargetRst: l.deregisterTargetRst } : {}),
     ...(l.certificate !== undefined && !l.sniEnabled ? { certificate: l.certificate } : {}),
     ...(l.protocol === 'HTTPS' ? { sniEnabled: Boolean(l.sniEnabled) } : {}),
   };
@@ -44,6 +46,7 @@ function ruleSpecs(rules: Plan['createRules'][number]['rules'], knownDomains: Re
       ...(r.sessionExpireTime !== undefined ? { sessionExpireTime: r.sessionExpireTime } : {}),
       ...(r.scheduler !== undefined ? { scheduler: r.scheduler } : {}),
       ...(r.healthCheck !== undefined ? { healthCheck: r.healthCheck } : {}),
+      ...(r.forwardType !== undefined ? { forwardType: r.forwardType } : {}),
       ...(r.certificate !== undefined && first ? { certificate: r.certificate } : {}),
     };
   });

@@ -155,13 +155,18 @@ const sameHealthCheck = (desired: HealthCheck | undefined, actual: HealthCheck |
 const sameCertificate = (desired: Certificate | undefined, actual: Certificate | undefined): boolean =>
   desired === undefined || (actual !== undefined && desired.certId === actual.certId && desired.mode === actual.mode && (desired.caCertId ?? '') === (actual.caCertId ?? ''));
 
+/** A setting the model leaves undefined is left as the CLB has it (TKE's rule: only what is configured is enforced). */
+const differs = <V>(desired: V | undefined, actual: V | undefined, cloudDefault: V): desired is V => desired !== undefined && desired !== (actual ?? cloudDefault);
+
 function listenerChanges(desired: DesiredListener, actual: Listener): ListenerChanges {
   const layer7 = desired.protocol === 'HTTP' || desired.protocol === 'HTTPS';
   return {
     ...(desired.name !== actual.name ? { name: desired.name } : {}),
-    ...(!layer7 && (desired.sessionExpireTime ?? 0) !== (actual.sessionExpireTime ?? 0) ? { sessionExpireTime: desired.sessionExpireTime ?? 0 } : {}),
-    ...(!layer7 && (desired.scheduler ?? 'WRR') !== (actual.scheduler ?? 'WRR') ? { scheduler: desired.scheduler ?? 'WRR' } : {}),
+    ...(!layer7 && differs(desired.sessionExpireTime, actual.sessionExpireTime, 0) ? { sessionExpireTime: desired.sessionExpireTime } : {}),
+    ...(!layer7 && differs(desired.scheduler, actual.scheduler, 'WRR') ? { scheduler: desired.scheduler } : {}),
     ...(!layer7 && !sameHealthCheck(desired.healthCheck, actual.healthCheck) ? { healthCheck: desired.healthCheck! } : {}),
+    ...(!layer7 && differs(desired.deregisterTargetRst, actual.deregisterTargetRst, false) ? { deregisterTargetRst: desired.deregisterTargetRst } : {}),
+    ...(layer7 && differs(desired.keepaliveEnable, actual.keepaliveEnable, false) ? { keepaliveEnable: desired.keepaliveEnable } : {}),
     ...(!desired.sniEnabled && !sameCertificate(desired.certificate, actual.certificate) ? { certificate: desired.certificate! } : {}),
     ...(desired.protocol === 'HTTPS' && Boolean(desired.sniEnabled) !== Boolean(actual.sniEnabled) ? { sniEnabled: Boolean(desired.sniEnabled) } : {}),
   };
@@ -181,9 +186,10 @@ function planRules(listener: DesiredListener, actual: Listener, targets: Listene
       continue;
     }
     const changes: RuleChanges = {
-      ...((rule.sessionExpireTime ?? 0) !== (existing.sessionExpireTime ?? 0) ? { sessionExpireTime: rule.sessionExpireTime ?? 0 } : {}),
-      ...((rule.scheduler ?? 'WRR') !== (existing.scheduler ?? 'WRR') ? { scheduler: rule.scheduler ?? 'WRR' } : {}),
+      ...(differs(rule.sessionExpireTime, existing.sessionExpireTime, 0) ? { sessionExpireTime: rule.sessionExpireTime } : {}),
+      ...(differs(rule.scheduler, existing.scheduler, 'WRR') ? { scheduler: rule.scheduler } : {}),
       ...(!sameHealthCheck(rule.healthCheck, existing.healthCheck) ? { healthCheck: rule.healthCheck! } : {}),
+      ...(differs(rule.forwardType, existing.forwardType, 'HTTP') ? { forwardType: rule.forwardType } : {}),
     };
     if (Object.keys(changes).length) plan.modifyRules.push({ listenerId: actual.id, ruleId: existing.id, changes });
     if (rule.certificate && !sameCertificate(rule.certificate, existing.certificate) && !certificateSet.has(rule.domain)) {

@@ -4,6 +4,7 @@
  * all of them load a Service's or an Ingress's inputs the same way.
  */
 import type { KubernetesObject, V1EndpointSlice, V1Ingress, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { TkeServiceConfig } from '../tke-service-config/tke-service-config.js';
 
 export interface ObjectStore<T> {
   get(name: string, namespace?: string): T | undefined;
@@ -17,6 +18,8 @@ export interface ClusterView {
   readonly endpointSlices: ObjectStore<V1EndpointSlice>;
   readonly secrets: ObjectStore<V1Secret>;
   readonly pods: ObjectStore<V1Pod>;
+  /** TkeServiceConfigs; `hasSynced` false while they cannot be listed yet (their CRD may not be installed). */
+  readonly tkeServiceConfigs?: ObjectStore<TkeServiceConfig> & { readonly hasSynced?: boolean };
 }
 
 const namespaceOf = (o: KubernetesObject): string => o.metadata?.namespace ?? 'default';
@@ -43,6 +46,7 @@ export function viewOf(objects: readonly KubernetesObject[]): ClusterView {
     endpointSlices: storeOf(of<V1EndpointSlice>('EndpointSlice')),
     secrets: storeOf(of<V1Secret>('Secret')),
     pods: storeOf(of<V1Pod>('Pod')),
+    tkeServiceConfigs: storeOf(of<TkeServiceConfig>('TkeServiceConfig')),
   };
 }
 

@@ -33,6 +33,10 @@ export const PROBLEM_REASONS = [
   'OwnershipTagsMissing',
   /** A CLB quota leaves part of the model out (listeners, rules or targets); the rest is applied. */
   'QuotaExceeded',
+  /** A TkeServiceConfig field out of range or of the wrong type: that listener's (or rule's) settings stay as they are. */
+  'InvalidTkeServiceConfig',
+  /** The TkeServiceConfig an annotation names does not exist (TKE's E4043): the listeners keep their settings. */
+  'TkeServiceConfigNotFound',
 ] as const;
 export type ProblemReason = (typeof PROBLEM_REASONS)[number];
 

@@ -138,3 +138,17 @@ describe('planChanges', () => {
     expect(planCount(again)).toBe(0);
   });
 });
+
+describe('listener settings: only what the model sets is enforced (TkeServiceConfig semantics)', () => {
+  const drifted = actualListener('lbl-1', 'TCP', 80, undefined, { scheduler: 'LEAST_CONN', sessionExpireTime: 0, healthCheck: { enabled: false, intervalSeconds: 7 }, deregisterTargetRst: true });
+  it.each<[string, Partial<DesiredListener>, Record<string, unknown>]>([
+    ['nothing set: the console\'s scheduler, health check and reset switch are left as they are', {}, {}],
+    ['a configured scheduler put back', { scheduler: 'WRR' }, { scheduler: 'WRR' }],
+    ['a configured health check switched off in the console is switched on again, with only the configured fields', { healthCheck: { enabled: true, intervalSeconds: 7 } }, { healthCheck: { enabled: true, intervalSeconds: 7 } }],
+    ['a health check equal in what it configures: no change (other fields are not compared)', { healthCheck: { enabled: false } }, {}],
+    ['the reset-on-deregister extension', { deregisterTargetRst: false }, { deregisterTargetRst: false }],
+  ])('%s', (_name, settings, changes) => {
+    const plan = planChanges([desiredTcp(80, [], { sessionExpireTime: 0, ...settings })], actual([drifted]), isOwn);
+    expect(plan.modifyListeners).toEqual(Object.keys(changes).length ? [{ listenerId: 'lbl-1', changes }] : []);
+  });
+});

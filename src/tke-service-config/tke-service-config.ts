@@ -1,0 +1,266 @@
+/**
+ * TkeServiceConfig (cloud.tencent.com/v1alpha1, TKE doc 457/45490): per-listener settings a Service or an Ingress
+ * names by annotation — health checks, schedulers, session persistence, and per-rule settings on layer 7. PURE:
+ * the config object and the built model in, the model with the configured settings out.
+ *
+ * TKE's semantics: a setting the config has is enforced (console drift is put back); a setting it lacks is left as
+ * the CLB has it (the plan compares only what the model sets). A listener or rule whose config has a bad field
+ * keeps ALL its settings as they are — never half a health check — with a Warning naming the field, the value and
+ * the accepted range.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { HealthCheck, Scheduler } from '../../providers/provider.js';
+import { DEFAULT_DOMAIN, listenerKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
+import { problem, type Problem } from '../model/problems.js';
+
+export const TKE_SERVICE_CONFIG = { group: 'cloud.tencent.com', version: 'v1alpha1', plural: 'tkeserviceconfigs', kind: 'TkeServiceConfig' } as const;
+
+export interface TkeServiceConfig extends KubernetesObject {
+  spec?: { loadBalancer?: { l4Listeners?: unknown; l7Listeners?: unknown } };
+}
+
+/** The settings of one layer-4 listener, or of one layer-7 rule, as the model carries them. */
+export interface ConfiguredSettings {
+  readonly sessionExpireTime?: number;
+  readonly scheduler?: Scheduler;
+  readonly healthCheck?: HealthCheck;
+  readonly deregisterTargetRst?: boolean;
+  readonly forwardType?: 'HTTP' | 'HTTPS' | 'GRPC';
+}
+
+export interface ConfiguredL7Listener {
+  readonly keepaliveEnable?: boolean;
+  /** Rules by `domain` + `url` (the model's ruleKey). */
+  readonly rules: ReadonlyMap<string, ConfiguredSettings>;
+}
+
+export interface ListenerSettings {
+  /** By `PROTOCOL:port`. */
+  readonly l4: ReadonlyMap<string, ConfiguredSettings>;
+  readonly l7: ReadonlyMap<string, ConfiguredL7Listener>;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Reads fields of one object of the config, collecting a Problem per bad field. */
+class FieldReader {
+  bad = false;
+  constructor(
+    private readonly at: string,
+    private readonly object: Json,
+    private readonly configName: string,
+    private readonly problems: Problem[],
+  ) {}
+
+  refuse(key: string, value: unknown, accepted: string): undefined {
+    this.bad = true;
+    const shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+    this.problems.push(problem('InvalidTkeServiceConfig', `TkeServiceConfig ${this.configName}: ${this.at}.${key}`, shown, `expected ${accepted}; the listener or rule it configures keeps the settings it has`));
+    return undefined;
+  }
+
+  int(key: string, min: number, max: number): number | undefined {
+    const v = this.object[key];
+    if (v === undefined || v === null) return undefined;
+    return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : this.refuse(key, v, `an integer from ${min} to ${max}`);
+  }
+
+  bool(key: string): boolean | undefined {
+    const v = this.object[key];
+    if (v === undefined || v === null) return undefined;
+    return typeof v === 'boolean' ? v : this.refuse(key, v, 'true or false');
+  }
+
+  oneOf<T extends string>(key: string, accepted: readonly T[]): T | undefined {
+    const v = this.object[key];
+    if (v === undefined || v === null) return undefined;
+    return typeof v === 'string' && (accepted as readonly string[]).includes(v.toUpperCase()) ? (v.toUpperCase() as T) : this.refuse(key, v, accepted.join(' | '));
+  }
+
+  text(key: string, check: (s: string) => boolean, accepted: string): string | undefined {
+    const v = this.object[key];
+    if (v === undefined || v === null) return undefined;
+    return typeof v === 'string' && check(v) ? v : this.refuse(key, v, accepted);
+  }
+
+  child(key: string): FieldReader | undefined {
+    const v = this.object[key];
+    if (v === undefined || v === null) return undefined;
+    if (!isObject(v)) return this.refuse(key, v, 'an object');
+    return new FieldReader(`${this.at}.${key}`, v, this.configName, this.problems);
+  }
+
+  list(key: string): FieldReader[] {
+    const v = this.object[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) return this.refuse(key, v, 'a list') ?? [];
+    return v.flatMap((item, i) => (isObject(item) ? [new FieldReader(`${this.at}.${key}[${i}]`, item, this.configName, this.problems)] : (this.refuse(`${key}[${i}]`, item, 'an object') ?? [])));
+  }
+
+  raw(key: string): unknown {
+    return this.object[key];
+  }
+}
+
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** TKE's health check fields with CLB's ranges (TKE doc 457/45490; CLB HealthCheck model). */
+function healthCheckOf(r: FieldReader, layer7: boolean): HealthCheck | undefined {
+  const enabled = r.bool('enable');
+  const contextType = r.oneOf('contextType', ['HEX', 'TEXT']);
+  // CLB takes HEX contexts in upper case only.
+  const hexUpper = (context: string | undefined) => (contextType === 'HEX' ? context?.toUpperCase() : context);
+  const hc = defined<HealthCheck>({
+    enabled: enabled ?? true,
+    intervalSeconds: r.int('intervalTime', 5, 300),
+    healthyThreshold: r.int('healthNum', 2, 10),
+    unhealthyThreshold: r.int('unHealthNum', 2, 10),
+    timeoutSeconds: r.int('timeout', 2, 60),
+    checkType: r.oneOf('checkType', layer7 ? ['HTTP', 'HTTPS', 'GRPC'] : ['TCP', 'HTTP', 'CUSTOM', 'PING']),
+    checkPort: r.int('checkPort', 1, 65535),
+    contextType,
+    sendContext: hexUpper(r.text('sendContext', (s) => s.length <= 500, 'at most 500 characters')),
+    recvContext: hexUpper(r.text('recvContext', (s) => s.length <= 500, 'at most 500 characters')),
+    httpCheckPath: r.text('httpCheckPath', (s) => /^\/[\x21-\x7e]{0,199}$/.test(s), 'a path starting with /, at most 200 printable characters'),
+    httpCheckDomain: r.text('httpCheckDomain', (s) => s.length <= 80 && /^[a-z0-9.*-]*$/i.test(s), 'a domain name, at most 80 characters'),
+    httpCheckMethod: r.oneOf('httpCheckMethod', ['HEAD', 'GET']),
+    httpVersion: r.oneOf('httpVersion', ['HTTP/1.0', 'HTTP/1.1']) ?? (!layer7 && r.raw('checkType') !== undefined && String(r.raw('checkType')).toUpperCase() === 'HTTP' ? 'HTTP/1.1' : undefined),
+    httpCode: r.int('httpCode', 1, 31),
+    sourceIpType: r.int('sourceIpType', 0, 1),
+  });
+  if (hc.timeoutSeconds !== undefined && hc.intervalSeconds !== undefined && hc.timeoutSeconds >= hc.intervalSeconds) {
+    r.refuse('timeout', hc.timeoutSeconds, `a timeout shorter than intervalTime (${hc.intervalSeconds}), as CLB requires`);
+  }
+  // Switched off, the rest is not sent (CLB keeps its last values for when it is switched on again).
+  return enabled === false ? { enabled: false } : hc;
+}
+
+function sessionOf(r: FieldReader): number | undefined {
+  const enabled = r.bool('enable');
+  const time = r.int('sessionExpireTime', 30, 3600);
+  if (enabled === false) return 0;
+  return enabled === true ? (time ?? 30) : time;
+}
+
+/** Was a field of one listener's or rule's readers refused? Then its settings are left out, all of them. */
+const anyRefused = (readers: readonly FieldReader[]) => readers.some((r) => r.bad);
+
+/** The config's settings, by listener and rule; a listener or rule with a bad field is left out (its settings stay). */
+export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: ListenerSettings; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const name = `${config.metadata?.namespace ?? 'default'}/${config.metadata?.name ?? ''}`;
+  const l4 = new Map<string, ConfiguredSettings>();
+  const l7 = new Map<string, ConfiguredL7Listener>();
+  const spec = isObject(config.spec) ? config.spec : {};
+  const root = new FieldReader('spec.loadBalancer', isObject(spec.loadBalancer) ? spec.loadBalancer : {}, name, problems);
+
+  for (const listener of root.list('l4Listeners')) {
+    const made: FieldReader[] = [listener];
+    const protocol = listener.oneOf('protocol', ['TCP', 'UDP', 'TCP_SSL', 'QUIC']);
+    const port = listener.int('port', 1, 65535);
+    const track = (r: FieldReader | undefined) => (r && made.push(r), r);
+    const settings = settingsOf(listener, false, track);
+    if (protocol === undefined || port === undefined || anyRefused(made)) continue;
+    l4.set(listenerKey({ protocol, port }), settings);
+  }
+
+  for (const listener of root.list('l7Listeners')) {
+    const protocol = listener.oneOf('protocol', ['HTTP', 'HTTPS']);
+    const port = listener.int('port', 1, 65535);
+    const keepaliveEnable = listener.bool('keepaliveEnable');
+    if (protocol === undefined || port === undefined || listener.bad) continue;
+    const rules = new Map<string, ConfiguredSettings>();
+    for (const domain of listener.list('domains')) {
+      const host = domain.text('domain', (s) => s === '' || /^[a-z0-9*]([a-z0-9.*-]{0,253})$/i.test(s), 'a host name, or "" for the CLB\'s VIP') ?? '';
+      for (const rule of domain.list('rules')) {
+        const made: FieldReader[] = [rule];
+        const url = rule.text('url', (s) => s.startsWith('/') || s.startsWith('=/'), 'a path starting with / (or =/ for an exact match)');
+        const track = (r: FieldReader | undefined) => (r && made.push(r), r);
+        const settings = settingsOf(rule, true, track);
+        if (url === undefined || domain.bad || anyRefused(made)) continue;
+        rules.set(`${host || DEFAULT_DOMAIN}${url}`, settings);
+      }
+    }
+    l7.set(listenerKey({ protocol, port }), defined({ keepaliveEnable, rules }));
+  }
+  return { settings: { l4, l7 }, problems };
+}
+
+/** One listener's (layer 4) or rule's (layer 7) settings; the nested readers it opens are tracked, so a bad nested field leaves the whole listener or rule out. */
+function settingsOf(r: FieldReader, layer7: boolean, track: (r: FieldReader | undefined) => FieldReader | undefined): ConfiguredSettings {
+  const session = track(r.child('session'));
+  const healthCheck = track(r.child('healthCheck'));
+  return defined<ConfiguredSettings>({
+    scheduler: r.oneOf('scheduler', layer7 ? ['WRR', 'LEAST_CONN', 'IP_HASH'] : ['WRR', 'LEAST_CONN']),
+    sessionExpireTime: session ? sessionOf(session) : undefined,
+    healthCheck: healthCheck ? healthCheckOf(healthCheck, layer7) : undefined,
+    ...(layer7 ? { forwardType: r.oneOf('forwardType', ['HTTP', 'HTTPS', 'GRPC']) } : { deregisterTargetRst: r.bool('deregisterTargetRst') }),
+  });
+}
+
+/** The model's listeners with the configured settings over the built ones (the config wins where it has a value). */
+export function withConfiguredSettings(listeners: readonly DesiredListener[], settings: ListenerSettings): DesiredListener[] {
+  return listeners.map((listener) => {
+    const key = listenerKey(listener);
+    const l4 = settings.l4.get(key);
+    if (l4 && listener.rules.length === 0) return { ...listener, ...l4 };
+    const l7 = settings.l7.get(key);
+    if (!l7) return listener;
+    const rules = listener.rules.map((rule): DesiredRule => {
+      const configured = l7.rules.get(`${rule.domain}${rule.url}`);
+      return configured && !rule.redirect ? { ...rule, ...configured } : rule;
+    });
+    return { ...listener, ...(l7.keepaliveEnable !== undefined ? { keepaliveEnable: l7.keepaliveEnable } : {}), rules };
+  });
+}
+
+/** The annotation naming an owner's TkeServiceConfig, per kind. */
+export interface ConfigAnnotation {
+  readonly key: string;
+}
+
+/** The configs a reconcile can look up, and whether that view can be trusted yet (the CRD may not be installed). */
+export interface ConfigStore {
+  get(name: string, namespace?: string): TkeServiceConfig | undefined;
+  readonly hasSynced?: boolean;
+}
+
+export type ConfigLookup =
+  | { readonly kind: 'none' }
+  /** The configs are not listed yet (or the CRD is not installed): the listeners are left as they are meanwhile. */
+  | { readonly kind: 'waiting' }
+  | { readonly kind: 'found'; readonly settings: ListenerSettings; readonly problems: readonly Problem[] }
+  | { readonly kind: 'missing'; readonly problem: Problem };
+
+/** The TkeServiceConfig an owner names (in its namespace), parsed. */
+export function lookUpConfig(owner: KubernetesObject, annotation: string, store: ConfigStore | undefined): ConfigLookup {
+  const name = owner.metadata?.annotations?.[annotation]?.trim();
+  if (!name) return { kind: 'none' };
+  if (!store || store.hasSynced === false) return { kind: 'waiting' };
+  const config = store.get(name, owner.metadata?.namespace ?? 'default');
+  if (!config) {
+    return { kind: 'missing', problem: problem('TkeServiceConfigNotFound', annotation, name, `no TkeServiceConfig ${name} in namespace ${owner.metadata?.namespace ?? 'default'}; the listeners keep the settings they have`, 'E4043') };
+  }
+  const { settings, problems } = parseTkeServiceConfig(config);
+  return { kind: 'found', settings, problems };
+}
+
+/**
+ * A built model with the settings of the TkeServiceConfig its owner names (steps 1–2, after the kind's builder):
+ * the config's problems and a missing config are Warnings, and the listeners keep their settings meanwhile.
+ */
+export function withTkeServiceConfig<B extends { readonly model: { readonly listeners: readonly DesiredListener[] }; readonly warnings: readonly Problem[] }>(
+  built: B, owner: KubernetesObject, annotation: string, store: ConfigStore | undefined,
+): B {
+  const lookup = lookUpConfig(owner, annotation, store);
+  switch (lookup.kind) {
+    case 'none':
+    case 'waiting': // looked at again when the configs are listed (the controllers enqueue every owner naming one)
+      return built;
+    case 'missing':
+      return { ...built, warnings: [...built.warnings, lookup.problem] };
+    case 'found':
+      return { ...built, model: { ...built.model, listeners: withConfiguredSettings(built.model.listeners, lookup.settings) }, warnings: [...built.warnings, ...lookup.problems] };
+  }
+}
