@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kubectl against the offline sandbox, as against a cluster: server-side Table columns, `apply` validated by the
-# server (no --validate=false), an invalid manifest refused with its field path, `kubectl wait` on an address,
+# server (no --validate=false), an invalid manifest refused with its field path, the TkeServiceConfig CRD and a
+# config applied (an out-of-range value refused naming the field), `kubectl wait` on an address,
 # describe and events, the deployment manifests rendered by kustomize and applied, and the controller reacting
 # to what kubectl creates, changes and deletes. .ci/run calls this when kubectl can be had.
 set -euo pipefail
@@ -77,6 +78,22 @@ if [ "$minor" -ge 25 ]; then
 fi
 kubectl get service kubectl-check-bad > /dev/null 2>&1 && fail 'the invalid Service was stored'
 ok "an invalid manifest refused: $(grep -o 'spec.ports\[0\].port: Invalid value: "eighty"[^*]*' "$work/bad.out" | head -1 | sed 's/ *$//')"
+
+# ---- custom resources: the TkeServiceConfig CRD, then a config, as a user would apply them ------------------
+kubectl apply "${validate[@]}" -f manifests/crds/ > "$work/crds.out" 2>&1 || fail "kubectl apply -f manifests/crds/ failed: $(cat "$work/crds.out")"
+kubectl apply "${validate[@]}" -f manifests/examples/tke-service-config.yaml > "$work/tsc.out" 2>&1 || fail "the TkeServiceConfig example was refused: $(cat "$work/tsc.out")"
+expect_header tkeserviceconfigs 'NAME AGE'
+row=$(kubectl get tsc --no-headers | tr -s ' ')
+[[ "$row" =~ ^example-tke-service-config\ [0-9]+[smh] ]] || fail "kubectl get tsc printed \"$row\""
+kubectl get tkeserviceconfigs example-tke-service-config -o yaml | grep -q 'sessionExpireTime: 3600' || fail 'kubectl get tkeserviceconfigs -o yaml lacks the spec'
+ok "kubectl apply -f manifests/crds/ && kubectl apply -f manifests/examples/tke-service-config.yaml; kubectl get tkeserviceconfigs: $row"
+sed 's/name: example-tke-service-config$/name: kubectl-check-out-of-range/; s/intervalTime: 10$/intervalTime: 500/' manifests/examples/tke-service-config.yaml \
+  | awk 'BEGIN { RS = "\n---\n" } NR == 1' > "$work/bad-tsc.yaml"
+if kubectl apply "${validate[@]}" -f "$work/bad-tsc.yaml" > "$work/bad-tsc.out" 2>&1; then fail 'an out-of-range TkeServiceConfig was accepted'; fi
+field='spec.loadBalancer.l4Listeners[0].healthCheck.intervalTime'
+grep -qF "$field: Invalid value: 500: $field in body should be less than or equal to 300" "$work/bad-tsc.out" || fail "no field and range for the out-of-range value: $(cat "$work/bad-tsc.out")"
+kubectl get tsc kubectl-check-out-of-range > /dev/null 2>&1 && fail 'the out-of-range TkeServiceConfig was stored'
+ok "an out-of-range TkeServiceConfig refused: $field: Invalid value: 500 … should be less than or equal to 300"
 
 # ---- describe, events ------------------------------------------------------------------------------------
 kubectl describe service kubectl-check > "$work/describe.out" || fail 'kubectl describe failed'

@@ -2,7 +2,7 @@
  * Failures as the real API server words them: a `Status` object with `reason` and `code`, and the
  * messages client-go users know (`services "web" not found`, `Operation cannot be fulfilled on …`).
  */
-import type { ResourceType } from './resources.js';
+import { qualifiedKind, qualifiedName, type ResourceType } from './resources.js';
 import type { StatusObject } from './types.js';
 
 export class KubeApiError extends Error {
@@ -29,7 +29,7 @@ const detailsFor = (rt: ResourceType, name: string): Details => ({
 });
 
 /** `services "web"` or `ingresses.networking.k8s.io "web"`, as the server qualifies resources. */
-const qualified = (rt: ResourceType, name: string) => `${rt.group ? `${rt.name}.${rt.group}` : rt.name} "${name}"`;
+const qualified = (rt: ResourceType, name: string) => `${qualifiedName(rt)} "${name}"`;
 
 export const notFound = (rt: ResourceType, name: string) => failure(404, 'NotFound', `${qualified(rt, name)} not found`, detailsFor(rt, name));
 
@@ -42,15 +42,18 @@ export const conflict = (rt: ResourceType, name: string, why = 'the object has b
 export interface FieldCause {
   readonly field: string;
   readonly message: string;
+  /** `FieldValueRequired`, `FieldValueNotSupported`, …; default `FieldValueInvalid`. */
+  readonly reason?: string;
 }
 
+/** 422 Invalid as apimachinery's NewInvalid words it: `Ingress.networking.k8s.io "web" is invalid: [a, b]`. */
 export function invalid(rt: ResourceType, name: string, causes: readonly FieldCause[]): KubeApiError {
-  const kind = rt.kind;
-  const text = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
-  return failure(422, 'Invalid', `${kind} "${name}" is invalid: ${text}`, {
+  const each = causes.map((c) => `${c.field}: ${c.message}`);
+  const text = each.length === 1 ? each[0] : `[${each.join(', ')}]`;
+  return failure(422, 'Invalid', `${qualifiedKind(rt)} "${name}" is invalid: ${text}`, {
     ...detailsFor(rt, name),
-    kind,
-    causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
+    kind: rt.kind,
+    causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })),
   });
 }
 
@@ -64,6 +67,9 @@ export const routeNotFound = () => failure(404, 'NotFound', 'the server could no
 export const methodNotAllowed = (method: string) => failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`);
 
 export const unsupportedMediaType = (contentType: string) => failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${contentType})`);
+
+/** A strategic merge patch of a custom resource: the real server has no merge keys for it. */
+export const strategicPatchOfCustomResource = () => failure(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
 
 export const expired = (message: string) => failure(410, 'Expired', message);
 

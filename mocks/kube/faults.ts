@@ -20,7 +20,8 @@ export interface ExpireOptions {
   /** `event` (default): HTTP 200 then an ERROR event with a 410 Status, as the real server does;
    * `http`: an HTTP 410 answer. The client-node informer relists on either. */
   readonly as?: 'event' | 'http';
-  readonly resource?: ResourceName;
+  /** A built-in resource's name, or a custom resource's plural. */
+  readonly resource?: ResourceName | (string & {});
 }
 
 export interface InjectedFailure {
@@ -70,7 +71,7 @@ export class Faults {
   }
 
   /** Ends all open watches now (optionally one resource's); returns how many. See `DropMode`. */
-  dropWatches(mode: DropMode = 'end', resource?: ResourceName): number {
+  dropWatches(mode: DropMode = 'end', resource?: ResourceName | (string & {})): number {
     return this.watches.drop(mode, resource);
   }
 
@@ -102,7 +103,7 @@ export class Faults {
   }
 
   takeWatchExpiry(request: RequestInfo): 'event' | 'http' | undefined {
-    const rule = this.expireRules.find((r) => r.remaining > 0 && (!r.options.resource || r.options.resource === request.resource));
+    const rule = this.expireRules.find((r) => r.remaining > 0 && (!r.options.resource || r.options.resource === (request.resource ?? request.customResource)));
     if (!rule) return undefined;
     rule.remaining -= 1;
     this.expireRules = this.expireRules.filter((r) => r.remaining > 0);

@@ -2,7 +2,7 @@
  * The verbs on resource paths: get, list, watch, create, update (PUT), patch (merge, strategic,
  * JSON patch), delete and deletecollection, on the main resource and its `/status` subresource.
  */
-import { badRequest, invalid, methodNotAllowed, notFound, routeNotFound, unprocessable, unsupportedMediaType } from './errors.js';
+import { badRequest, failure, invalid, methodNotAllowed, notFound, routeNotFound, strategicPatchOfCustomResource, unprocessable, unsupportedMediaType } from './errors.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchApplyError, PatchFormatError } from './patch.js';
 import type { Verb } from './request-log.js';
 import { apiVersionOf, listKindOf, type ResourceType } from './resources.js';
@@ -18,6 +18,12 @@ export interface ObjectRoute {
   readonly namespace?: string;
   readonly name?: string;
   readonly subresource?: string;
+}
+
+/** What the handlers ask of the rest of the server. */
+export interface HandlerContext {
+  /** True while the CRD of a custom resource type is being deleted (no creates then). */
+  terminating(rt: ResourceType): boolean;
 }
 
 export interface ObjectRequest {
@@ -66,8 +72,9 @@ function numberParam(query: URLSearchParams, name: string): number | undefined {
   return Number(raw);
 }
 
-/** List items go out without kind/apiVersion, as the real server sends them. */
-function listItem(obj: Obj): Obj {
+/** Items of built-in lists go out without kind/apiVersion, as the real server sends them (custom resources keep theirs). */
+function listItem(rt: ResourceType, obj: Obj): Obj {
+  if (rt.custom) return obj;
   const { kind: _kind, apiVersion: _apiVersion, ...rest } = obj;
   return rest;
 }
@@ -109,7 +116,7 @@ function collection(store: ObjectStore, route: ObjectRoute, query: URLSearchPara
   const metadata: Obj = { resourceVersion: page.resourceVersion };
   if (page.continueToken) metadata.continue = page.continueToken;
   if (page.remainingItemCount !== undefined) metadata.remainingItemCount = page.remainingItemCount;
-  return { status: 200, body: { kind: listKindOf(rt), apiVersion: apiVersionOf(rt), metadata, items: page.items.map(listItem) } };
+  return { status: 200, body: { kind: listKindOf(rt), apiVersion: apiVersionOf(rt), metadata, items: page.items.map((o) => listItem(rt, o)) } };
 }
 
 function watchRequest(route: ObjectRoute, query: URLSearchParams): Reply {
@@ -132,17 +139,17 @@ function deleteCollection(store: ObjectStore, route: ObjectRoute, query: URLSear
   const { rt } = route;
   const victims = store.list(rt, route.namespace, selectorOf(rt, query));
   const items = victims.map((obj) => store.delete(rt, metaOf(obj).namespace ?? '', metaOf(obj).name ?? '').object);
-  return { status: 200, body: { kind: listKindOf(rt), apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(store.resourceVersion) }, items: items.map(listItem) } };
+  return { status: 200, body: { kind: listKindOf(rt), apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(store.resourceVersion) }, items: items.map((o) => listItem(rt, o)) } };
 }
 
 /** Answers a request on a resource path (the watch itself is served by the caller). */
-export function handleObject(store: ObjectStore, route: ObjectRoute, request: ObjectRequest): Reply {
+export function handleObject(store: ObjectStore, route: ObjectRoute, request: ObjectRequest, context: HandlerContext): Reply {
   const warnings: string[] = [];
-  const reply = answer(store, route, request, warnings);
+  const reply = answer(store, route, request, warnings, context);
   return warnings.length && 'status' in reply ? { ...reply, warnings } : reply;
 }
 
-function answer(store: ObjectStore, route: ObjectRoute, request: ObjectRequest, warnings: string[]): Reply {
+function answer(store: ObjectStore, route: ObjectRoute, request: ObjectRequest, warnings: string[], context: HandlerContext): Reply {
   const { rt, name } = route;
   const { method, query } = request;
   /** Server-side validation of what a write would store (validation.ts). */
@@ -150,7 +157,7 @@ function answer(store: ObjectStore, route: ObjectRoute, request: ObjectRequest, 
     const result = validateObject(rt, obj, fieldValidationOf(query));
     if (result.causes.length) throw invalid(rt, typeof metaOf(obj).name === 'string' ? String(metaOf(obj).name) : '', result.causes);
     warnings.push(...result.warnings);
-    return obj;
+    return result.object;
   };
   if (route.subresource !== undefined && (route.subresource !== 'status' || !rt.statusSubresource)) throw routeNotFound();
   if (query.get('dryRun')) throw badRequest('dryRun is not supported by the fake API server');
@@ -163,6 +170,7 @@ function answer(store: ObjectStore, route: ObjectRoute, request: ObjectRequest, 
         return isWatch(query) ? watchRequest(route, query) : collection(store, route, query);
       case 'POST':
         if (rt.namespaced && route.namespace === undefined) throw methodNotAllowed(method);
+        if (context.terminating(rt)) throw failure(405, 'MethodNotAllowed', 'create not allowed while custom resource definition is terminating');
         return { status: 201, body: store.create(rt, namespace, checked(bodyObject(request.body))) };
       case 'DELETE':
         if (rt.namespaced && route.namespace === undefined) throw methodNotAllowed(method);
@@ -181,6 +189,8 @@ function answer(store: ObjectStore, route: ObjectRoute, request: ObjectRequest, 
       return { status: 200, body: store.update(rt, namespace, name, checked(bodyObject(request.body)), target) };
     case 'PATCH':
       if (!PATCH_TYPES.includes(request.contentType)) throw unsupportedMediaType(request.contentType);
+      // A custom resource has no merge keys: the real server takes no strategic merge patch of it.
+      if (rt.custom && request.contentType === 'application/strategic-merge-patch+json') throw strategicPatchOfCustomResource();
       return { status: 200, body: store.patch(rt, namespace, name, (current) => checked(applyPatch(request.contentType, current, request.body)), target) };
     case 'DELETE': {
       if (route.subresource !== undefined) throw methodNotAllowed(method);

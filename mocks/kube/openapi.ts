@@ -4,20 +4,22 @@
  * (`x-kubernetes-group-version-kind`, `x-kubernetes-action`) and with the query parameters the real server
  * declares — `fieldValidation` among them, which is how kubectl learns that the server validates and so
  * sends `fieldValidation=Strict` instead of downloading schemas to validate itself (validation.ts is what
- * then validates).
+ * then validates). A custom resource's document carries its CRD's `openAPIV3Schema` as the component schema
+ * (so `kubectl explain` has fields), as the real server publishes it.
  */
-import { ALL_RESOURCES, apiVersionOf, type ResourceType } from './resources.js';
+import { createHash } from 'node:crypto';
+import { apiVersionOf, type ResourceType } from './resources.js';
 
 const prefixOf = (groupVersion: string) => (groupVersion.includes('/') ? `apis/${groupVersion}` : `api/${groupVersion}`);
 
-/** A stable hash of what this fake serves (the real server's `?hash=` lets clients cache by it). */
-const HASH = 'fake0001';
+const groupVersions = (served: readonly ResourceType[]) => [...new Set(served.map(apiVersionOf))];
 
-const groupVersions = () => [...new Set(ALL_RESOURCES.map(apiVersionOf))];
+/** The real server's `?hash=`: of the document's content, so a client caching by URL sees a changed CRD schema. */
+const hashOf = (doc: unknown) => createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 16).toUpperCase();
 
 /** `GET /openapi/v3`. */
-export const openApiV3Root = () => ({
-  paths: Object.fromEntries(groupVersions().map((gv) => [prefixOf(gv), { serverRelativeURL: `/openapi/v3/${prefixOf(gv)}?hash=${HASH}` }])),
+export const openApiV3Root = (served: readonly ResourceType[]) => ({
+  paths: Object.fromEntries(groupVersions(served).map((gv) => [prefixOf(gv), { serverRelativeURL: `/openapi/v3/${prefixOf(gv)}?hash=${hashOf(openApiV3Document(served, prefixOf(gv)))}` }])),
 });
 
 const param = (name: string, in_: 'query' | 'path', description: string) => ({ name, in: in_, description, ...(in_ === 'path' ? { required: true } : {}), schema: { type: in_ === 'query' && name === 'limit' ? 'integer' : 'string', uniqueItems: true } });
@@ -70,25 +72,42 @@ function operations(rt: ResourceType) {
   };
 }
 
-/** The real document's schema names: `io.k8s.api.core.v1.Service`, `io.k8s.api.networking.v1.Ingress`. */
+/**
+ * The real document's schema names: `io.k8s.api.core.v1.Service`, `io.k8s.api.networking.v1.Ingress`; a custom
+ * resource's is its group reversed: `com.tencent.cloud.v1alpha1.TkeServiceConfig`.
+ */
 function schemaName(rt: ResourceType): string {
+  if (rt.custom) return `${rt.group.split('.').reverse().join('.')}.${rt.version}.${rt.kind}`;
   const group = rt.group === '' ? 'core' : (rt.group.split('.')[0] ?? rt.group);
   return `io.k8s.api.${group}.${rt.version}.${rt.kind}`;
 }
 
+function componentSchema(rt: ResourceType) {
+  const gvk = [{ group: rt.group, version: rt.version, kind: rt.kind }];
+  if (!rt.custom) {
+    return { description: `${rt.kind} (validated by the server; see mocks/kube/validation.ts)`, type: 'object', 'x-kubernetes-group-version-kind': gvk };
+  }
+  const schema = rt.custom.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  return {
+    ...schema,
+    properties: {
+      apiVersion: { description: 'APIVersion defines the versioned schema of this representation of an object.', type: 'string' },
+      kind: { description: 'Kind is a string value representing the REST resource this object represents.', type: 'string' },
+      metadata: { description: "Standard object's metadata.", type: 'object' },
+      ...schema.properties,
+    },
+    'x-kubernetes-group-version-kind': gvk,
+  };
+}
+
 /** `GET /openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`; undefined for a group/version not served. */
-export function openApiV3Document(path: string) {
-  const served = ALL_RESOURCES.filter((rt) => prefixOf(apiVersionOf(rt)) === path);
+export function openApiV3Document(types: readonly ResourceType[], path: string) {
+  const served = types.filter((rt) => prefixOf(apiVersionOf(rt)) === path);
   if (served.length === 0) return undefined;
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.34.0' },
     paths: Object.assign({}, ...served.map(operations)) as Record<string, unknown>,
-    components: {
-      schemas: Object.fromEntries(served.map((rt) => [schemaName(rt), {
-        description: `${rt.kind} (validated by the server; see mocks/kube/validation.ts)`, type: 'object',
-        'x-kubernetes-group-version-kind': [{ group: rt.group, version: rt.version, kind: rt.kind }],
-      }])),
-    },
+    components: { schemas: Object.fromEntries(served.map((rt) => [schemaName(rt), componentSchema(rt)])) },
   };
 }

@@ -11,7 +11,12 @@ export interface RequestInfo {
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly verb: Verb;
+  /** The built-in resource addressed (absent for a custom resource: see `customResource`). */
   readonly resource?: ResourceName;
+  /** The plural of the custom resource addressed (a CRD's), e.g. `tkeserviceconfigs`. */
+  readonly customResource?: string;
+  /** The API group of the resource addressed (`''` for the core group). */
+  readonly group?: string;
   readonly namespace?: string;
   readonly name?: string;
   readonly subresource?: string;
@@ -31,7 +36,9 @@ export interface RequestFilter {
   /** Exact URL path, e.g. `/api/v1` (discovery) or `/api/v1/namespaces/default/services`. */
   readonly path?: string;
   readonly verb?: Verb | readonly Verb[];
-  readonly resource?: ResourceName;
+  /** A built-in resource's name, or a custom resource's plural. */
+  readonly resource?: ResourceName | (string & {});
+  readonly group?: string;
   readonly namespace?: string;
   readonly name?: string;
   readonly subresource?: string;
@@ -44,7 +51,8 @@ export function matchesRequest(filter: RequestFilter | undefined, request: Reque
     (filter.method === undefined || filter.method.toUpperCase() === request.method) &&
     (filter.path === undefined || filter.path === request.path) &&
     (verbs === undefined || verbs.includes(request.verb)) &&
-    (filter.resource === undefined || filter.resource === request.resource) &&
+    (filter.resource === undefined || filter.resource === (request.resource ?? request.customResource)) &&
+    (filter.group === undefined || filter.group === request.group) &&
     (filter.namespace === undefined || filter.namespace === request.namespace) &&
     (filter.name === undefined || filter.name === request.name) &&
     (filter.subresource === undefined || filter.subresource === request.subresource)

@@ -1,5 +1,8 @@
 /** URL paths of the Kubernetes API, parsed into what they address. */
-import { findResource, type ResourceType } from './resources.js';
+import type { ResourceType } from './resources.js';
+
+/** The type served at `group/version` under `plural` (a server's registry knows). */
+export type FindResource = (group: string, version: string, plural: string) => ResourceType | undefined;
 
 export type Route =
   | { readonly kind: 'root' | 'version' | 'health' | 'core-versions' | 'groups' | 'unknown' }
@@ -18,7 +21,7 @@ export type Route =
 
 const UNKNOWN: Route = { kind: 'unknown' };
 
-function objectRoute(group: string, version: string, rest: readonly string[]): Route {
+function objectRoute(findResource: FindResource, group: string, version: string, rest: readonly string[]): Route {
   const [first, second, third, ...tail] = rest;
   if (first === 'namespaces' && second !== undefined && third !== undefined) {
     const rt = findResource(group, version, third);
@@ -36,7 +39,7 @@ function objectRoute(group: string, version: string, rest: readonly string[]): R
   return { kind: 'object', rt, ...(second !== undefined ? { name: second } : {}), ...(third !== undefined ? { subresource: third } : {}) };
 }
 
-export function parseRoute(pathname: string): Route {
+export function parseRoute(pathname: string, findResource: FindResource): Route {
   let segments: string[];
   try {
     segments = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
@@ -51,13 +54,13 @@ export function parseRoute(pathname: string): Route {
   if (head === 'api') {
     if (a === undefined) return { kind: 'core-versions' };
     if (b === undefined) return { kind: 'resources', group: '', version: a };
-    return objectRoute('', a, [b, ...rest]);
+    return objectRoute(findResource, '', a, [b, ...rest]);
   }
   if (head === 'apis') {
     if (a === undefined) return { kind: 'groups' };
     if (b === undefined) return { kind: 'group', group: a };
     if (rest.length === 0) return { kind: 'resources', group: a, version: b };
-    return objectRoute(a, b, rest);
+    return objectRoute(findResource, a, b, rest);
   }
   return UNKNOWN;
 }

@@ -1,16 +1,18 @@
 /**
  * The fake Kubernetes API as a process, for checks that run the controller elsewhere (another process, a
  * container sharing the host's network): starts it on 127.0.0.1 with three Ready nodes and one LoadBalancer
- * Service, writes a kubeconfig, and waits until that Service has a load-balancer address.
+ * Service and the CRDs of manifests/crds/ (as a cluster the controller is deployed to has them), writes a
+ * kubeconfig, and waits until that Service has a load-balancer address.
  *
- *   node dist/mocks/kube/serve.js --kubeconfig FILE [--timeout 120] [--port 0]
+ *   node dist/mocks/kube/serve.js --kubeconfig FILE [--timeout 120] [--port 0] [--crds manifests/crds]
  *
  * Prints `fake-kube: serving http://127.0.0.1:PORT` once the kubeconfig is written, then
  * `fake-kube: Service default/web got 203.0.113.x` and exits 0; exits 1 after the timeout.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { applyCrdsFrom } from './crds.js';
 import { startFakeKube } from './server.js';
 
 interface ServiceStatus {
@@ -44,10 +46,12 @@ export function kubeconfigYaml(server: string, name = 'fake'): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, timeout: { type: 'string' }, port: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, timeout: { type: 'string' }, port: { type: 'string' }, crds: { type: 'string' } }, strict: true });
   if (!values.kubeconfig) throw new Error('--kubeconfig FILE is required');
   const timeoutMs = Number(values.timeout ?? '120') * 1000;
   const kube = await startFakeKube({ seed: [...CI_NODES, CI_SERVICE], ...(values.port ? { port: Number(values.port) } : {}) });
+  const crds = values.crds ?? 'manifests/crds';
+  if (values.crds !== undefined || existsSync(crds)) applyCrdsFrom(kube, crds);
   writeFileSync(values.kubeconfig, kubeconfigYaml(kube.url));
   console.log(`fake-kube: serving ${kube.url}`);
   const deadline = Date.now() + timeoutMs;

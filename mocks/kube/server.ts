@@ -14,8 +14,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { failure, KubeApiError, methodNotAllowed, routeNotFound } from './errors.js';
 import { Faults } from './faults.js';
 import { handleObject, verbOf } from './handlers.js';
+import { CrdController } from './crds.js';
 import { RequestLog, type RequestInfo } from './request-log.js';
-import { coreVersions, groupDocument, groupList, resourceList, versionInfo, type ResourceName } from './resources.js';
+import { ResourceRegistry } from './registry.js';
+import { aggregatedDiscoveryType, coreVersions, Discovery, isResourceName, versionInfo, type ResourceName } from './resources.js';
 import { openApiV3Document, openApiV3Root } from './openapi.js';
 import { parseRoute, type Route } from './routes.js';
 import { clusterState, type ClusterState } from './state-access.js';
@@ -41,10 +43,10 @@ export interface FakeKubeOptions {
 }
 
 export interface WatchTracker {
-  /** Watch streams open now (optionally of one resource). */
-  list(resource?: ResourceName): OpenWatch[];
+  /** Watch streams open now (optionally of one resource: a built-in's name, a custom resource's plural or plural.group). */
+  list(resource?: ResourceName | (string & {})): OpenWatch[];
   /** Resolves once at least `count` watches of `resource` are open; rejects after `timeoutMs` (default 2000). */
-  waitFor(resource: ResourceName, count?: number, timeoutMs?: number): Promise<void>;
+  waitFor(resource: ResourceName | (string & {}), count?: number, timeoutMs?: number): Promise<void>;
 }
 
 export interface FakeKube {
@@ -78,22 +80,22 @@ async function readBody(req: IncomingMessage): Promise<string> {
 const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
 /** Discovery and other non-resource paths. */
-function nonResource(route: Route, serverAddress: string): unknown {
+function nonResource(route: Route, serverAddress: string, registry: ResourceRegistry, discovery: Discovery): unknown {
   switch (route.kind) {
     case 'version':
       return versionInfo();
     case 'core-versions':
       return coreVersions(serverAddress);
     case 'groups':
-      return groupList();
+      return discovery.groupList();
     case 'group':
-      return groupDocument(route.group);
+      return discovery.groupDocument(route.group);
     case 'resources':
-      return resourceList(route.group, route.version);
+      return discovery.resourceList(route.group, route.version);
     case 'openapi-v3':
-      return route.path === '' ? openApiV3Root() : openApiV3Document(route.path);
+      return route.path === '' ? openApiV3Root(registry.all()) : openApiV3Document(registry.all(), route.path);
     case 'root':
-      return { paths: ['/api', '/api/v1', '/apis', ...groupList().groups.flatMap((g) => [`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${v.groupVersion}`)]), '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] };
+      return { paths: ['/api', '/api/v1', '/apis', ...discovery.groupList().groups.flatMap((g) => [`/apis/${g.name}`, ...g.versions.map((v) => `/apis/${v.groupVersion}`)]), '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'] };
     default:
       return undefined;
   }
@@ -112,20 +114,24 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   });
   const faults = new Faults(store, hub);
   const requests = new RequestLog();
-  const state = clusterState(store);
+  const registry = new ResourceRegistry();
+  const discovery = new Discovery(() => registry.all());
+  const crds = new CrdController(store, registry, hub);
+  const state = clusterState(store, registry);
   state.seed(...(options.seed ?? []));
   let address = '127.0.0.1:0';
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
-    const route = parseRoute(url.pathname);
+    const route = parseRoute(url.pathname, (group, version, plural) => registry.find(group, version, plural));
     const contentType = mediaType(req.headers['content-type']);
     const info: RequestInfo = {
       method, path: url.pathname, query: Object.fromEntries(url.searchParams), contentType,
       verb: route.kind === 'object' ? verbOf(method, route, url.searchParams) : route.kind === 'unknown' ? 'other' : 'discovery',
       ...(route.kind === 'object' ? {
-        resource: route.rt.name,
+        ...(route.rt.custom || !isResourceName(route.rt.name) ? { customResource: route.rt.name } : { resource: route.rt.name }),
+        group: route.rt.group,
         ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
         ...(route.name !== undefined ? { name: route.name } : {}),
         ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
@@ -150,7 +156,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
         return void res.end('ok');
       }
       if (route.kind !== 'object') {
-        const doc = nonResource(route, address);
+        // Aggregated discovery for the clients that ask for it (kubectl); the legacy documents for the others.
+        const aggregated = (route.kind === 'core-versions' || route.kind === 'groups') && method === 'GET' ? aggregatedDiscoveryType(req.headers.accept) : undefined;
+        if (aggregated) return reply(200, discovery.aggregated(route.kind === 'core-versions'), { 'Content-Type': aggregated, Vary: 'Accept' });
+        const doc = nonResource(route, address, registry, discovery);
         if (doc === undefined) throw routeNotFound();
         if (method !== 'GET') throw methodNotAllowed(method);
         return reply(200, doc);
@@ -161,7 +170,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       } catch {
         throw failure(400, 'BadRequest', 'the request body is not valid JSON');
       }
-      const result = handleObject(store, route, { method, query: url.searchParams, body, contentType });
+      const result = handleObject(store, route, { method, query: url.searchParams, body, contentType }, { terminating: (rt) => crds.terminating(rt) });
       if ('status' in result) {
         // kubectl get asks for server-side printing; writes answer with the object whatever is asked.
         const table = method === 'GET' && result.status === 200 && wantsTable(req.headers.accept);

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, expired, invalid, notFound, badRequest } from './errors.js';
-import type { ResourceType } from './resources.js';
+import { storageKey } from './registry.js';
+import { apiVersionOf, type ResourceType } from './resources.js';
 import { matches, type Selector } from './selectors.js';
 import {
   checkNamespace, checkPreconditions, checkTypeMeta, isNoop, isReadyToVanish, nameProblems, prepareCreate, prepareUpdate, type WriteTarget,
@@ -53,6 +54,12 @@ export class ObjectStore {
   private readonly objects = new Map<string, Map<string, Obj>>();
   private readonly history: ChangeEvent[] = [];
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
+  /** Finalizers the registry adds on DELETE, per storage key (a CRD's cleanup finalizer). */
+  private readonly deletionFinalizers = new Map<string, string>();
+  /** Work listeners asked to do once the current commit has reached every listener (see `afterCommit`). */
+  private readonly deferred: (() => void)[] = [];
+  private committing = 0;
+  private draining = false;
   private revision: number;
   private compactedAt: number;
 
@@ -71,14 +78,22 @@ export class ObjectStore {
   }
 
   private table(rt: ResourceType): Map<string, Obj> {
-    let table = this.objects.get(rt.name);
-    if (!table) this.objects.set(rt.name, (table = new Map()));
+    const key = storageKey(rt);
+    let table = this.objects.get(key);
+    if (!table) this.objects.set(key, (table = new Map()));
     return table;
+  }
+
+  /** A copy of a stored object as served at `rt`'s version (all versions of a custom resource share the objects). */
+  private served(rt: ResourceType, obj: Obj): Obj {
+    const copy = clone(obj);
+    if (rt.custom) copy.apiVersion = apiVersionOf(rt);
+    return copy;
   }
 
   get(rt: ResourceType, namespace: string, name: string): Obj | undefined {
     const found = this.table(rt).get(keyOf(rt.namespaced ? namespace : '', name));
-    return found && clone(found);
+    return found && this.served(rt, found);
   }
 
   /** The stored objects themselves, uncopied: for read-only checks across a type (node port allocation). */
@@ -93,7 +108,7 @@ export class ObjectStore {
       .map(([, obj]) => obj)
       .filter((obj) => !rt.namespaced || !namespace || metaOf(obj).namespace === namespace)
       .filter((obj) => !selector || matches(selector, obj));
-    return items.map((obj) => clone(obj));
+    return items.map((obj) => this.served(rt, obj));
   }
 
   /** A page of a list: `limit` items from after the continue token (encoded key + version it was issued at). */
@@ -156,19 +171,50 @@ export class ObjectStore {
     return this.update(rt, namespace, name, patched, target);
   }
 
-  /** DELETE: finalizers keep the object (it gains a deletionTimestamp); otherwise it goes now. */
+  /**
+   * DELETE: finalizers keep the object (it gains a deletionTimestamp); otherwise it goes now. `deleted` tells
+   * whether it is gone once the call returns (work deferred by listeners included: a CRD's cleanup).
+   */
   delete(rt: ResourceType, namespace: string, name: string, preconditions: { uid?: unknown; resourceVersion?: unknown } = {}): DeleteResult {
     const current = this.get(rt, namespace, name);
     if (!current) throw notFound(rt, name);
     checkPreconditions(rt, current, preconditions);
     const meta = metaOf(current);
-    if ((meta.finalizers?.length ?? 0) === 0) return { object: this.remove(rt, current), deleted: true };
+    const finalizer = this.deletionFinalizers.get(storageKey(rt));
+    const finalizers = [...(meta.finalizers ?? []), ...(finalizer && meta.deletionTimestamp === undefined && !meta.finalizers?.includes(finalizer) ? [finalizer] : [])];
+    if (finalizers.length === 0) return { object: this.remove(rt, current), deleted: true };
     if (meta.deletionTimestamp !== undefined) return { object: current, deleted: false };
     const next = clone(current);
+    metaOf(next).finalizers = finalizers;
     metaOf(next).deletionTimestamp = timestamp(this.options.now());
     metaOf(next).deletionGracePeriodSeconds = 0;
     if (rt.generation) metaOf(next).generation = (meta.generation ?? 0) + 1;
-    return { object: this.commit('MODIFIED', rt, next, current), deleted: false };
+    const object = this.commit('MODIFIED', rt, next, current);
+    return { object, deleted: !this.table(rt).has(keyOf(rt.namespaced ? namespace : '', name)) };
+  }
+
+  /** Objects of `rt` gain `finalizer` when deleted, as the real registry adds its own (a CRD's cleanup finalizer). */
+  addDeletionFinalizer(rt: ResourceType, finalizer: string): void {
+    this.deletionFinalizers.set(storageKey(rt), finalizer);
+  }
+
+  /**
+   * Runs `work` once the commit being notified has reached every listener (at once when none is): how a listener
+   * writes in reaction to a change without other listeners (watches) seeing the changes out of order.
+   */
+  afterCommit(work: () => void): void {
+    this.deferred.push(work);
+    if (this.committing === 0) this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let work = this.deferred.shift(); work; work = this.deferred.shift()) work();
+    } finally {
+      this.draining = false;
+    }
   }
 
   /** Change events after `resourceVersion`, or undefined when that version is older than the history kept. */
@@ -208,8 +254,15 @@ export class ObjectStore {
       const dropped = this.history.shift();
       if (dropped) this.compactedAt = dropped.resourceVersion;
     }
-    for (const listener of [...this.listeners]) listener(event);
-    return clone(stored);
+    const result = clone(stored);
+    this.committing += 1;
+    try {
+      for (const listener of [...this.listeners]) listener(event);
+    } finally {
+      this.committing -= 1;
+    }
+    if (this.committing === 0) this.drain();
+    return result;
   }
 
   private generateName(rt: ResourceType, namespace: string, prefix: string): string {

@@ -3,6 +3,7 @@
  * fields the server owns, the status subresource split, generation, finalizers while deleting,
  * name syntax, and Service defaults. Pure functions over plain objects; the store applies them.
  */
+import { crdProblems, crdStatus } from './crds.js';
 import { badRequest, conflict, invalid, type FieldCause } from './errors.js';
 import { apiVersionOf, type ResourceType } from './resources.js';
 import { defaultService } from './service-defaults.js';
@@ -99,7 +100,19 @@ export function prepareCreate(body: Obj, ctx: CreateContext): Obj {
     const causes = defaultService(obj, undefined, ctx.others());
     if (causes.length) throw invalid(rt, meta.name ?? '', causes);
   }
+  if (rt.name === 'customresourcedefinitions') {
+    const causes = crdProblems(obj);
+    if (causes.length) throw invalid(rt, meta.name ?? '', causes);
+    obj.status = crdStatus(obj, ctx.target === 'all' ? obj.status : undefined);
+  }
   return obj;
+}
+
+/** What `metadata.generation` follows: `.spec` of built-ins; everything but metadata (and status, when a subresource) of custom resources. */
+function generationPart(rt: ResourceType, o: Obj): unknown {
+  if (!rt.custom) return o.spec;
+  const { metadata: _m, apiVersion: _a, kind: _k, status, ...rest } = o;
+  return rt.statusSubresource ? rest : { ...rest, status };
 }
 
 export interface UpdateContext {
@@ -158,7 +171,12 @@ export function prepareUpdate(current: Obj, body: Obj, ctx: UpdateContext): Obj 
     const causes = defaultService(next, current, ctx.others());
     if (causes.length) throw invalid(rt, oldMeta.name ?? '', causes);
   }
-  if (rt.generation && !jsonEqual(current.spec, next.spec)) meta.generation = (oldMeta.generation ?? 0) + 1;
+  if (rt.name === 'customresourcedefinitions') {
+    const causes = crdProblems(next, current);
+    if (causes.length) throw invalid(rt, oldMeta.name ?? '', causes);
+    next.status = crdStatus(next, current.status);
+  }
+  if (rt.generation && !jsonEqual(generationPart(rt, current), generationPart(rt, next))) meta.generation = (oldMeta.generation ?? 0) + 1;
   return next;
 }
 

@@ -2,20 +2,21 @@
  * Server-side printing: what the API server answers to `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`
  * (what `kubectl get` asks for). The columns and cell formats of the real server's printers
  * (pkg/printers/internalversion): Services, Ingresses, Nodes, Pods, EndpointSlices, Events, Namespaces;
- * every other kind gets Name and Age.
+ * CustomResourceDefinitions get Name and Created At; custom resources their CRD's `additionalPrinterColumns` (after
+ * Name), evaluated and formatted as apiextensions does; every other kind gets Name and Age.
  */
-import type { ResourceName, ResourceType } from './resources.js';
+import { isResourceName, type PrinterColumn, type ResourceType } from './resources.js';
 import { isObj, metaOf, type Obj } from './types.js';
 
 interface Column {
   readonly name: string;
-  readonly type?: 'string' | 'integer' | 'date';
+  readonly type?: string;
   readonly format?: string;
   /** 0: shown by `kubectl get`; 1: only with `-o wide`. */
   readonly priority?: number;
   readonly description?: string;
 }
-type Cell = string | number;
+type Cell = string | number | boolean | null;
 interface Printer {
   readonly columns: readonly Column[];
   cells(obj: Obj, now: Date): Cell[];
@@ -140,7 +141,7 @@ const eventLastSeen = (ev: Obj, now: Date) => {
   return since(last, now);
 };
 
-const PRINTERS: Partial<Record<ResourceName, Printer>> = {
+const PRINTERS: Partial<Record<string, Printer>> = {
   services: {
     columns: [NAME, { name: 'Type' }, { name: 'Cluster-IP' }, { name: 'External-IP' }, { name: 'Port(s)' }, AGE, { name: 'Selector', priority: 1 }],
     cells: (svc, now) => {
@@ -197,9 +198,81 @@ const PRINTERS: Partial<Record<ResourceName, Printer>> = {
     columns: [NAME, { name: 'Status' }, AGE],
     cells: (ns, now) => [str(metaOf(ns).name), str(obj(ns.status).phase) || 'Active', age(ns, now)],
   },
+  customresourcedefinitions: {
+    columns: [NAME, { name: 'Created At', type: 'date', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' }],
+    cells: (crd) => [str(metaOf(crd).name), str(metaOf(crd).creationTimestamp)],
+  },
 };
 
+// ---- custom resources: additionalPrinterColumns ----------------------------------------------
+
+type PathStep = { readonly key: string } | { readonly index: number | '*' } | { readonly filter: { readonly path: string[]; readonly value: string } };
+
+/** The simple JSONPath of printer columns: `.a.b`, `.a[0]`, `.a[*].b`, `.a[?(@.type=="Ready")].status`. */
+function parsePath(jsonPath: string): PathStep[] | undefined {
+  const steps: PathStep[] = [];
+  const re = /\.([A-Za-z0-9_\-]+)|\[(\d+|\*)\]|\[\?\(@\.([A-Za-z0-9_.\-]+)\s*==\s*["']([^"']*)["']\)\]|\['([^']+)'\]/y;
+  let at = 0;
+  const path = jsonPath.replace(/^\{|\}$/g, '');
+  while (at < path.length) {
+    re.lastIndex = at;
+    const m = re.exec(path);
+    if (!m) return undefined;
+    if (m[1] !== undefined) steps.push({ key: m[1] });
+    else if (m[2] !== undefined) steps.push({ index: m[2] === '*' ? '*' : Number(m[2]) });
+    else if (m[3] !== undefined) steps.push({ filter: { path: m[3].split('.'), value: m[4] ?? '' } });
+    else if (m[5] !== undefined) steps.push({ key: m[5] });
+    at = re.lastIndex;
+  }
+  return steps;
+}
+
+function evaluate(root: unknown, steps: readonly PathStep[]): unknown[] {
+  let current: unknown[] = [root];
+  for (const step of steps) {
+    current = current.flatMap((v): unknown[] => {
+      if ('key' in step) return isObj(v) && v[step.key] !== undefined ? [v[step.key]] : [];
+      if ('index' in step) return Array.isArray(v) ? (step.index === '*' ? v : v[step.index] !== undefined ? [v[step.index]] : []) : [];
+      return arr(v).filter((item) => str(step.filter.path.reduce<unknown>((o, k) => obj(o)[k], item)) === step.filter.value);
+    });
+  }
+  return current;
+}
+
+/** A cell as apiextensions makes it: the first result, typed by the column (`date` as an age); missing: null. */
+function customCell(column: PrinterColumn, o: Obj, now: Date): Cell {
+  const steps = parsePath(column.jsonPath);
+  const [value] = steps ? evaluate(o, steps) : [];
+  if (value === undefined || value === null) return null;
+  switch (column.type) {
+    case 'integer':
+      return typeof value === 'number' ? Math.trunc(value) : null;
+    case 'number':
+      return typeof value === 'number' ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'date':
+      return typeof value === 'string' ? (Number.isNaN(Date.parse(value)) ? '<invalid>' : since(value, now)) : null;
+    default:
+      return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  }
+}
+
+function customPrinter(columns: readonly PrinterColumn[]): Printer {
+  // Without columns apiextensions prints Name and an Age of type date.
+  if (columns.length === 0) return { columns: [NAME, { ...AGE, type: 'date' }], cells: DEFAULT_PRINTER.cells };
+  return {
+    columns: [NAME, ...columns.map((c) => ({ name: c.name, type: c.type, ...(c.format !== undefined ? { format: c.format } : {}), ...(c.description !== undefined ? { description: c.description } : {}), ...(c.priority !== undefined ? { priority: c.priority } : {}) }))],
+    cells: (o, now) => [str(metaOf(o).name), ...columns.map((c) => customCell(c, o, now))],
+  };
+}
+
 const DEFAULT_PRINTER: Printer = { columns: [NAME, AGE], cells: (o, now) => [str(metaOf(o).name), age(o, now)] };
+
+function printerOf(rt: ResourceType): Printer {
+  if (rt.custom) return customPrinter(rt.custom.printerColumns);
+  return (isResourceName(rt.name) ? PRINTERS[rt.name] : undefined) ?? DEFAULT_PRINTER;
+}
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -216,7 +289,7 @@ function rowObject(rt: ResourceType, o: Obj, include: IncludeObject): Obj | unde
 
 /** A `meta.k8s.io/v1` Table of one object (a GET) or of a list's items (a LIST). */
 export function toTable(rt: ResourceType, body: unknown, include: IncludeObject, now: Date): Obj {
-  const printer = PRINTERS[rt.name] ?? DEFAULT_PRINTER;
+  const printer = printerOf(rt);
   const source = obj(body);
   const isList = Array.isArray(source.items);
   const items = isList ? arr(source.items).map(obj) : [source];

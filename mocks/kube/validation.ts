@@ -27,8 +27,10 @@ import { validate as rbacClusterRole } from 'kubernetes-models/_schemas/IoK8sApi
 import { validate as rbacClusterRoleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRoleBinding';
 import { validate as rbacRole } from 'kubernetes-models/_schemas/IoK8sApiRbacV1Role';
 import { validate as rbacRoleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1RoleBinding';
+import { validate as apiextensionsCrd } from 'kubernetes-models/_schemas/IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinition';
+import { checkCustomResource } from './crd-schema.js';
 import type { FieldCause } from './errors.js';
-import { apiVersionOf, type ResourceName, type ResourceType } from './resources.js';
+import { apiVersionOf, isResourceName, type ResourceName, type ResourceType } from './resources.js';
 import { isObj, type Obj } from './types.js';
 
 interface SchemaError {
@@ -43,7 +45,7 @@ const SCHEMAS: Readonly<Record<ResourceName, SchemaValidate>> = {
   events: coreEvent, endpointslices: discoveryEndpointSlice, ingresses: networkingIngress, ingressclasses: networkingIngressClass,
   leases: coordinationLease, configmaps: coreConfigMap, serviceaccounts: coreServiceAccount, deployments: appsDeployment,
   roles: rbacRole, rolebindings: rbacRoleBinding, clusterroles: rbacClusterRole, clusterrolebindings: rbacClusterRoleBinding,
-  poddisruptionbudgets: policyPodDisruptionBudget,
+  poddisruptionbudgets: policyPodDisruptionBudget, customresourcedefinitions: apiextensionsCrd,
 };
 
 /** `/spec/ports/0/port` → `spec.ports[0].port`, as the API server writes field paths. */
@@ -78,8 +80,8 @@ function describeError(root: unknown, error: SchemaError): FieldCause {
 
 /** Type, required-field and enum problems of an object of this resource, one per field (schema order). */
 export function schemaProblems(rt: ResourceType, obj: unknown): FieldCause[] {
-  const validate = SCHEMAS[rt.name];
-  if (validate(obj)) return [];
+  const validate = isResourceName(rt.name) && !rt.custom ? SCHEMAS[rt.name] : undefined;
+  if (!validate || validate(obj)) return [];
   const seen = new Set<string>();
   const causes: FieldCause[] = [];
   // Alternatives (int-or-string, nullable) report one error per branch: keep the first per field.
@@ -143,6 +145,8 @@ export function fieldValidationOf(query: URLSearchParams): FieldValidation {
 }
 
 export interface Validated {
+  /** What to store: the object written (a custom resource pruned of unknown fields and defaulted). */
+  readonly object: Obj;
   /** 422 causes: schema problems, and unknown fields under `Strict`. */
   readonly causes: FieldCause[];
   /** `Warning` header values for unknown fields under `Warn`. */
@@ -150,9 +154,19 @@ export interface Validated {
 }
 
 export function validateObject(rt: ResourceType, obj: Obj, mode: FieldValidation): Validated {
-  // The server takes apiVersion and kind from the URL when a body leaves them out (strategy.checkTypeMeta refuses others).
-  const causes = schemaProblems(rt, { ...obj, apiVersion: apiVersionOf(rt), kind: rt.kind });
-  const unknown = mode === 'Ignore' ? [] : unknownFields(rt, obj);
+  let object = obj;
+  let causes: FieldCause[];
+  let unknown: string[];
+  if (rt.custom) {
+    // Custom resources: the CRD's schema prunes, defaults and validates (crd-schema.ts).
+    const result = checkCustomResource(obj, rt.custom.schema);
+    ({ object, causes, unknown } = result);
+  } else {
+    // The server takes apiVersion and kind from the URL when a body leaves them out (strategy.checkTypeMeta refuses others).
+    causes = schemaProblems(rt, { ...obj, apiVersion: apiVersionOf(rt), kind: rt.kind });
+    unknown = unknownFields(rt, obj);
+  }
+  if (mode === 'Ignore') unknown = [];
   if (mode === 'Strict') causes.push(...unknown.map((field) => ({ field, message: `Invalid value: field not declared in schema (strict decoding error: unknown field "${field}")` })));
-  return { causes, warnings: mode === 'Warn' ? unknown.map((field) => `299 - "unknown field \\"${field}\\""`) : [] };
+  return { object, causes, warnings: mode === 'Warn' ? unknown.map((field) => `299 - "unknown field \\"${field}\\""`) : [] };
 }

@@ -7,7 +7,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { badRequest, expired } from './errors.js';
-import { apiVersionOf, type ResourceName, type ResourceType } from './resources.js';
+import { storageKey } from './registry.js';
+import { apiVersionOf, type ResourceType } from './resources.js';
 import { matches, type Selector } from './selectors.js';
 import type { ChangeEvent, ObjectStore } from './store.js';
 import { clone, metaOf, type Obj, type StatusObject, type WatchEventType } from './types.js';
@@ -27,7 +28,9 @@ export interface WatchRequest {
 
 /** A watch stream that is open right now. */
 export interface OpenWatch {
-  readonly resource: ResourceName;
+  /** The plural watched (a built-in's `ResourceName`, or a custom resource's plural). */
+  readonly resource: string;
+  readonly group: string;
   readonly namespace?: string;
   readonly resourceVersion?: string;
   readonly openedAt: number;
@@ -44,6 +47,7 @@ export interface WatchHubOptions {
 
 interface ActiveWatch {
   readonly info: OpenWatch;
+  readonly storage: string;
   readonly res: ServerResponse;
   close(mode: DropMode): void;
 }
@@ -91,8 +95,9 @@ export class WatchHub {
     const unsubscribe = this.store.subscribe((change) => this.deliver(change, request, send));
     const timers: NodeJS.Timeout[] = [];
     const watch: ActiveWatch = {
-      info: { resource: request.rt.name, ...(request.namespace ? { namespace: request.namespace } : {}), ...(request.resourceVersion ? { resourceVersion: request.resourceVersion } : {}), openedAt: Date.now() },
+      info: { resource: request.rt.name, group: request.rt.group, ...(request.namespace ? { namespace: request.namespace } : {}), ...(request.resourceVersion ? { resourceVersion: request.resourceVersion } : {}), openedAt: Date.now() },
       res,
+      storage: storageKey(request.rt),
       close: (mode) => {
         if (mode === 'destroy') {
           res.socket?.destroy();
@@ -126,10 +131,13 @@ export class WatchHub {
   }
 
   /** Sends one change to one watch, as filtered by its namespace and selectors. */
-  private deliver(change: ChangeEvent, request: WatchRequest, send: (type: WatchEventType, object: unknown) => void): void {
-    if (change.resource.name !== request.rt.name) return;
+  private deliver(change: ChangeEvent, request: WatchRequest, emit: (type: WatchEventType, object: unknown) => void): void {
+    if (storageKey(change.resource) !== storageKey(request.rt)) return;
     const selected = (obj: Obj | undefined) =>
       obj !== undefined && (!request.namespace || metaOf(obj).namespace === request.namespace) && matches(request.selector, obj);
+    // Every version of a custom resource sees the same objects, each at its own apiVersion.
+    const rt = request.rt;
+    const send = (type: WatchEventType, object: Obj) => emit(type, rt.custom ? { ...object, apiVersion: apiVersionOf(rt) } : object);
     const now = selected(change.object);
     if (change.type === 'ADDED') {
       if (now) send('ADDED', change.object);
@@ -146,9 +154,17 @@ export class WatchHub {
     }
   }
 
-  /** Ends every open watch (optionally only one resource's); returns how many were ended. */
-  drop(mode: DropMode = 'end', resource?: ResourceName): number {
-    const victims = [...this.active].filter((w) => !resource || w.info.resource === resource);
+  /** Ends every open watch (optionally only one resource's: its plural, or plural.group); returns how many were ended. */
+  drop(mode: DropMode = 'end', resource?: string): number {
+    return this.end([...this.active].filter((w) => !resource || named(w.info, resource)), mode);
+  }
+
+  /** Ends the watches of the resources kept under one storage key (the custom resources of a CRD that went). */
+  dropStorage(key: string): number {
+    return this.end([...this.active].filter((w) => w.storage === key), 'end');
+  }
+
+  private end(victims: readonly ActiveWatch[], mode: DropMode): number {
     victims.forEach((w) => {
       this.active.delete(w);
       w.close(mode);
@@ -156,7 +172,10 @@ export class WatchHub {
     return victims.length;
   }
 
-  list(resource?: ResourceName): OpenWatch[] {
-    return [...this.active].filter((w) => !resource || w.info.resource === resource).map((w) => w.info);
+  list(resource?: string): OpenWatch[] {
+    return [...this.active].filter((w) => !resource || named(w.info, resource)).map((w) => w.info);
   }
 }
+
+/** Whether a watch is of `resource`: its plural, or plural.group. */
+const named = (info: OpenWatch, resource: string) => info.resource === resource || `${info.resource}.${info.group}` === resource;

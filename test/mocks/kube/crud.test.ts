@@ -206,7 +206,7 @@ describe('fake kube API: objects', () => {
     };
     expect(await get('/api')).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const groups = (await get('/apis')) as { groups: { name: string }[] };
-    expect(groups.groups.map((g) => g.name)).toEqual(['apps', 'coordination.k8s.io', 'discovery.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io']);
+    expect(groups.groups.map((g) => g.name)).toEqual(['apiextensions.k8s.io', 'apps', 'coordination.k8s.io', 'discovery.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io']);
     const core1 = (await get('/api/v1')) as { resources: { name: string; namespaced: boolean }[] };
     expect(core1.resources).toEqual(expect.arrayContaining([
       expect.objectContaining({ name: 'services', namespaced: true }), expect.objectContaining({ name: 'services/status' }), expect.objectContaining({ name: 'nodes', namespaced: false }),

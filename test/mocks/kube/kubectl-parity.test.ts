@@ -3,7 +3,7 @@
  * that tells kubectl the server validates, and that validation (422 with field paths), strategic merge
  * patches as kubectl apply sends them. When kubectl is installed, `kubectl get` prints the real columns.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { startFakeKube, type FakeKube } from '../../../mocks/kube/index.js';
 import { applyStrategicMergePatch } from '../../../mocks/kube/patch.js';
 import { kubeconfigYaml } from '../../../mocks/kube/serve.js';
 import { humanDuration } from '../../../mocks/kube/tables.js';
-import { apiError, service } from './support.js';
+import { apiError, kubectlIt, service } from './support.js';
 
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 const NOW = new Date('2026-01-01T12:00:00Z');
@@ -161,18 +161,7 @@ describe('the fake API answers kubectl as a cluster does', () => {
     });
   });
 
-  // kubectl >= 1.25 leaves validation to a server that declares fieldValidation; older ones need /openapi/v2.
-  const kubectl = (() => {
-    try {
-      const version = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const minor = Number(/"minor":\s*"(\d+)/.exec(version)?.[1] ?? 0);
-      return minor >= 25 ? it : it.skip;
-    } catch {
-      return it.skip;
-    }
-  })();
-
-  kubectl('kubectl get services prints the real columns; kubectl apply validates without --validate=false and names the bad field', async () => {
+  kubectlIt('kubectl get services prints the real columns; kubectl apply validates without --validate=false and names the bad field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubectl-parity-'));
     try {
       writeFileSync(join(dir, 'kubeconfig'), kubeconfigYaml(kube.url));

@@ -1,4 +1,6 @@
-/** Helpers for the fake Kubernetes API server's tests: bounded waits, API errors, small fixtures. */
+/** Helpers for the fake Kubernetes API server's tests: bounded waits, API errors, small fixtures, kubectl. */
+import { execFileSync } from 'node:child_process';
+import { it } from '@jest/globals';
 import { ApiException } from '@kubernetes/client-node';
 import type { StatusObject } from '../../../mocks/kube/index.js';
 
@@ -46,3 +48,17 @@ export const pod = (name: string, nodeName: string, labels: Record<string, strin
   spec: { nodeName, containers: [{ name: 'app', image: 'nginx' }] },
   status: { phase: 'Running', podIP: '10.0.0.1' },
 });
+
+/**
+ * `it` when kubectl is installed and >= 1.25 (which leaves validation to a server that declares fieldValidation;
+ * older ones need /openapi/v2, which the fake does not serve), else `it.skip`.
+ */
+export const kubectlIt = (() => {
+  try {
+    const version = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const minor = Number(/"minor":\s*"(\d+)/.exec(version)?.[1] ?? 0);
+    return minor >= 25 ? it : it.skip;
+  } catch {
+    return it.skip;
+  }
+})();
