@@ -4,7 +4,7 @@
  * waits until the controllers settle, prints the CLBs and each object's status, then keeps serving with a
  * kubeconfig on disk so kubectl can get, apply and delete against it while the controller reacts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-
 import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
 import { readCloudState, type CloudState } from '../../providers/cloud-state.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../annotations/keys.js';
-import { startFakeKube, type FakeKube } from '../../mocks/kube/index.js';
+import { applyCrdsFrom, startFakeKube, type FakeKube } from '../../mocks/kube/index.js';
 import { kubeconfigYaml } from '../../mocks/kube/serve.js';
 import { ClusterSimulator } from '../../mocks/sandbox/cluster-sim.js';
 import { startControllers, type RunningControllers } from '../app.js';
@@ -25,7 +25,7 @@ import { renderCloud, renderObjects } from './tables.js';
 export const SANDBOX_SETTINGS = { clusterId: 'cls-sandbox', vpcId: 'vpc-cluster1', defaultIngressClass: false } as const;
 /** The placeholder examples use for "an existing CLB": the sandbox creates one and puts its id there. */
 export const EXAMPLE_EXISTING_LB = 'lb-example1';
-const FAKE_RESOURCES = new Set(['Service', 'Ingress', 'IngressClass', 'Secret', 'Pod', 'Node', 'Namespace', 'EndpointSlice', 'Endpoints', 'Lease', 'Deployment', 'ConfigMap', 'ServiceAccount']);
+const FAKE_RESOURCES = new Set(['TkeServiceConfig', 'Service', 'Ingress', 'IngressClass', 'Secret', 'Pod', 'Node', 'Namespace', 'EndpointSlice', 'Endpoints', 'Lease', 'Deployment', 'ConfigMap', 'ServiceAccount']);
 
 export interface Sandbox {
   readonly kube: FakeKube;
@@ -58,6 +58,8 @@ export async function startSandbox(options: {
   const logger = createLogger((options.logLevel ?? 'warn') as 'warn');
   const metrics = new Metrics();
   const kube = await startFakeKube({ seed: [0, 1, 2].map(node) });
+  // The project's CRDs (TkeServiceConfig), as `kubectl apply -f manifests/crds/` installs them in a cluster.
+  if (existsSync('manifests/crds')) applyCrdsFrom(kube, 'manifests/crds');
   const cloud = createLocalCloud({ taskLatencyMs: 50 }, { onCall: metrics.cloudCallObserver() });
   const existing = await cloud.provider.createLoadBalancer({ name: 'pre-existing', type: 'OPEN', vpcId: SANDBOX_SETTINGS.vpcId, tags: { owner: 'platform-team' } });
   const cluster = new ClusterSimulator(kube);

@@ -168,7 +168,8 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
   for (const listener of root.list('l7Listeners')) {
     const protocol = listener.oneOf('protocol', ['HTTP', 'HTTPS']);
     const port = listener.int('port', 1, 65535);
-    const keepaliveEnable = listener.bool('keepaliveEnable');
+    // TKE documents keepaliveEnable as 0 | 1; a boolean is taken too.
+    const keepaliveEnable = typeof listener.raw('keepaliveEnable') === 'number' ? listener.int('keepaliveEnable', 0, 1) === 1 : listener.bool('keepaliveEnable');
     if (protocol === undefined || port === undefined || listener.bad) continue;
     const rules = new Map<string, ConfiguredSettings>();
     for (const domain of listener.list('domains')) {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { loadAllYaml, type V1Ingress, type V1Service } from '@kubernetes/client-node';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
-import { RESOURCES, startFakeKube } from '../../mocks/kube/index.js';
+import { applyCrdsFrom, startFakeKube } from '../../mocks/kube/index.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../../src/annotations/keys.js';
 import { SharedInformers } from '../../src/controllers/informers.js';
 import { startControllers } from '../../src/app.js';
@@ -39,7 +39,6 @@ const all = examples.flatMap((e) => e.objects.map((o) => ({ ...e, o })));
 const services = all.filter(({ o }) => o.kind === 'Service').map(({ o }) => o as V1Service);
 const ingresses = all.filter(({ o }) => o.kind === 'Ingress').map(({ o }) => o as V1Ingress);
 const annotationsOf = (objects: readonly { metadata?: { annotations?: Record<string, string> } }[]) => new Set(objects.flatMap((o) => Object.keys(o.metadata?.annotations ?? {})));
-const servedKinds = new Set(Object.values(RESOURCES).map((r) => `${r.group ? `${r.group}/` : ''}${r.version}/${r.kind}`));
 
 describe('manifests/examples', () => {
   it('are self-contained, commented, in namespace default, with unique names', () => {
@@ -94,13 +93,14 @@ describe('manifests/examples applied to a cluster', () => {
   it('give every LoadBalancer Service and qcloud Ingress the CLB its comment describes, without a Warning', async () => {
     // Node 1 carries group=access (svc-backends-label.yaml); both are eligible NodePort backends.
     const kube = await startFakeKube({ seed: [node(1, { labels: { group: 'access' } }), node(2)] });
+    applyCrdsFrom(kube, fileURLToPath(new URL('../../manifests/crds/', import.meta.url)));
     cleanups.push(() => kube.close());
     const cloud = createLocalCloud({ rateLimitPerSecond: 1000 });
     const existing = await cloud.provider.createLoadBalancer({ name: 'pre-existing', type: 'OPEN', vpcId: SETTINGS.vpcId, tags: { owner: 'platform-team' } });
     const skipped: string[] = [];
     for (const { text } of examples) {
       for (const object of loadAllYaml(text.replaceAll(PLACEHOLDER_LB, existing.id)) as Example['objects']) {
-        if (servedKinds.has(`${object.apiVersion}/${object.kind}`)) kube.state.apply(object);
+        if (kube.state.serves(object.apiVersion ?? '', object.kind ?? '')) kube.state.apply(object);
         else skipped.push(`${object.kind}/${object.metadata?.name}`);
       }
     }

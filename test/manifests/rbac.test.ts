@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CoordinationV1Api, loadAllYaml, type V1Pod } from '@kubernetes/client-node';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
-import { RESOURCES, startFakeKube, type LoggedRequest } from '../../mocks/kube/index.js';
+import { applyCrdsFrom, RESOURCES, startFakeKube, type LoggedRequest } from '../../mocks/kube/index.js';
 import { SharedInformers } from '../../src/controllers/informers.js';
 import { startControllers } from '../../src/app.js';
 import { createLeaderGatedProvider } from '../../src/runtime/leader-gated-provider.js';
@@ -91,9 +91,10 @@ const showCall = (c: Call) => `${c.group || 'core'} ${c.resource} ${c.verb}${c.n
 
 /** The fake's verbs are the RBAC verbs: list vs watch by the `watch` parameter, get/delete vs list/deletecollection by a name. */
 function callOf(request: LoggedRequest): Call {
-  if (!request.resource) throw new Error(`a ${request.method} ${request.path} request is not a resource request`);
-  const resource = request.subresource ? `${request.resource}/${request.subresource}` : request.resource;
-  return { group: RESOURCES[request.resource].group, resource, verb: request.verb, namespace: request.namespace };
+  const name = request.resource ?? request.customResource;
+  if (!name) throw new Error(`a ${request.method} ${request.path} request is not a resource request`);
+  const resource = request.subresource ? `${name}/${request.subresource}` : name;
+  return { group: request.resource ? RESOURCES[request.resource].group : request.group ?? '', resource, verb: request.verb, namespace: request.namespace };
 }
 
 const covers = (g: Grant, c: Call) =>
@@ -124,6 +125,7 @@ function certSecret(name: string, certId: string) {
  */
 async function runScenario(): Promise<LoggedRequest[]> {
   const kube = await startFakeKube({ seed: [node(1), node(2), backendService('web'), certSecret('web-tls', 'cert-web1')] });
+  applyCrdsFrom(kube, 'manifests/crds'); // the TkeServiceConfig CRD, as `kubectl apply -f manifests/crds/` installs it
   cleanups.push(once(() => kube.close()));
   const cloud = createLocalCloud({ rateLimitPerSecond: 1000 });
   const kc = kube.kubeConfig();
@@ -246,7 +248,7 @@ describe('manifests/rbac.yaml', () => {
     const grants = grantsOf(loadRbac());
 
     // Discovery is not used (client-node's typed APIs build their paths), and there is no other kind of request.
-    expect(requests.filter((r) => !r.resource).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect(requests.filter((r) => !r.resource && !r.customResource).map((r) => `${r.method} ${r.path}`)).toEqual([]);
     const calls = requests.map(callOf);
 
     const uncovered = [...new Set(calls.filter((c) => !grants.some((g) => covers(g, c))).map(showCall))];
@@ -257,6 +259,7 @@ describe('manifests/rbac.yaml', () => {
     // And the calls themselves, as a table, so a change in what the code calls shows up here by name.
     const used = [...new Set(calls.map((c) => `${c.group || 'core'} ${c.resource} ${c.verb}`))].sort();
     expect(used).toEqual([
+      'cloud.tencent.com tkeserviceconfigs list', 'cloud.tencent.com tkeserviceconfigs watch',
       'coordination.k8s.io leases create',
       'coordination.k8s.io leases get',
       'coordination.k8s.io leases update',
