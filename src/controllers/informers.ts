@@ -28,7 +28,8 @@ export class SharedInformers implements ClusterView {
   readonly ingresses: ResilientInformer<V1Ingress>;
   /**
    * Not waited for at start: its CRD may not be installed (the list then fails, and is retried with backoff). Until
-   * it has synced, owners naming a config keep their listeners' settings and look again shortly.
+   * it has synced, owners naming a config keep their listeners' settings; they are built again once it has
+   * (onConfigsListed).
    */
   readonly tkeServiceConfigs: ResilientInformer<TkeServiceConfig>;
   private configsListed: (() => void)[] = [];

@@ -3,7 +3,8 @@
  * them equal: create the CLB, claim a reused one (tag), its attributes, the listeners/rules/targets (plan.ts),
  * and — with nothing desired, when the owner goes — the release: its listeners deleted, the CLB deleted only
  * when it was created for the owner and holds nothing else, untagged when retained or when the cluster's last
- * owner leaves a reused CLB. The owner's policies (the empty-backends hold, keep-existing) are decided here too,
+ * owner leaves a reused CLB. A CLB whose modification protection is on gets none of it (the cloud would refuse it).
+ * The owner's policies (the empty-backends hold, keep-existing) are decided here too,
  * so what this returns is exactly what apply does — and what `plan` prints.
  */
 import type { CreateLoadBalancerInput, Listener, ListenerTargets, LoadBalancer, LoadBalancerAttributes, Tags } from '../../providers/provider.js';
@@ -94,15 +95,14 @@ export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan
   const wanted = input.desired?.attributes.modificationProtect;
   // A CLB about to be created has none; one whose protection could not be read is not compared.
   const has = lb ? lb.modificationProtect : false;
-  const differs = wanted !== undefined && has !== undefined && wanted !== has;
-  const withDiffers = differs ? { ...plan, modificationProtectionDiffers: true } : plan;
-  if (lb?.modificationProtect !== true || planWrites(plan) === 0) return withDiffers;
+  const told = wanted !== undefined && has !== undefined && wanted !== has ? { modificationProtectionDiffers: true } : {};
+  if (lb?.modificationProtect !== true || planWrites(plan) === 0) return { ...plan, ...told };
   // Modification protection the user turned on is never worked around: nothing is written (the cloud would refuse
   // it anyway), and a release waits as it does for deletion protection.
   const nothing = planChanges([], { loadBalancer: lb, listeners: [], targets: new Map() }, () => true);
   return {
     loadBalancerId: lb.id, foreignListeners: plan.foreignListeners, listeners: nothing, deleteLoadBalancer: false, heldEmpty: false, leftOut: [],
-    modificationProtected: true, ...(differs ? { modificationProtectionDiffers: true } : {}), ...(input.desired ? {} : { release: 'protected' as const }),
+    modificationProtected: true, ...told, ...(input.desired ? {} : { release: 'protected' as const }),
   };
 }
 

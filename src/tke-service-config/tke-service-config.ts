@@ -12,6 +12,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { HealthCheck, Scheduler } from '../../providers/provider.js';
 import { DEFAULT_DOMAIN, listenerKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
 import { problem, type Problem } from '../model/problems.js';
+import { dropUndefined } from '../annotations/parse.js';
 
 export const TKE_SERVICE_CONFIG = { group: 'cloud.tencent.com', version: 'v1alpha1', plural: 'tkeserviceconfigs', kind: 'TkeServiceConfig' } as const;
 
@@ -103,15 +104,13 @@ class FieldReader {
   }
 }
 
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-
 /** TKE's health check fields with CLB's ranges (TKE doc 457/45490; CLB HealthCheck model). */
 function healthCheckOf(r: FieldReader, layer7: boolean): HealthCheck | undefined {
   const enabled = r.bool('enable');
   const contextType = r.oneOf('contextType', ['HEX', 'TEXT']);
   // CLB takes HEX contexts in upper case only.
   const hexUpper = (context: string | undefined) => (contextType === 'HEX' ? context?.toUpperCase() : context);
-  const hc = defined<HealthCheck>({
+  const hc = dropUndefined<HealthCheck>({
     enabled: enabled ?? true,
     intervalSeconds: r.int('intervalTime', 5, 300),
     healthyThreshold: r.int('healthNum', 2, 10),
@@ -183,7 +182,7 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
         rules.set(`${host || DEFAULT_DOMAIN}${url}`, settings);
       }
     }
-    l7.set(listenerKey({ protocol, port }), defined({ keepaliveEnable, rules }));
+    l7.set(listenerKey({ protocol, port }), dropUndefined({ keepaliveEnable, rules }));
   }
   return { settings: { l4, l7 }, problems };
 }
@@ -192,7 +191,7 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
 function settingsOf(r: FieldReader, layer7: boolean, track: (r: FieldReader | undefined) => FieldReader | undefined): ConfiguredSettings {
   const session = track(r.child('session'));
   const healthCheck = track(r.child('healthCheck'));
-  return defined<ConfiguredSettings>({
+  return dropUndefined<ConfiguredSettings>({
     scheduler: r.oneOf('scheduler', layer7 ? ['WRR', 'LEAST_CONN', 'IP_HASH'] : ['WRR', 'LEAST_CONN']),
     sessionExpireTime: session ? sessionOf(session) : undefined,
     healthCheck: healthCheck ? healthCheckOf(healthCheck, layer7) : undefined,
@@ -214,11 +213,6 @@ export function withConfiguredSettings(listeners: readonly DesiredListener[], se
     });
     return { ...listener, ...(l7.keepaliveEnable !== undefined ? { keepaliveEnable: l7.keepaliveEnable } : {}), rules };
   });
-}
-
-/** The annotation naming an owner's TkeServiceConfig, per kind. */
-export interface ConfigAnnotation {
-  readonly key: string;
 }
 
 /** The configs a reconcile can look up, and whether that view can be trusted yet (the CRD may not be installed). */

@@ -155,11 +155,16 @@ describe('modification protection turned on in the console', () => {
 });
 
 describe('the modification-protection annotation', () => {
-  it('asking for it on a CLB without it: a Warning says only the console can turn it on; the Service is served meanwhile', async () => {
+  /** A Service whose annotation says `value`, and the first Warning of `reason` it gets. */
+  async function annotatedService(value: string, reason: string) {
     const r = await startServiceRig();
     rig = r;
-    r.kube.state.seed(service('web', { annotations: { 'service.cloud.tencent.com/modification-protection': 'true' } }));
-    const warning = await waitFor(() => r.events('web').find((e) => e.reason === 'UnsupportedFeature'), 'the Warning');
+    r.kube.state.seed(service('web', { annotations: { 'service.cloud.tencent.com/modification-protection': value } }));
+    return { r, warning: await waitFor(() => r.events('web').find((e) => e.reason === reason), 'the Warning') };
+  }
+
+  it('asking for it on a CLB without it: a Warning says only the console can turn it on; the Service is served meanwhile', async () => {
+    const { r, warning } = await annotatedService('true', 'UnsupportedFeature');
     expect(warning.message).toContain('service.cloud.tencent.com/modification-protection');
     expect(warning.message).toContain('"true"');
     expect(warning.message).toContain('has modification protection off and the CLB API cannot switch it; turn it on in the console');
@@ -180,10 +185,7 @@ describe('the modification-protection annotation', () => {
   });
 
   it('a value that is not a boolean is refused, naming the annotation and what is accepted', async () => {
-    const r = await startServiceRig();
-    rig = r;
-    r.kube.state.seed(service('web', { annotations: { 'service.cloud.tencent.com/modification-protection': 'yes please' } }));
-    const warning = await waitFor(() => r.events('web').find((e) => e.reason === 'InvalidAnnotation'), 'the Warning');
+    const { r, warning } = await annotatedService('yes please', 'InvalidAnnotation');
     expect(warning.message).toContain('service.cloud.tencent.com/modification-protection');
     expect(warning.message).toContain('yes please');
     expect(r.cloud.simulator.snapshot().loadBalancers).toEqual([]);
