@@ -3,7 +3,7 @@
  * the controllers wired onto them (both, as `run` and `sandbox` start them, or one, as some tests do). The
  * provider is given, never chosen here (the CLI picks it).
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { CloudProvider } from '../providers/provider.js';
 import { TAGS } from './annotations/keys.js';
 import type { IngressReconciler } from './controllers/ingress-adapter.js';
@@ -21,6 +21,7 @@ import type { ReconcileOutcome } from './runtime/controller.js';
 import type { Logger } from './runtime/logger.js';
 import type { Metrics } from './runtime/metrics.js';
 import { DEFAULT_NODE_READY_GRACE_MS } from './service/nodes.js';
+import { autoConfigWriter } from './tke-service-config/auto-config.js';
 
 export interface ControllersOptions {
   readonly kubeConfig: KubeConfig;
@@ -74,6 +75,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
     provider,
     cache,
     view: informers,
+    autoConfigs: autoConfigWriter(kubeConfig.makeApiClient(CustomObjectsApi)),
     events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
     gates: new ReadinessGates({ api: core, ...(metrics ? { onGateSet: (seconds: number) => metrics.observeReadinessGateLatency(seconds) } : {}) }),
     logger,

@@ -21,6 +21,8 @@ export const SERVICE_ANNOTATIONS = {
   modificationProtection: 'service.cloud.tencent.com/modification-protection',
   /** The TkeServiceConfig (same namespace) whose listener settings apply. */
   tkeServiceConfig: 'service.cloud.tencent.com/tke-service-config',
+  /** "true": the controller keeps `<service>-auto-service-config` with the listeners' settings (exclusive with the previous). */
+  tkeServiceConfigAuto: 'service.cloud.tencent.com/tke-service-config-auto',
 } as const;
 
 /** Ingress annotations (TKE's l7-lb-controller names, reference §4). */
@@ -42,6 +44,7 @@ export const INGRESS_ANNOTATIONS = {
   loadBalanceRetain: 'ingress.cloud.tencent.com/loadbalance-retain',
   modificationProtection: 'ingress.cloud.tencent.com/modification-protection',
   tkeServiceConfig: 'ingress.cloud.tencent.com/tke-service-config',
+  tkeServiceConfigAuto: 'ingress.cloud.tencent.com/tke-service-config-auto',
   mode: 'ingress.cloud.tencent.com/mode',
 } as const;
 

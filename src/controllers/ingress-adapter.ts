@@ -1,5 +1,5 @@
 /** l7-lb-controller's part of the owner pipeline (reconcile-owner.ts): which Ingresses, and how to build one. */
-import { withTkeServiceConfig } from '../tke-service-config/tke-service-config.js';
+import { withTkeServiceConfig, type ConfigAnnotations } from '../tke-service-config/tke-service-config.js';
 import type { V1Ingress } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A, INGRESS_FINALIZER } from '../annotations/keys.js';
 import { isOwnListener } from '../deploy/ownership.js';
@@ -9,6 +9,8 @@ import { loadIngressInputs } from '../ingress/load-ingress-inputs.js';
 import { portFamily } from '../model/desired.js';
 import { problem } from '../model/problems.js';
 import { OwnerReconciler, type OwnerAdapter, type OwnerReconcilerDeps } from './reconcile-owner.js';
+
+export const INGRESS_CONFIGS: ConfigAnnotations = { named: A.tkeServiceConfig, auto: A.tkeServiceConfigAuto, autoSuffix: '-auto-ingress-config' };
 
 export const ingressKey = (ingress: V1Ingress): string => `${ingress.metadata?.namespace ?? 'default'}/${ingress.metadata?.name ?? ''}`;
 
@@ -24,6 +26,7 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
       releaseHint: 'delete the Ingress (or move it to another class)',
       letGoHint: `To let the Ingress go without touching the CLB, set ${A.mode}: "skip".`,
       modificationProtection: A.modificationProtection,
+      configs: INGRESS_CONFIGS,
       protectedHint: `To delete the CLB, turn its deletion protection off (in the console, or ${A.deletionProtection}: "false"); to keep it and let the Ingress go, set ${A.loadBalanceRetain}: "true".`,
     },
     store: (view) => view.ingresses,
@@ -45,7 +48,7 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
         attributes: { ...built.model.attributes, ...(deleteProtect !== undefined ? { deleteProtect } : {}), ...(modificationProtect !== undefined ? { modificationProtect } : {}) },
       };
       // While a rule is left out for a problem, nothing is deleted: a typo never takes a rule down.
-      return { ...withTkeServiceConfig({ ...built, model }, ingress, A.tkeServiceConfig, view.tkeServiceConfigs), keepExisting: built.skippedRules > 0 };
+      return { ...withTkeServiceConfig({ ...built, model }, ingress, INGRESS_CONFIGS, view.tkeServiceConfigs), keepExisting: built.skippedRules > 0 };
     },
     // An existing CLB serves the Ingress only if its ports are free: never take a listener over.
     refuseReused: (model, listeners, owner) => {

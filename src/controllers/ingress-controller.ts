@@ -9,7 +9,8 @@ import { matchesSelector } from '../annotations/parse.js';
 import { ingressReferences, isQcloudIngress, type IngressSettings } from '../ingress/build-ingress-model.js';
 import { hasFinalizer, ingressWriter } from '../kube/object-writer.js';
 import { Controller } from '../runtime/controller.js';
-import { ingressKey, IngressReconciler } from './ingress-adapter.js';
+import { configChoice } from '../tke-service-config/tke-service-config.js';
+import { INGRESS_CONFIGS, ingressKey, IngressReconciler } from './ingress-adapter.js';
 import { onTrafficRelevantNodeChange } from './informers.js';
 import { relevantChanges } from './owner-changes.js';
 import type { WireOptions, WiredController } from './wiring.js';
@@ -42,9 +43,10 @@ export function wireIngressController(options: WireOptions & { readonly settings
     if (!serviceChanged(service, kind) && kind !== 'delete') return;
     referring(service.metadata?.namespace, 'services', service.metadata?.name ?? '').forEach((i) => controller.enqueue(ingressKey(i)));
   });
-  informers.onConfigsListed(() => tracked().filter((i) => i.metadata?.annotations?.[A.tkeServiceConfig]).forEach((i) => controller.enqueue(ingressKey(i))));
+  const usedConfig = (i: V1Ingress) => configChoice(i, INGRESS_CONFIGS).name;
+  informers.onConfigsListed(() => tracked().filter(usedConfig).forEach((i) => controller.enqueue(ingressKey(i))));
   informers.tkeServiceConfigs.onChange((config) => {
-    tracked(config.metadata?.namespace).filter((i) => i.metadata?.annotations?.[A.tkeServiceConfig]?.trim() === config.metadata?.name).forEach((i) => controller.enqueue(ingressKey(i)));
+    tracked(config.metadata?.namespace).filter((i) => usedConfig(i) === config.metadata?.name).forEach((i) => controller.enqueue(ingressKey(i)));
   });
   informers.secrets.onChange((secret) => {
     referring(secret.metadata?.namespace, 'secrets', secret.metadata?.name ?? '').forEach((i) => controller.enqueue(ingressKey(i)));

@@ -9,6 +9,7 @@
  *   5 plan     PURE: the whole change, CLB to targets, policies included       deploy/plan-load-balancer.ts
  *   6 apply    the plan, in order, batched                                      deploy/apply.ts
  *   7 report   Events, status, annotation, finalizer, readiness gates          ./report.ts
+ *   8 config   the auto TkeServiceConfig follows the listeners                tke-service-config/keep-auto-config.ts
  *
  * Deletion (or an object that no longer wants a CLB) is the same pipeline with nothing desired: each CLB the
  * owner has a part in is planned empty and applied, then the finalizer goes. `plan` runs this very function
@@ -31,13 +32,16 @@ import { hasFinalizer, type StatusObject } from '../kube/object-writer.js';
 import type { Built, Refused } from '../model/built.js';
 import type { DesiredState } from '../model/desired.js';
 import type { ReconcileResult } from '../runtime/controller.js';
+import type { AutoConfigWriter } from '../tke-service-config/auto-config.js';
+import { dropAutoConfig, keepAutoConfig } from '../tke-service-config/keep-auto-config.js';
+import type { ConfigAnnotations } from '../tke-service-config/tke-service-config.js';
 import type { LoadClock } from '../service/load-service-inputs.js';
 import { announceEnsuring, BlockedError, modificationProtectionDiffers, refuse, reportEnsured, reportGone, reportingFailures, reportModificationProtected, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
 
 /** What one kind tells the pipeline. */
 export interface OwnerAdapter<T extends StatusObject> {
   readonly kind: { readonly apiVersion: string; readonly kind: string };
-  readonly fields: OwnerFields & ReportFields;
+  readonly fields: OwnerFields & ReportFields & { /** Its TkeServiceConfig annotations. */ readonly configs: ConfigAnnotations };
   store(view: ClusterView): ObjectStore<T>;
   /** Whether the object asks for a CLB (its type or class); deletion is the pipeline's to see. */
   wants(object: T): boolean;
@@ -132,6 +136,7 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   const unbound = new Set(plan.leftOutAddresses ?? []);
   const gatePods: (V1Pod | undefined)[] = built.readinessGatePods.map((pod) => deps.view.pods.get(pod, owner.namespace)).filter((pod) => !pod?.status?.podIP || !unbound.has(pod.status.podIP));
   current = await reportEnsured(deps, fields, current, lb, plan, { announced: writes > 0, gatePods, provider: deps.cache }); // 7
+  await keepAutoConfig(deps, fields.configs, current, lb, built.model.listeners); // 8
   // Come back when the empty view has settled, when targets wait for room a removal made (at a quota), or when a
   // NotReady node's grace ends (it is then unbound).
   const wait = plan.heldEmpty ? deps.empty.graceMs : plan.listeners.deferredTargets ? DEFERRED_TARGETS_MS : undefined;
@@ -159,6 +164,7 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
   }
   deps.empty.forget(keyOf(object));
+  await dropAutoConfig(deps, fields.configs, object); // 8
   await reportGone(deps, fields, object);
 }
 
@@ -178,6 +184,8 @@ export interface SharedReconcilerDeps extends ReportSinks {
   readonly provider: CloudProvider;
   readonly cache: ActualStateCache;
   readonly view: ClusterView;
+  /** Writes the auto TkeServiceConfigs (absent in `plan`: a dry run writes nothing to the cluster). */
+  readonly autoConfigs?: AutoConfigWriter;
   /** How long backends must stay empty before the last targets are deregistered (a transient empty view; default 30 s). */
   readonly emptyGraceMs?: number;
   /** How long a node that went NotReady stays bound (default 60 s). */

@@ -1,5 +1,5 @@
 /** service-controller's part of the owner pipeline (reconcile-owner.ts): which Services, and how to build one. */
-import { withTkeServiceConfig } from '../tke-service-config/tke-service-config.js';
+import { withTkeServiceConfig, type ConfigAnnotations } from '../tke-service-config/tke-service-config.js';
 import type { V1Service } from '@kubernetes/client-node';
 import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
 import { buildServiceModel, serviceOwner, type ClusterSettings } from '../service/build-service-model.js';
@@ -10,6 +10,8 @@ import { OwnerReconciler, type OwnerAdapter, type OwnerReconcilerDeps } from './
 export function isLoadBalancerService(service: V1Service): boolean {
   return service.spec?.type === 'LoadBalancer' && (!service.spec.loadBalancerClass || service.spec.loadBalancerClass === LOAD_BALANCER_CLASS);
 }
+
+export const SERVICE_CONFIGS: ConfigAnnotations = { named: A.tkeServiceConfig, auto: A.tkeServiceConfigAuto, autoSuffix: '-auto-service-config' };
 
 export const serviceKey = (service: V1Service): string => `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
 
@@ -26,6 +28,7 @@ export function serviceAdapter(settings: ClusterSettings): OwnerAdapter<V1Servic
       extraParameters: A.extensiveParameters,
       letGoHint: `To let the Service go without touching the CLB, set ${A.mode}: "skip".`,
       modificationProtection: A.modificationProtection,
+      configs: SERVICE_CONFIGS,
       protectedHint: 'To delete the CLB, turn its deletion protection off in the console; the Service is then released at the next retry.',
     },
     store: (view) => view.services,
@@ -35,7 +38,7 @@ export function serviceAdapter(settings: ClusterSettings): OwnerAdapter<V1Servic
     subnetId: (service) => service.metadata?.annotations?.[A.internalSubnetId]?.trim(),
     build: (view, service, subnets, clock) => {
       const built = buildServiceModel(loadServiceInputs(view, service, subnets, clock), settings);
-      return built.ok ? { ...withTkeServiceConfig(built, service, A.tkeServiceConfig, view.tkeServiceConfigs), keepExisting: false } : built;
+      return built.ok ? { ...withTkeServiceConfig(built, service, SERVICE_CONFIGS, view.tkeServiceConfigs), keepExisting: false } : built;
     },
   };
 }

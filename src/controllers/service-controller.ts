@@ -12,7 +12,8 @@ import type { ClusterSettings } from '../service/build-service-model.js';
 import type { WireOptions, WiredController } from './wiring.js';
 import { onTrafficRelevantNodeChange } from './informers.js';
 import { relevantChanges } from './owner-changes.js';
-import { isLoadBalancerService, serviceKey, ServiceReconciler } from './service-adapter.js';
+import { configChoice } from '../tke-service-config/tke-service-config.js';
+import { isLoadBalancerService, SERVICE_CONFIGS, serviceKey, ServiceReconciler } from './service-adapter.js';
 
 /** Services this controller must look at: LoadBalancer ones, and any it still holds a finalizer on. */
 export const isTracked = (service: V1Service): boolean => isLoadBalancerService(service) || hasFinalizer(service, SERVICE_FINALIZER);
@@ -55,11 +56,13 @@ export function wireServiceController(options: WireOptions & { readonly settings
       }
     }
   });
-  // Owners naming a config were built without it until the configs could be listed: build them again then.
-  informers.onConfigsListed(() => trackedServices().filter((s) => s.metadata?.annotations?.[A.tkeServiceConfig]).forEach((s) => controller.enqueue(serviceKey(s))));
+  // Owners using a config were built without it until the configs could be listed: build them again then. A
+  // config's change (an auto config's included: created, edited, deleted) rebuilds the Services using it.
+  const usedConfig = (s: V1Service) => configChoice(s, SERVICE_CONFIGS).name;
+  informers.onConfigsListed(() => trackedServices().filter(usedConfig).forEach((s) => controller.enqueue(serviceKey(s))));
   informers.tkeServiceConfigs.onChange((config) => {
     for (const service of services.list(config.metadata?.namespace)) {
-      if (isTracked(service) && service.metadata?.annotations?.[A.tkeServiceConfig]?.trim() === config.metadata?.name) controller.enqueue(serviceKey(service));
+      if (isTracked(service) && usedConfig(service) === config.metadata?.name) controller.enqueue(serviceKey(service));
     }
   });
   secrets.onChange((secret) => {

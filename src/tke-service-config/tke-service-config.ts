@@ -215,6 +215,38 @@ export function withConfiguredSettings(listeners: readonly DesiredListener[], se
   });
 }
 
+/** A kind's two config annotations, and the suffix of the config `-auto` makes. */
+export interface ConfigAnnotations {
+  readonly named: string;
+  readonly auto: string;
+  readonly autoSuffix: '-auto-service-config' | '-auto-ingress-config';
+}
+
+/** Which config an owner uses: one it names, the one `-auto` keeps, or none; and what is wrong with its annotations. */
+export interface ConfigChoice {
+  readonly name?: string;
+  readonly auto: boolean;
+  readonly problems: readonly Problem[];
+}
+
+export const autoConfigName = (owner: KubernetesObject, annotations: ConfigAnnotations): string => `${owner.metadata?.name ?? ''}${annotations.autoSuffix}`;
+
+export function configChoice(owner: KubernetesObject, annotations: ConfigAnnotations): ConfigChoice {
+  const named = owner.metadata?.annotations?.[annotations.named]?.trim();
+  const auto = owner.metadata?.annotations?.[annotations.auto]?.trim();
+  if (auto !== undefined && auto !== 'true' && auto !== 'false') {
+    const bad = problem('InvalidAnnotation', annotations.auto, auto, `expected "true" or "false"; ${named ? `the config ${named} is used` : 'no config is kept for this object'}`);
+    return { ...(named ? { name: named } : {}), auto: false, problems: [bad] };
+  }
+  if (named && auto === 'true') {
+    const both = problem('InvalidAnnotation', annotations.auto, auto, `exclusive with ${annotations.named} (set to "${named}"): the named config is used and no auto config is kept; remove one of the two`);
+    return { name: named, auto: false, problems: [both] };
+  }
+  if (named) return { name: named, auto: false, problems: [] };
+  if (auto === 'true') return { name: autoConfigName(owner, annotations), auto: true, problems: [] };
+  return { auto: false, problems: [] };
+}
+
 /** The configs a reconcile can look up, and whether that view can be trusted yet (the CRD may not be installed). */
 export interface ConfigStore {
   get(name: string, namespace?: string): TkeServiceConfig | undefined;
@@ -228,34 +260,39 @@ export type ConfigLookup =
   | { readonly kind: 'found'; readonly settings: ListenerSettings; readonly problems: readonly Problem[] }
   | { readonly kind: 'missing'; readonly problem: Problem };
 
-/** The TkeServiceConfig an owner names (in its namespace), parsed. */
-export function lookUpConfig(owner: KubernetesObject, annotation: string, store: ConfigStore | undefined): ConfigLookup {
-  const name = owner.metadata?.annotations?.[annotation]?.trim();
+/** The TkeServiceConfig an owner uses (in its namespace), parsed; `field` is the annotation a missing config is told under. */
+export function lookUpConfig(owner: KubernetesObject, choice: ConfigChoice, store: ConfigStore | undefined, field: string): ConfigLookup {
+  const { name } = choice;
   if (!name) return { kind: 'none' };
   if (!store || store.hasSynced === false) return { kind: 'waiting' };
   const config = store.get(name, owner.metadata?.namespace ?? 'default');
+  // An auto config not made yet is made after this reconcile, from what the CLB has: nothing to apply meanwhile.
+  if (!config && choice.auto) return { kind: 'none' };
   if (!config) {
-    return { kind: 'missing', problem: problem('TkeServiceConfigNotFound', annotation, name, `no TkeServiceConfig ${name} in namespace ${owner.metadata?.namespace ?? 'default'}; the listeners keep the settings they have`, 'E4043') };
+    return { kind: 'missing', problem: problem('TkeServiceConfigNotFound', field, name, `no TkeServiceConfig ${name} in namespace ${owner.metadata?.namespace ?? 'default'}; the listeners keep the settings they have`, 'E4043') };
   }
   const { settings, problems } = parseTkeServiceConfig(config);
   return { kind: 'found', settings, problems };
 }
 
 /**
- * A built model with the settings of the TkeServiceConfig its owner names (steps 1–2, after the kind's builder):
- * the config's problems and a missing config are Warnings, and the listeners keep their settings meanwhile.
+ * A built model with the settings of the TkeServiceConfig its owner uses (steps 1–2, after the kind's builder):
+ * the config's problems, a missing config and conflicting annotations are Warnings, and the listeners keep their
+ * settings meanwhile.
  */
 export function withTkeServiceConfig<B extends { readonly model: { readonly listeners: readonly DesiredListener[] }; readonly warnings: readonly Problem[] }>(
-  built: B, owner: KubernetesObject, annotation: string, store: ConfigStore | undefined,
+  built: B, owner: KubernetesObject, annotations: ConfigAnnotations, store: ConfigStore | undefined,
 ): B {
-  const lookup = lookUpConfig(owner, annotation, store);
+  const choice = configChoice(owner, annotations);
+  const lookup = lookUpConfig(owner, choice, store, annotations.named);
+  const warned = choice.problems.length ? { ...built, warnings: [...built.warnings, ...choice.problems] } : built;
   switch (lookup.kind) {
     case 'none':
-    case 'waiting': // looked at again when the configs are listed (the controllers enqueue every owner naming one)
-      return built;
+    case 'waiting': // looked at again when the configs are listed (the controllers enqueue every owner using one)
+      return warned;
     case 'missing':
-      return { ...built, warnings: [...built.warnings, lookup.problem] };
+      return { ...warned, warnings: [...warned.warnings, lookup.problem] };
     case 'found':
-      return { ...built, model: { ...built.model, listeners: withConfiguredSettings(built.model.listeners, lookup.settings) }, warnings: [...built.warnings, ...lookup.problems] };
+      return { ...warned, model: { ...built.model, listeners: withConfiguredSettings(built.model.listeners, lookup.settings) }, warnings: [...warned.warnings, ...lookup.problems] };
   }
 }

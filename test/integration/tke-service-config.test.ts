@@ -118,3 +118,137 @@ describe('an Ingress naming a TkeServiceConfig', () => {
     expect(writes(r)).toEqual(['ModifyRule']);
   });
 });
+
+type AutoConfig = { metadata: { labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string }[] }; spec: { loadBalancer: { l4Listeners?: Record<string, unknown>[]; l7Listeners?: { protocol: string; port: number; domains: { domain: string; rules: Record<string, unknown>[] }[] }[] } } };
+const autoConfigOf = (r: ServiceRig | IngressRig, name: string) => r.kube.state.get<AutoConfig>('tkeserviceconfigs', `default/${name}`);
+const AUTO = { 'service.cloud.tencent.com/tke-service-config-auto': 'true' };
+const ports = (...list: number[]) => ({ spec: { ports: list.map((port, i) => ({ name: `p${i}`, port, protocol: 'TCP', targetPort: 8080 + i })) } });
+
+describe('a Service with tke-service-config-auto', () => {
+  async function autoService(annotations: Record<string, string> = AUTO): Promise<ServiceRig> {
+    const r = await startServiceRig();
+    rig = r;
+    applyCrdsFrom(r.kube, CRDS);
+    r.kube.state.seed(service('web', { annotations }));
+    await waitFor(() => r.loadBalancerOf('web')?.listeners[0]?.targets.length === 3, 'the CLB with its targets');
+    return r;
+  }
+
+  it('gets web-auto-service-config holding its listener\'s settings as the CLB has them, owned by the Service', async () => {
+    const r = await autoService();
+    const config = await waitFor(() => autoConfigOf(r, 'web-auto-service-config'), 'the auto config');
+    const service = r.kube.state.get<{ metadata: { uid: string } }>('services', 'default/web')!;
+    expect(config.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Service', name: 'web', uid: service.metadata.uid })]);
+    expect(config.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'clb-controller' });
+    // The cloud's defaults for a new TCP listener, in TKE's field names: now visible, and the user's to edit.
+    const lb = r.loadBalancerOf('web')!;
+    const listener = (await r.cloud.provider.describeListeners(lb.id))[0]!;
+    expect(config.spec.loadBalancer.l4Listeners).toEqual([{
+      protocol: 'TCP', port: 80, scheduler: listener.scheduler,
+      healthCheck: expect.objectContaining({ enable: true, intervalTime: listener.healthCheck!.intervalSeconds, healthNum: listener.healthCheck!.healthyThreshold, unHealthNum: listener.healthCheck!.unhealthyThreshold, timeout: listener.healthCheck!.timeoutSeconds }),
+    }]);
+    await r.reconcileWhenIdle('web');
+    expect(r.events('web').filter((e) => e.type === 'Warning')).toEqual([]);
+  });
+
+  it('follows the listeners: an entry added with a port and dropped with it; an edit of the entry is applied with one ModifyListener', async () => {
+    const r = await autoService();
+    await waitFor(() => autoConfigOf(r, 'web-auto-service-config'), 'the auto config');
+    r.kube.state.patch('services', 'default/web', ports(80, 443));
+    await waitFor(() => autoConfigOf(r, 'web-auto-service-config')?.spec.loadBalancer.l4Listeners?.length === 2, 'the entry for port 443');
+    expect(autoConfigOf(r, 'web-auto-service-config')!.spec.loadBalancer.l4Listeners!.map((l) => l.port)).toEqual([80, 443]);
+
+    // The user edits the entry for 443: the controller applies it, and keeps the edit (it never rewrites an entry).
+    await r.reconcileWhenIdle('web');
+    r.cloud.simulator.traffic.reset();
+    const edited = autoConfigOf(r, 'web-auto-service-config')!;
+    const [p80, p443] = edited.spec.loadBalancer.l4Listeners!;
+    r.kube.state.apply({ ...edited, spec: { loadBalancer: { l4Listeners: [p80, { ...p443, scheduler: 'LEAST_CONN', healthCheck: { enable: true, intervalTime: 30, timeout: 10 } }] } } });
+    const lb = r.loadBalancerOf('web')!;
+    const on443 = async () => (await r.cloud.provider.describeListeners(lb.id)).find((l) => l.port === 443)!;
+    await waitFor(async () => (await on443()).scheduler === 'LEAST_CONN', 'the edited settings on the CLB');
+    expect((await on443()).healthCheck).toMatchObject({ enabled: true, intervalSeconds: 30, timeoutSeconds: 10 });
+    await r.reconcileWhenIdle('web');
+    expect(writes(r)).toEqual(['ModifyListener']);
+    expect(autoConfigOf(r, 'web-auto-service-config')!.spec.loadBalancer.l4Listeners![1]).toMatchObject({ scheduler: 'LEAST_CONN', healthCheck: { intervalTime: 30 } });
+
+    r.kube.state.patch('services', 'default/web', ports(443));
+    await waitFor(() => autoConfigOf(r, 'web-auto-service-config')?.spec.loadBalancer.l4Listeners?.length === 1, 'the entry for port 80 dropped');
+    expect(autoConfigOf(r, 'web-auto-service-config')!.spec.loadBalancer.l4Listeners![0]).toMatchObject({ port: 443, scheduler: 'LEAST_CONN' });
+  });
+
+  it('is deleted with the Service, and when the Service stops asking for it', async () => {
+    const r = await autoService();
+    await waitFor(() => autoConfigOf(r, 'web-auto-service-config'), 'the auto config');
+    r.kube.state.patch('services', 'default/web', { metadata: { annotations: { 'service.cloud.tencent.com/tke-service-config-auto': null } } });
+    await waitFor(() => !autoConfigOf(r, 'web-auto-service-config'), 'the config deleted with the annotation');
+    r.kube.state.patch('services', 'default/web', { metadata: { annotations: AUTO } });
+    await waitFor(() => autoConfigOf(r, 'web-auto-service-config'), 'the config made again');
+    r.kube.state.delete('services', 'default/web');
+    await waitFor(() => !r.kube.state.get('services', 'default/web') && !autoConfigOf(r, 'web-auto-service-config'), 'the Service and its config gone');
+  });
+
+  it('with a named config too: a Warning that the two are exclusive; the named config is used and no auto config is made', async () => {
+    const r = await startServiceRig();
+    rig = r;
+    applyCrdsFrom(r.kube, CRDS);
+    r.kube.state.apply(tcp80({ scheduler: 'LEAST_CONN' }));
+    r.kube.state.seed(service('web', { annotations: { ...AUTO, 'service.cloud.tencent.com/tke-service-config': 'web-config' } }));
+    const warning = await waitFor(() => r.events('web').find((e) => e.reason === 'InvalidAnnotation'), 'the Warning');
+    expect(warning.message).toContain('service.cloud.tencent.com/tke-service-config-auto');
+    expect(warning.message).toContain('exclusive with service.cloud.tencent.com/tke-service-config');
+    const lb = await waitFor(() => r.loadBalancerOf('web'), 'the CLB');
+    await waitFor(async () => (await listenerOf(r, lb.id)).scheduler === 'LEAST_CONN', 'the named config applied');
+    await r.reconcileWhenIdle('web');
+    expect(autoConfigOf(r, 'web-auto-service-config')).toBeUndefined();
+  });
+
+  it('a config of that name the user made is used as it is: never written, never deleted', async () => {
+    const r = await startServiceRig();
+    rig = r;
+    applyCrdsFrom(r.kube, CRDS);
+    const mine = config('web-auto-service-config', { l4Listeners: [{ protocol: 'TCP', port: 80, scheduler: 'LEAST_CONN' }] });
+    r.kube.state.apply(mine);
+    r.kube.state.seed(service('web', { annotations: AUTO }));
+    const lb = await waitFor(() => r.loadBalancerOf('web'), 'the CLB');
+    await waitFor(async () => (await listenerOf(r, lb.id)).scheduler === 'LEAST_CONN', 'the user\'s config applied');
+    r.kube.state.patch('services', 'default/web', ports(80, 443));
+    await waitFor(() => r.loadBalancerOf('web')?.listeners.length === 2, 'the second listener');
+    await r.reconcileWhenIdle('web');
+    expect(autoConfigOf(r, 'web-auto-service-config')!.spec).toEqual(mine.spec);
+    r.kube.state.delete('services', 'default/web');
+    await waitFor(() => !r.kube.state.get('services', 'default/web'), 'the Service gone');
+    expect(autoConfigOf(r, 'web-auto-service-config')).toBeDefined();
+  });
+});
+
+describe('an Ingress with tke-service-config-auto', () => {
+  it('gets site-auto-ingress-config with an entry per domain and rule, follows a new path, and is deleted with the Ingress', async () => {
+    const r = await startIngressRig({ seed: [backendService('api'), backendService('web')] });
+    rig = r;
+    applyCrdsFrom(r.kube, CRDS);
+    const auto = { 'ingress.cloud.tencent.com/tke-service-config-auto': 'true' };
+    r.kube.state.seed(ingress('site', { rules: [{ host: 'api.example.com', http: { paths: [path('/', 'api')] } }, { host: 'www.example.com', http: { paths: [path('/', 'web')] } }] }, auto));
+    const config = await waitFor(() => autoConfigOf(r, 'site-auto-ingress-config'), 'the auto config');
+    expect(config.spec.loadBalancer.l7Listeners).toEqual([{
+      protocol: 'HTTP', port: 80, keepaliveEnable: expect.any(Number),
+      domains: [
+        { domain: 'api.example.com', rules: [expect.objectContaining({ url: '/', healthCheck: expect.objectContaining({ enable: expect.any(Boolean) }) })] },
+        { domain: 'www.example.com', rules: [expect.objectContaining({ url: '/' })] },
+      ],
+    }]);
+
+    // A new path on one host: a rule entry in that domain; the user's edit of another rule is applied and kept.
+    const edited = autoConfigOf(r, 'site-auto-ingress-config')!;
+    const [listener] = edited.spec.loadBalancer.l7Listeners!;
+    r.kube.state.apply({ ...edited, spec: { loadBalancer: { l7Listeners: [{ ...listener!, domains: [{ domain: 'api.example.com', rules: [{ url: '/', scheduler: 'IP_HASH' }] }, listener!.domains[1]] }] } } });
+    r.kube.state.patch('ingresses', 'default/site', { spec: { rules: [{ host: 'api.example.com', http: { paths: [path('/', 'api'), path('/v2', 'api')] } }, { host: 'www.example.com', http: { paths: [path('/', 'web')] } }] } });
+    await waitFor(() => autoConfigOf(r, 'site-auto-ingress-config')?.spec.loadBalancer.l7Listeners?.[0]?.domains[0]?.rules.length === 2, 'the entry for /v2');
+    expect(autoConfigOf(r, 'site-auto-ingress-config')!.spec.loadBalancer.l7Listeners![0]!.domains[0]!.rules.map((x) => [x.url, x.scheduler])).toEqual([['/', 'IP_HASH'], ['/v2', expect.anything()]]);
+    const lb = r.loadBalancerOf('site')!;
+    await waitFor(async () => (await listenerOf(r, lb.id)).rules.find((x) => x.domain === 'api.example.com' && x.url === '/')?.scheduler === 'IP_HASH', 'the edit applied');
+
+    r.kube.state.delete('ingresses', 'default/site');
+    await waitFor(() => !r.kube.state.get('ingresses', 'default/site') && !autoConfigOf(r, 'site-auto-ingress-config'), 'the Ingress and its config gone');
+  });
+});

@@ -155,8 +155,9 @@ async function runScenario(): Promise<LoggedRequest[]> {
   const stopControllers = once(() => controllers.stop());
   cleanups.push(stopControllers);
 
-  // A LoadBalancer Service: finalizer and annotation (services patch), VIP (services/status patch), Events.
-  kube.state.seed(service('plain'));
+  // A LoadBalancer Service: finalizer and annotation (services patch), VIP (services/status patch), Events; its auto
+  // TkeServiceConfig is created, updated with the second listener, and deleted when the Service is released.
+  kube.state.seed(service('plain', { annotations: { 'service.cloud.tencent.com/tke-service-config-auto': 'true' } }));
   await waitFor(() => {
     const s = get<object>('services', 'default/plain');
     return s?.metadata?.finalizers?.includes(SERVICE_FINALIZER) && s.metadata.annotations?.[SERVICE_LB] && (s as { status?: { loadBalancer?: { ingress?: unknown[] } } }).status?.loadBalancer?.ingress?.length;
@@ -164,6 +165,8 @@ async function runScenario(): Promise<LoggedRequest[]> {
   // Updated: a second port, a second listener.
   kube.state.patch('services', 'default/plain', { spec: { ports: [{ name: 'p0', port: 80, protocol: 'TCP', targetPort: 8080 }, { name: 'p1', port: 443, protocol: 'TCP', targetPort: 8443 }] } });
   await waitFor(() => lbOf(get('services', 'default/plain')?.metadata?.annotations?.[SERVICE_LB])?.listeners.length === 2, 'the second listener');
+  const autoConfig = () => kube.state.get<{ spec: { loadBalancer: { l4Listeners: unknown[] } } }>('tkeserviceconfigs', 'default/plain-auto-service-config');
+  await waitFor(() => autoConfig()?.spec.loadBalancer.l4Listeners.length === 2, 'the auto config to follow the second listener');
 
   // A user error: a Warning Event, no finalizer.
   kube.state.seed(service('broken', { annotations: { 'service.cloud.tencent.com/security-groups': 'not-a-security-group' } }));
@@ -208,6 +211,7 @@ async function runScenario(): Promise<LoggedRequest[]> {
     const s = get<object>('services', 'default/plain');
     return s && !s.metadata?.finalizers?.length && !s.metadata?.annotations?.[SERVICE_LB];
   }, 'the Service to be released');
+  expect(autoConfig()).toBeUndefined();
   // Deleted: cleanup, then the finalizer goes and the API server removes the objects.
   kube.state.delete('services', 'default/direct');
   kube.state.delete('ingresses', 'default/shop');
@@ -259,7 +263,8 @@ describe('manifests/rbac.yaml', () => {
     // And the calls themselves, as a table, so a change in what the code calls shows up here by name.
     const used = [...new Set(calls.map((c) => `${c.group || 'core'} ${c.resource} ${c.verb}`))].sort();
     expect(used).toEqual([
-      'cloud.tencent.com tkeserviceconfigs list', 'cloud.tencent.com tkeserviceconfigs watch',
+      'cloud.tencent.com tkeserviceconfigs create', 'cloud.tencent.com tkeserviceconfigs delete', 'cloud.tencent.com tkeserviceconfigs list',
+      'cloud.tencent.com tkeserviceconfigs update', 'cloud.tencent.com tkeserviceconfigs watch',
       'coordination.k8s.io leases create',
       'coordination.k8s.io leases get',
       'coordination.k8s.io leases update',

@@ -1,0 +1,182 @@
+/**
+ * `tke-service-config-auto: "true"`: the controller keeps a TkeServiceConfig named `<owner>-auto-service-config`
+ * (`-auto-ingress-config` for an Ingress) holding the settings the owner's listeners have on the CLB. The user
+ * edits it to change them (it is then read like any named config); the controller adds an entry when a listener or
+ * rule appears, drops the entry of one that is gone, and deletes the config with its owner. PURE, but for the
+ * writer interface at the end.
+ *
+ * An entry the config already has is never rewritten: it is the user's to edit. A new entry takes what the CLB has
+ * (one DescribeListeners, only when an entry is added), so the defaults the cloud chose become visible and editable.
+ */
+import type { CustomObjectsApi, KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
+import type { HealthCheck, Listener } from '../../providers/provider.js';
+import { DEFAULT_DOMAIN, listenerKey, type DesiredListener } from '../model/desired.js';
+import { dropUndefined } from '../annotations/parse.js';
+import { autoConfigName, parseTkeServiceConfig, TKE_SERVICE_CONFIG, type ConfigAnnotations, type TkeServiceConfig } from './tke-service-config.js';
+
+const MANAGED_BY = 'app.kubernetes.io/managed-by';
+const CONTROLLER = 'clb-controller';
+
+/** Is this config the one the controller keeps for this owner (and so its to update and delete)? */
+export function isAutoConfigOf(config: TkeServiceConfig, owner: KubernetesObject): boolean {
+  return config.metadata?.labels?.[MANAGED_BY] === CONTROLLER
+    && (config.metadata?.ownerReferences ?? []).some((ref) => ref.kind === owner.kind && ref.name === owner.metadata?.name);
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+const items = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
+const keyOfItem = (item: Json) => listenerKey({ protocol: String(item.protocol ?? '').toUpperCase() as never, port: Number(item.port) });
+const domainOf = (domain: string) => (domain === DEFAULT_DOMAIN ? '' : domain);
+const ruleKeyOf = (domain: string, url: string) => `${domain || DEFAULT_DOMAIN}${url}`;
+
+/** A CLB health check in TKE's field names. */
+function healthCheckFields(hc: HealthCheck | undefined): Json | undefined {
+  if (!hc) return undefined;
+  if (!hc.enabled) return { enable: false };
+  return dropUndefined({
+    enable: true,
+    intervalTime: hc.intervalSeconds,
+    healthNum: hc.healthyThreshold,
+    unHealthNum: hc.unhealthyThreshold,
+    timeout: hc.timeoutSeconds,
+    checkType: hc.checkType,
+    checkPort: hc.checkPort,
+    contextType: hc.contextType,
+    sendContext: hc.sendContext,
+    recvContext: hc.recvContext,
+    httpCheckPath: hc.httpCheckPath,
+    httpCheckDomain: hc.httpCheckDomain,
+    httpCheckMethod: hc.httpCheckMethod,
+    httpVersion: hc.httpVersion,
+    httpCode: hc.httpCode,
+    sourceIpType: hc.sourceIpType,
+  });
+}
+
+const sessionFields = (time: number | undefined): Json | undefined => (time === undefined ? undefined : time > 0 ? { enable: true, sessionExpireTime: time } : { enable: false });
+
+/**
+ * Takes out of a new entry the settings our reader would refuse (a value the cloud allows but TKE's range does
+ * not, e.g. a 2 s interval): the entry then leaves them as they are, rather than making the whole entry a Warning.
+ */
+function readable(entry: Json, layer: 'l4Listeners' | 'l7Listeners', settingsAt: (e: Json) => Json): Json {
+  const refused = (e: Json) => parseTkeServiceConfig({ spec: { loadBalancer: { [layer]: [e] } } }).problems.length > 0;
+  if (!refused(entry)) return entry;
+  const settings = settingsAt(entry);
+  for (const field of ['healthCheck', 'session', 'scheduler', 'forwardType']) {
+    delete settings[field];
+    if (!refused(entry)) break;
+  }
+  return entry;
+}
+
+/** A layer-4 listener's entry. Session persistence is left out: the Service's sessionAffinity sets it. */
+function l4Entry(l: Listener): Json {
+  const entry = dropUndefined<Json>({ protocol: l.protocol, port: l.port, scheduler: l.scheduler, healthCheck: healthCheckFields(l.healthCheck) });
+  return readable(entry, 'l4Listeners', (e) => e);
+}
+
+function ruleEntry(rule: Listener['rules'][number]): Json {
+  const entry = dropUndefined<Json>({
+    url: rule.url,
+    forwardType: rule.forwardType === 'GRPCS' ? undefined : rule.forwardType,
+    scheduler: rule.scheduler,
+    session: sessionFields(rule.sessionExpireTime),
+    healthCheck: healthCheckFields(rule.healthCheck),
+  });
+  const wrapped = { protocol: 'HTTP', port: 80, domains: [{ domain: '', rules: [entry] }] };
+  readable(wrapped, 'l7Listeners', () => entry);
+  return entry;
+}
+
+/** Does the config lack an entry for one of these listeners or rules (so the CLB's settings must be read)? */
+export function lacksEntries(spec: TkeServiceConfig['spec'], listeners: readonly DesiredListener[]): boolean {
+  const l4 = new Set(items(spec?.loadBalancer?.l4Listeners).map(keyOfItem));
+  const l7 = new Map(items(spec?.loadBalancer?.l7Listeners).map((item) => [keyOfItem(item), item]));
+  return listeners.some((listener) => {
+    const key = listenerKey(listener);
+    if (listener.rules.length === 0) return !l4.has(key);
+    const rules = new Set(items(l7.get(key)?.domains).flatMap((d) => items(d.rules).map((r) => ruleKeyOf(String(d.domain ?? ''), String(r.url ?? '')))));
+    return listener.rules.some((rule) => !rule.redirect && !rules.has(ruleKeyOf(domainOf(rule.domain), rule.url)));
+  });
+}
+
+/**
+ * The spec of an auto config: one entry per listener (layer 4) and per rule (layer 7) of the owner's model that the
+ * CLB has — the existing entry where there is one, else what the CLB has; entries of listeners and rules that are
+ * gone are dropped. `actual` is the CLB's listeners (those of other owners are not looked at).
+ */
+export function autoConfigSpec(listeners: readonly DesiredListener[], actual: readonly Listener[], existing: TkeServiceConfig['spec']): TkeServiceConfig['spec'] {
+  const onCloud = new Map(actual.map((l) => [listenerKey(l), l]));
+  const kept4 = new Map(items(existing?.loadBalancer?.l4Listeners).map((item) => [keyOfItem(item), item]));
+  const kept7 = new Map(items(existing?.loadBalancer?.l7Listeners).map((item) => [keyOfItem(item), item]));
+  const l4Listeners: Json[] = [];
+  const l7Listeners: Json[] = [];
+  for (const listener of listeners) {
+    const key = listenerKey(listener);
+    const cloud = onCloud.get(key);
+    if (listener.rules.length === 0) {
+      const entry = kept4.get(key) ?? (cloud ? l4Entry(cloud) : undefined);
+      if (entry) l4Listeners.push(entry);
+      continue;
+    }
+    const was = kept7.get(key);
+    if (!was && !cloud) continue;
+    const keptRules = new Map(items(was?.domains).flatMap((d) => items(d.rules).map((r) => [ruleKeyOf(String(d.domain ?? ''), String(r.url ?? '')), r] as const)));
+    const domains = new Map<string, Json[]>();
+    for (const rule of listener.rules) {
+      if (rule.redirect) continue; // a redirect has no backends to check
+      const domain = domainOf(rule.domain);
+      const onCloudRule = cloud?.rules.find((r) => r.domain === rule.domain && r.url === rule.url);
+      const entry = keptRules.get(ruleKeyOf(domain, rule.url)) ?? (onCloudRule ? ruleEntry(onCloudRule) : undefined);
+      if (entry) domains.set(domain, [...(domains.get(domain) ?? []), entry]);
+    }
+    const keepalive = cloud?.keepaliveEnable === undefined ? undefined : cloud.keepaliveEnable ? 1 : 0;
+    const head = was ? Object.fromEntries(Object.entries(was).filter(([k]) => k !== 'domains')) : dropUndefined<Json>({ protocol: listener.protocol, port: listener.port, keepaliveEnable: keepalive });
+    l7Listeners.push({ ...head, domains: [...domains].map(([domain, rules]) => ({ domain, rules })) });
+  }
+  return { loadBalancer: dropUndefined({ l4Listeners: l4Listeners.length ? l4Listeners : undefined, l7Listeners: l7Listeners.length ? l7Listeners : undefined }) };
+}
+
+/** The whole auto config object for an owner: its spec, the controller's label, and an owner reference (Kubernetes' GC deletes it with the owner too). */
+export function autoConfigObject(owner: KubernetesObject, annotations: ConfigAnnotations, spec: TkeServiceConfig['spec'], existing?: TkeServiceConfig): TkeServiceConfig {
+  const ownerReference: V1OwnerReference = { apiVersion: owner.apiVersion ?? '', kind: owner.kind ?? '', name: owner.metadata?.name ?? '', uid: owner.metadata?.uid ?? '' };
+  return {
+    apiVersion: `${TKE_SERVICE_CONFIG.group}/${TKE_SERVICE_CONFIG.version}`,
+    kind: TKE_SERVICE_CONFIG.kind,
+    metadata: {
+      ...(existing?.metadata ?? {}),
+      name: autoConfigName(owner, annotations),
+      namespace: owner.metadata?.namespace ?? 'default',
+      labels: { ...(existing?.metadata?.labels ?? {}), [MANAGED_BY]: CONTROLLER },
+      ownerReferences: [ownerReference],
+    },
+    ...(spec ? { spec } : {}),
+  };
+}
+
+export const sameConfig = (a: TkeServiceConfig | undefined, b: TkeServiceConfig): boolean =>
+  a !== undefined && JSON.stringify(a.spec ?? {}) === JSON.stringify(b.spec ?? {}) && JSON.stringify(a.metadata?.ownerReferences ?? []) === JSON.stringify(b.metadata?.ownerReferences ?? []) && a.metadata?.labels?.[MANAGED_BY] === CONTROLLER;
+
+/** Writes of auto configs: create, replace (carrying the resourceVersion read, so a concurrent user edit wins), delete. */
+export interface AutoConfigWriter {
+  create(config: TkeServiceConfig): Promise<unknown>;
+  replace(config: TkeServiceConfig): Promise<unknown>;
+  delete(name: string, namespace: string): Promise<void>;
+}
+
+export function autoConfigWriter(custom: CustomObjectsApi): AutoConfigWriter {
+  const { group, version, plural } = TKE_SERVICE_CONFIG;
+  return {
+    create: (config) => custom.createNamespacedCustomObject({ group, version, plural, namespace: config.metadata?.namespace ?? 'default', body: config }),
+    replace: (config) => custom.replaceNamespacedCustomObject({ group, version, plural, namespace: config.metadata?.namespace ?? 'default', name: config.metadata?.name ?? '', body: config }),
+    delete: async (name, namespace) => {
+      try {
+        await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 404) throw error;
+      }
+    },
+  };
+}

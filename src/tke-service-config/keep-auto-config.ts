@@ -1,0 +1,60 @@
+/**
+ * Step 8 of the owner pipeline, after report: the auto TkeServiceConfig (auto-config.ts) follows the owner's
+ * listeners — created on the first ensure, an entry added or dropped when a listener or rule is, deleted when the
+ * owner goes or stops asking for it. A config of that name the controller did not make is never written.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CloudProvider, LoadBalancer } from '../../providers/provider.js';
+import type { ObservedListeners } from '../deploy/actual-cache.js';
+import type { ClusterView } from '../kube/cluster-view.js';
+import type { DesiredListener } from '../model/desired.js';
+import type { Logger } from '../runtime/logger.js';
+import { autoConfigObject, autoConfigSpec, isAutoConfigOf, lacksEntries, sameConfig, type AutoConfigWriter } from './auto-config.js';
+import { autoConfigName, configChoice, type ConfigAnnotations } from './tke-service-config.js';
+
+export interface AutoConfigDeps {
+  /** Absent in `plan` (a dry run writes nothing to the cluster). */
+  readonly autoConfigs?: AutoConfigWriter;
+  readonly view: ClusterView;
+  readonly provider: CloudProvider;
+  readonly cache: { listeners(loadBalancerId: string): Promise<ObservedListeners> };
+  readonly logger: Logger;
+}
+
+const where = (owner: KubernetesObject) => owner.metadata?.namespace ?? 'default';
+
+/** The configs, once they can be listed (the CRD may be absent: then there is nothing to keep). */
+function listedConfigs(deps: AutoConfigDeps) {
+  const store = deps.view.tkeServiceConfigs;
+  return deps.autoConfigs && store && store.hasSynced !== false ? { store, writer: deps.autoConfigs } : undefined;
+}
+
+export async function keepAutoConfig(deps: AutoConfigDeps, annotations: ConfigAnnotations, owner: KubernetesObject, lb: LoadBalancer, listeners: readonly DesiredListener[]): Promise<void> {
+  const configs = listedConfigs(deps);
+  if (!configs) return;
+  if (!configChoice(owner, annotations).auto) return dropAutoConfig(deps, annotations, owner);
+  const name = autoConfigName(owner, annotations);
+  const existing = configs.store.get(name, where(owner));
+  if (existing && !isAutoConfigOf(existing, owner)) return; // the user's own config of that name: used as it is
+  // A new entry takes the CLB's settings as the cloud has them (its defaults included): read them fresh.
+  const actual = lacksEntries(existing?.spec, listeners) ? await deps.provider.describeListeners(lb.id) : (await deps.cache.listeners(lb.id)).listeners;
+  const config = autoConfigObject(owner, annotations, autoConfigSpec(listeners, actual, existing?.spec), existing);
+  if (sameConfig(existing, config)) return;
+  try {
+    await (existing ? configs.writer.replace(config) : configs.writer.create(config));
+  } catch (error) {
+    if ((error as { code?: number }).code === 409) throw error; // a race with the informer or a user edit: the retry reads again
+    throw new Error(`could not ${existing ? 'update' : 'create'} TkeServiceConfig ${where(owner)}/${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  deps.logger.info({ owner: `${where(owner)}/${owner.metadata?.name}`, config: name }, existing ? 'Updated auto TkeServiceConfig' : 'Created auto TkeServiceConfig');
+}
+
+/** Deletes the owner's auto config, if the controller made one. */
+export async function dropAutoConfig(deps: AutoConfigDeps, annotations: ConfigAnnotations, owner: KubernetesObject): Promise<void> {
+  const configs = listedConfigs(deps);
+  const name = autoConfigName(owner, annotations);
+  const existing = configs?.store.get(name, where(owner));
+  if (!configs || !existing || !isAutoConfigOf(existing, owner)) return;
+  await configs.writer.delete(name, where(owner));
+  deps.logger.info({ owner: `${where(owner)}/${owner.metadata?.name}`, config: name }, 'Deleted auto TkeServiceConfig');
+}
