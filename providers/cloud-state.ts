@@ -142,12 +142,14 @@ function checkListener(x: Json, lat: string): Record<string, Json> {
   expect(PROTOCOLS.includes(listener.protocol as string), `${lat}.protocol`, `one of ${PROTOCOLS.join(', ')}`, listener.protocol);
   port(listener.port, `${lat}.port`);
   optional(listener.healthCheck, `${lat}.healthCheck`, checkHealthCheck);
-  for (const key of ['keepaliveEnable', 'deregisterTargetRst'] as const) optional(listener[key], `${lat}.${key}`, bool);
+  for (const key of ['keepaliveEnable', 'deregisterTargetRst', 'rescheduleTargetZeroWeight', 'rescheduleUnhealthy', 'rescheduleExpandTarget'] as const) optional(listener[key], `${lat}.${key}`, bool);
+  for (const key of ['rescheduleStartTime', 'rescheduleInterval'] as const) optional(listener[key], `${lat}.${key}`, integer(0, 3600));
   arr(listener.rules ?? [], `${lat}.rules`).forEach((r, m) => {
     const rule = obj(r, `${lat}.rules[${m}]`);
     for (const key of ['id', 'domain', 'url'] as const) str(rule[key], `${lat}.rules[${m}].${key}`);
     optional(rule.healthCheck, `${lat}.rules[${m}].healthCheck`, checkHealthCheck);
     optional(rule.forwardType, `${lat}.rules[${m}].forwardType`, oneOf(FORWARD_TYPES));
+    optional(rule.defaultServer, `${lat}.rules[${m}].defaultServer`, bool);
     optional(rule.redirect, `${lat}.rules[${m}].redirect`, (v, at) => {
       const redirect = obj(v, at);
       str(redirect.listenerId, `${at}.listenerId`);

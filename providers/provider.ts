@@ -117,7 +117,22 @@ export interface ListenerSpec {
   readonly keepaliveEnable?: boolean;
   /** Layer 4: CLB DeregisterTargetRst — a deregistered target's connections are reset at once (a TCP RST to the client). */
   readonly deregisterTargetRst?: boolean;
+  /**
+   * Layer 4 (TCP, UDP), CLB's connection rescheduling: when a target's weight goes to 0, when it fails its health
+   * check, when targets are added or removed. WRITE-ONLY: DescribeListeners does not return these three (see
+   * WRITE_ONLY_LISTENER_SETTINGS).
+   */
+  readonly rescheduleTargetZeroWeight?: boolean;
+  readonly rescheduleUnhealthy?: boolean;
+  readonly rescheduleExpandTarget?: boolean;
+  /** CLB RescheduleStartTime and RescheduleInterval, 0–3600 s: when rescheduling starts, and how long it spreads the connections over. */
+  readonly rescheduleStartTime?: number;
+  readonly rescheduleInterval?: number;
 }
+
+/** Listener settings CreateListener and ModifyListener take but DescribeListeners does not report (SDK 4.1.313's Listener model lacks them). */
+export const WRITE_ONLY_LISTENER_SETTINGS = ['rescheduleTargetZeroWeight', 'rescheduleUnhealthy', 'rescheduleExpandTarget'] as const;
+export type WriteOnlyListenerSettings = Partial<Pick<ListenerSpec, (typeof WRITE_ONLY_LISTENER_SETTINGS)[number]>>;
 
 export interface Listener extends ListenerSpec {
   readonly id: string;
@@ -135,6 +150,11 @@ export interface RuleSpec {
   readonly certificate?: Certificate;
   /** CLB ForwardType, the protocol from the CLB to the targets: HTTP | HTTPS | GRPC. */
   readonly forwardType?: 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS';
+  /**
+   * CLB DefaultServer: this rule's domain is its listener's default domain, which answers requests for hosts no
+   * domain names. A listener has exactly one (the first domain, unless another is made default).
+   */
+  readonly defaultServer?: boolean;
 }
 
 export interface Rule extends RuleSpec {
@@ -228,6 +248,8 @@ export interface CloudProvider {
   modifyRule(loadBalancerId: string, listenerId: string, ruleId: string, changes: RuleChanges): Promise<void>;
   /** Swaps the certificate of one domain of an SNI listener without touching its rules. */
   setDomainCertificate(loadBalancerId: string, listenerId: string, domain: string, certificate: Certificate): Promise<void>;
+  /** Makes a domain (one with rules on the listener) the listener's default domain. */
+  setDefaultDomain(loadBalancerId: string, listenerId: string, domain: string): Promise<void>;
   deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[]): Promise<void>;
   /** Makes rules redirect (one call per pair of listeners). Redirects cannot chain. */
   setRedirects(loadBalancerId: string, redirects: readonly Redirect[]): Promise<void>;

@@ -11,7 +11,7 @@ import {
 } from './listeners.js';
 import { BATCH_LIMITS } from './options.js';
 import type { ActionTable, SimState, SimulatedClbApi } from './sim-state.js';
-import { LAYER7, toSdkListener, type SimListener, type SimLoadBalancer } from './state.js';
+import { LAYER7, settleDefaultServer, toSdkListener, type SimListener, type SimLoadBalancer } from './state.js';
 import { isValidDomain } from './support.js';
 
 type Result<Res> = Omit<Res, 'RequestId'>;
@@ -96,8 +96,11 @@ function createRule(s: SimState, r: clb.CreateRuleRequest, requestId: string): R
     }
     return { ...fields, id: s.ids.next('loc'), targets: new Map() };
   });
+  const defaults = [...new Set(rules.flatMap((input, i) => (input.DefaultServer ? [created[i]!.domain] : [])))];
+  if (defaults.length > 1) fail('InvalidParameter', `DefaultServer is set on ${defaults.join(' and ')}: a listener has one default domain.`);
   s.tasks.start('CreateRule', requestId, [lb.id], () => {
     created.forEach((rule) => listener.rules.set(rule.id, rule));
+    settleDefaultServer(listener, defaults[0]);
     newDomainCerts.forEach((cert, domain) => listener.domainCertificates.set(domain, cert));
   });
   return { LocationIds: created.map((rule) => rule.id) };
@@ -120,7 +123,15 @@ function modifyDomainAttributes(s: SimState, r: clb.ModifyDomainAttributesReques
   if (r.Certificate && listener.protocol !== 'HTTPS') fail('InvalidParameter.ProtocolCheckFailed', 'Certificates need an HTTPS listener.');
   if (r.Certificate && !r.Certificate.CertId) fail('MissingParameter', 'Certificate.CertId is required.');
   if (r.NewDomain !== undefined && !isValidDomain(r.NewDomain)) fail('InvalidParameterValue', `Domain ${r.NewDomain} is not a valid host name.`);
+  const domains = new Set([...listener.rules.values()].map((x) => x.domain));
+  if (r.NewDefaultServerDomain !== undefined && !domains.has(r.NewDefaultServerDomain)) fail('InvalidParameter', `NewDefaultServerDomain ${r.NewDefaultServerDomain} has no rules on listener ${listener.id}.`);
+  if (r.DefaultServer === false && listener.defaultServer === r.Domain && r.NewDefaultServerDomain === undefined) {
+    fail('InvalidParameter', `Domain ${r.Domain} is the default domain of listener ${listener.id}: a listener must have one, so switching it off needs NewDefaultServerDomain.`);
+  }
   s.tasks.start('ModifyDomainAttributes', requestId, [lb.id], () => {
+    if (r.DefaultServer === true) listener.defaultServer = r.Domain;
+    if (r.NewDefaultServerDomain !== undefined) listener.defaultServer = r.NewDefaultServerDomain;
+    if (r.NewDomain && listener.defaultServer === r.Domain) listener.defaultServer = r.NewDomain;
     if (r.Certificate) listener.domainCertificates.set(r.Domain, r.Certificate);
     if (r.NewDomain) {
       rules.forEach((rule) => (rule.domain = r.NewDomain!));
@@ -140,8 +151,12 @@ function deleteRule(s: SimState, r: clb.DeleteRuleRequest, requestId: string): R
     : [...listener.rules.values()].filter((x) => r.Domain !== undefined && x.domain === r.Domain && x.url === r.Url).map((x) => x.id);
   if (!ids.length) fail('InvalidParameter.LocationNotFound', 'No rule matches LocationIds or Domain+Url.');
   for (const id of ids) requireRule(listener, id);
+  if (r.NewDefaultServerDomain !== undefined && ![...listener.rules.values()].some((x) => x.domain === r.NewDefaultServerDomain && !ids.includes(x.id))) {
+    fail('InvalidParameter', `NewDefaultServerDomain ${r.NewDefaultServerDomain} has no rules left on listener ${listener.id}.`);
+  }
   s.tasks.start('DeleteRule', requestId, [lb.id], () => {
     ids.forEach((id) => listener.rules.delete(id));
+    settleDefaultServer(listener, r.NewDefaultServerDomain);
     dropRewritesTo(lb, new Set(ids));
     const domains = new Set([...listener.rules.values()].map((x) => x.domain));
     for (const domain of listener.domainCertificates.keys()) if (!domains.has(domain)) listener.domainCertificates.delete(domain);

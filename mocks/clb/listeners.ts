@@ -6,7 +6,7 @@
 import type { clb } from '../../providers/tencentcloud/api.js';
 import { fail } from './api-error.js';
 import { DEFAULT_HEALTH_CHECK, healthCheck, inRange, listenerSite, ruleSite, stripNulls } from './health-checks.js';
-import { LAYER7, RESCHEDULING, TCP_FAMILY, type SimListener, type SimLoadBalancer, type SimRule } from './state.js';
+import { LAYER7, NO_RESCHEDULE, RESCHEDULING, TCP_FAMILY, type Reschedule, type SimListener, type SimLoadBalancer, type SimRule } from './state.js';
 import { isValidDomain, isValidUrl } from './support.js';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'HTTP', 'HTTPS', 'TCP_SSL', 'QUIC']);
@@ -19,9 +19,12 @@ const CERTIFIED = new Set(['HTTPS', 'TCP_SSL', 'QUIC']);
 const CREATE_FORWARD_TYPES = ['HTTP', 'HTTPS', 'GRPC', 'GRPCS'];
 const MODIFY_FORWARD_TYPES = ['HTTP', 'HTTPS', 'GRPC'];
 
-function sessionExpireTime(value: number | undefined): number {
+const RULE_SESSION_MAX = 86_400;
+
+/** 0 (off) or 30–3600 s on a TCP/UDP listener; 30–86400 s on a layer-7 rule (RuleInput, ModifyRule). */
+function sessionExpireTime(value: number | undefined, max = 3600): number {
   if (value === undefined || value === null || value === 0) return 0;
-  inRange('SessionExpireTime', value, 30, 3600);
+  inRange('SessionExpireTime', value, 30, max);
   return value;
 }
 
@@ -47,6 +50,32 @@ function deregisterTargetRst(value: boolean | undefined, protocol: string): bool
   return value;
 }
 
+type RescheduleRequest = Pick<clb.CreateListenerRequest, 'RescheduleTargetZeroWeight' | 'RescheduleUnhealthy' | 'RescheduleExpandTarget' | 'RescheduleStartTime' | 'RescheduleInterval'>;
+
+/** The rescheduling fields of a CreateListener or ModifyListener over `base`: TCP and UDP only, switches boolean, times 0–3600 s. */
+function reschedule(r: RescheduleRequest, protocol: string, base: Reschedule): Reschedule | undefined {
+  const given = (['RescheduleTargetZeroWeight', 'RescheduleUnhealthy', 'RescheduleExpandTarget', 'RescheduleStartTime', 'RescheduleInterval'] as const).filter((k) => r[k] !== undefined && r[k] !== null);
+  if (!given.length) return undefined;
+  if (!RESCHEDULING.has(protocol)) fail('InvalidParameter', `${given[0]} is only accepted on TCP and UDP listeners, not on a ${protocol} listener.`);
+  const flag = (key: 'RescheduleTargetZeroWeight' | 'RescheduleUnhealthy' | 'RescheduleExpandTarget', was: boolean) => {
+    const v = r[key];
+    if (v === undefined || v === null) return was;
+    return typeof v === 'boolean' ? v : fail('InvalidParameterValue', `${key} ${JSON.stringify(v)} is invalid; accepted: true, false.`);
+  };
+  const seconds = (key: 'RescheduleStartTime' | 'RescheduleInterval', was: number) => {
+    const v = r[key];
+    if (v === undefined || v === null) return was;
+    return Number.isInteger(v) && v >= 0 && v <= 3600 ? v : fail('InvalidParameterValue', `${key} ${JSON.stringify(v)} is invalid; accepted: an integer from 0 to 3600.`);
+  };
+  return {
+    targetZeroWeight: flag('RescheduleTargetZeroWeight', base.targetZeroWeight),
+    unhealthy: flag('RescheduleUnhealthy', base.unhealthy),
+    expandTarget: flag('RescheduleExpandTarget', base.expandTarget),
+    startTime: seconds('RescheduleStartTime', base.startTime),
+    interval: seconds('RescheduleInterval', base.interval),
+  };
+}
+
 /**
  * A rule's ForwardType, of `accepted`. Only an HTTPS listener forwards anything but HTTP (⚠ assumed: the API
  * refuses another value on an HTTP listener rather than ignoring it).
@@ -58,7 +87,7 @@ function forwardType(value: string | undefined, listener: SimListener, accepted:
   return value;
 }
 
-type ListenerFields = Pick<SimListener, 'protocol' | 'sessionExpireTime' | 'scheduler' | 'healthCheck' | 'certificate' | 'sniSwitch' | 'keepaliveEnable' | 'deregisterTargetRst'>;
+type ListenerFields = Pick<SimListener, 'protocol' | 'sessionExpireTime' | 'scheduler' | 'healthCheck' | 'certificate' | 'sniSwitch' | 'keepaliveEnable' | 'deregisterTargetRst' | 'reschedule'>;
 
 export function createListenerFields(r: clb.CreateListenerRequest, lb: SimLoadBalancer): ListenerFields {
   const protocol = r.Protocol;
@@ -83,6 +112,7 @@ export function createListenerFields(r: clb.CreateListenerRequest, lb: SimLoadBa
     // Off unless asked: "默认值0表示不开启" (KeepaliveEnable); DeregisterTargetRst has no documented default (⚠ assumed off).
     keepaliveEnable: keepaliveEnable(r.KeepaliveEnable, protocol) ?? 0,
     deregisterTargetRst: deregisterTargetRst(r.DeregisterTargetRst, protocol) ?? false,
+    reschedule: reschedule(r, protocol, NO_RESCHEDULE) ?? { ...NO_RESCHEDULE },
   };
 }
 
@@ -97,6 +127,7 @@ export function modifyListenerFields(lb: SimLoadBalancer, listener: SimListener,
   if (r.ListenerName !== undefined && r.ListenerName.length > 80) fail('InvalidParameterValue.Length', 'ListenerName is longer than 80 characters.');
   const keepalive = keepaliveEnable(r.KeepaliveEnable, listener.protocol);
   const rst = deregisterTargetRst(r.DeregisterTargetRst, listener.protocol);
+  const rescheduled = reschedule(r, listener.protocol, listener.reschedule);
   return {
     ...(r.ListenerName !== undefined ? { name: r.ListenerName } : {}),
     ...(r.SessionExpireTime !== undefined ? { sessionExpireTime: sessionExpireTime(r.SessionExpireTime) } : {}),
@@ -106,6 +137,7 @@ export function modifyListenerFields(lb: SimLoadBalancer, listener: SimListener,
     ...(r.SniSwitch !== undefined ? { sniSwitch: r.SniSwitch } : {}),
     ...(keepalive !== undefined ? { keepaliveEnable: keepalive } : {}),
     ...(rst !== undefined ? { deregisterTargetRst: rst } : {}),
+    ...(rescheduled ? { reschedule: rescheduled } : {}),
   };
 }
 
@@ -118,7 +150,7 @@ export function newRuleFields(input: Partial<clb.RuleInput>, lb: SimLoadBalancer
   const fields: RuleFields = {
     domain: input.Domain,
     url: input.Url,
-    sessionExpireTime: sessionExpireTime(input.SessionExpireTime),
+    sessionExpireTime: sessionExpireTime(input.SessionExpireTime, RULE_SESSION_MAX),
     scheduler: scheduler(input.Scheduler),
     healthCheck: healthCheck(input.HealthCheck, DEFAULT_HEALTH_CHECK, ruleSite(lb, listener.protocol)),
     forwardType: forwardType(input.ForwardType, listener, CREATE_FORWARD_TYPES) ?? 'HTTP',
@@ -139,7 +171,7 @@ export function modifyRuleFields(lb: SimLoadBalancer, listener: SimListener, rul
   const forward = forwardType(r.ForwardType, listener, MODIFY_FORWARD_TYPES);
   return {
     ...(r.Url !== undefined ? { url: r.Url } : {}),
-    ...(r.SessionExpireTime !== undefined ? { sessionExpireTime: sessionExpireTime(r.SessionExpireTime) } : {}),
+    ...(r.SessionExpireTime !== undefined ? { sessionExpireTime: sessionExpireTime(r.SessionExpireTime, RULE_SESSION_MAX) } : {}),
     ...(r.Scheduler !== undefined ? { scheduler: scheduler(r.Scheduler) } : {}),
     ...(r.HealthCheck !== undefined ? { healthCheck: healthCheck(r.HealthCheck, rule.healthCheck, ruleSite(lb, listener.protocol)) } : {}),
     ...(forward !== undefined ? { forwardType: forward } : {}),

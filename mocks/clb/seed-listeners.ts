@@ -10,7 +10,7 @@ import { fromCertificate, fromRuleSpec, listenerSettings, toBatchTarget } from '
 import { atPath, refuse } from './api-error.js';
 import { checkListenerPort, checkListenerQuota, checkRedirectListeners, checkRuleQuota, createListenerFields, newRuleFields, redirectRules, requireRule } from './listeners.js';
 import type { SimState } from './sim-state.js';
-import { LAYER7, type SimListener, type SimLoadBalancer } from './state.js';
+import { LAYER7, settleDefaultServer, type SimListener, type SimLoadBalancer } from './state.js';
 import { planBatch } from './targets.js';
 
 /** Claims a seeded id: well-formed, and used by nothing in the simulator or elsewhere in the seed. */
@@ -64,6 +64,9 @@ function seedListener(s: SimState, lb: SimLoadBalancer, spec: Listener, path: st
   if (rules.length && !LAYER7.has(listener.protocol)) refuse(`${path}.rules`, `InvalidParameter.ProtocolCheckFailed: Listener ${listener.id} is ${listener.protocol}: rules need an HTTP or HTTPS listener.`);
   const seen = new Set<string>();
   rules.forEach((rule, m) => seedRule(s, lb, listener, rule, `${path}.rules[${m}]`, seen, claim));
+  const defaults = [...new Set(rules.filter((r) => r.defaultServer).map((r) => r.domain))];
+  if (defaults.length > 1) refuse(`${path}.rules`, `InvalidParameter: DefaultServer is set on ${defaults.join(' and ')}: a listener has one default domain.`);
+  settleDefaultServer(listener, defaults[0]);
   rules.forEach((rule, m) => {
     if (listener.sniSwitch === 1 && !listener.domainCertificates.has(rule.domain)) {
       refuse(`${path}.rules[${m}].certificate`, `MissingParameter: Listener ${listener.id} has SNI on: the domain ${rule.domain} needs a Certificate.`);

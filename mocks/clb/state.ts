@@ -35,11 +35,28 @@ export interface SimListener {
   keepaliveEnable: number;
   /** DeregisterTargetRst (TCP and UDP listeners). */
   deregisterTargetRst: boolean;
+  /** Rescheduling (TCP and UDP listeners): the three switches, which DescribeListeners does not return, and the two times, which it does. */
+  reschedule: Reschedule;
   createdAt: string;
   targets: Map<string, SimTarget>;
   rules: Map<string, SimRule>;
   /** SNI: the certificate of each domain. */
   domainCertificates: Map<string, clb.CertificateInput>;
+  /** The default domain (DefaultServer): one with rules; a listener with rules always has one. */
+  defaultServer?: string;
+}
+
+/**
+ * Keeps a layer-7 listener's default domain true after its rules changed: `wanted` when it has rules, else the one
+ * it had, else (⚠ assumed: the API says a listener must have one, not which it picks) the first domain left.
+ */
+export function settleDefaultServer(listener: SimListener, wanted?: string): void {
+  const domains = [...listener.rules.values()].map((r) => r.domain);
+  if (wanted !== undefined && domains.includes(wanted)) listener.defaultServer = wanted;
+  else if (listener.defaultServer === undefined || !domains.includes(listener.defaultServer)) {
+    if (domains.length) listener.defaultServer = domains[0]!;
+    else delete listener.defaultServer;
+  }
 }
 
 export interface SimLoadBalancer {
@@ -67,6 +84,16 @@ export const LAYER7 = new Set(['HTTP', 'HTTPS']);
 export const TCP_FAMILY = new Set(['TCP', 'HTTP', 'HTTPS', 'TCP_SSL']);
 /** The listeners that take DeregisterTargetRst ("仅TCP/UDP监听器支持"). */
 export const RESCHEDULING = new Set(['TCP', 'UDP']);
+
+export interface Reschedule {
+  targetZeroWeight: boolean;
+  unhealthy: boolean;
+  expandTarget: boolean;
+  startTime: number;
+  interval: number;
+}
+/** ⚠ assumed: the API documents no defaults; off, and 0 s. */
+export const NO_RESCHEDULE: Reschedule = { targetZeroWeight: false, unhealthy: false, expandTarget: false, startTime: 0, interval: 0 };
 
 export const targetKey = (t: { instanceId?: string | undefined; eniIp?: string | undefined; port: number }): string =>
   `${t.instanceId ?? t.eniIp}:${t.port}`;
@@ -115,6 +142,8 @@ export function toSdkListener(listener: SimListener): clb.Listener {
     SniSwitch: listener.sniSwitch,
     KeepaliveEnable: layer7 ? listener.keepaliveEnable : (null as never),
     DeregisterTargetRst: RESCHEDULING.has(listener.protocol) ? listener.deregisterTargetRst : (null as never),
+    RescheduleStartTime: RESCHEDULING.has(listener.protocol) ? listener.reschedule.startTime : (null as never),
+    RescheduleInterval: RESCHEDULING.has(listener.protocol) ? listener.reschedule.interval : (null as never),
     CreateTime: listener.createdAt,
     Rules: layer7
       ? [...listener.rules.values()].map((rule) => ({
@@ -125,6 +154,7 @@ export function toSdkListener(listener: SimListener): clb.Listener {
           HealthCheck: { ...rule.healthCheck },
           Scheduler: rule.scheduler,
           ForwardType: rule.forwardType,
+          DefaultServer: rule.domain === listener.defaultServer,
           ListenerId: listener.id,
           Certificate: toSdkCertificate(listener.domainCertificates.get(rule.domain)) ?? (null as never),
           RewriteTarget: rule.rewrite ? { TargetListenerId: rule.rewrite.listenerId, TargetLocationId: rule.rewrite.locationId, RewriteCode: 301, TakeUrl: false } : { TargetListenerId: null as never, TargetLocationId: null as never },
@@ -170,7 +200,9 @@ export function snapshotLoadBalancer(lb: SimLoadBalancer): unknown {
         sniSwitch: l.sniSwitch,
         keepaliveEnable: l.keepaliveEnable,
         deregisterTargetRst: l.deregisterTargetRst,
+        reschedule: { ...l.reschedule },
         domainCertificates: Object.fromEntries([...l.domainCertificates].sort()),
+        defaultServer: l.defaultServer ?? null,
         targets: targets(l.targets),
         rules: [...l.rules.values()]
           .sort((a, b) => a.domain.localeCompare(b.domain) || a.url.localeCompare(b.url))

@@ -14,7 +14,7 @@ import { CreationWaiter } from './creation-waiter.js';
 import type { clb } from './api.js';
 import { API_LIMITS, chunk, packWeightCalls } from './batching.js';
 import {
-  fromCertificate, fromHealthCheck, fromRuleSpec, listenerSettings, toBatchTarget, toListener, toListenerTargets, toLoadBalancer, toSdkTarget,
+  fromCertificate, fromHealthCheck, fromRuleSpec, listenerSettings, rescheduleFields, toBatchTarget, toListener, toListenerTargets, toLoadBalancer, toSdkTarget,
 } from './mapping.js';
 
 export interface ClbProviderOptions {
@@ -233,6 +233,7 @@ export class ClbProvider implements CloudProvider {
       ...(changes.sniEnabled !== undefined ? { SniSwitch: changes.sniEnabled ? 1 : 0 } : {}),
       ...(changes.keepaliveEnable !== undefined ? { KeepaliveEnable: changes.keepaliveEnable ? 1 : 0 } : {}),
       ...(changes.deregisterTargetRst !== undefined ? { DeregisterTargetRst: changes.deregisterTargetRst } : {}),
+      ...rescheduleFields(changes),
     });
   }
 
@@ -276,6 +277,10 @@ export class ClbProvider implements CloudProvider {
       Domain: domain,
       Certificate: fromCertificate(certificate),
     });
+  }
+
+  async setDefaultDomain(loadBalancerId: string, listenerId: string, domain: string): Promise<void> {
+    await this.api.write([loadBalancerId], 'ModifyDomainAttributes', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, Domain: domain, DefaultServer: true });
   }
 
   async deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[]): Promise<void> {

@@ -110,6 +110,7 @@ function toRule(rule: clb.RuleOutput): Rule {
     ...(healthCheck ? { healthCheck } : {}),
     ...(certificate ? { certificate } : {}),
     ...defined('forwardType', text(rule.ForwardType, true) as Rule['forwardType']),
+    ...defined('defaultServer', present(rule.DefaultServer) ? flag(rule.DefaultServer) : undefined),
   };
 }
 
@@ -130,6 +131,8 @@ export function toListener(listener: clb.Listener): Listener {
     // Either may be null where it means nothing (KeepaliveEnable is for HTTP/HTTPS, DeregisterTargetRst for TCP/UDP): absent then.
     ...defined('keepaliveEnable', present(listener.KeepaliveEnable) ? num(listener.KeepaliveEnable) === 1 : undefined),
     ...defined('deregisterTargetRst', present(listener.DeregisterTargetRst) ? flag(listener.DeregisterTargetRst) : undefined),
+    ...defined('rescheduleStartTime', present(listener.RescheduleStartTime) ? num(listener.RescheduleStartTime) : undefined),
+    ...defined('rescheduleInterval', present(listener.RescheduleInterval) ? num(listener.RescheduleInterval) : undefined),
     rules: (listener.Rules ?? []).filter(present).map(toRule),
   };
 }
@@ -145,6 +148,18 @@ export function listenerSettings(spec: ListenerSpec): Omit<clb.CreateListenerReq
     ...(spec.sniEnabled !== undefined ? { SniSwitch: spec.sniEnabled ? 1 : 0 } : {}),
     ...(spec.keepaliveEnable !== undefined ? { KeepaliveEnable: spec.keepaliveEnable ? 1 : 0 } : {}),
     ...defined('DeregisterTargetRst', spec.deregisterTargetRst),
+    ...rescheduleFields(spec),
+  };
+}
+
+/** CLB's rescheduling switches (CreateListener and ModifyListener take the same fields). */
+export function rescheduleFields(spec: Partial<ListenerSpec>): Pick<clb.CreateListenerRequest, 'RescheduleTargetZeroWeight' | 'RescheduleUnhealthy' | 'RescheduleExpandTarget' | 'RescheduleStartTime' | 'RescheduleInterval'> {
+  return {
+    ...defined('RescheduleTargetZeroWeight', spec.rescheduleTargetZeroWeight),
+    ...defined('RescheduleUnhealthy', spec.rescheduleUnhealthy),
+    ...defined('RescheduleExpandTarget', spec.rescheduleExpandTarget),
+    ...defined('RescheduleStartTime', spec.rescheduleStartTime),
+    ...defined('RescheduleInterval', spec.rescheduleInterval),
   };
 }
 
@@ -157,6 +172,7 @@ export function fromRuleSpec(rule: RuleSpec): clb.RuleInput {
     ...(rule.healthCheck !== undefined ? { HealthCheck: fromHealthCheck(rule.healthCheck) } : {}),
     ...(rule.certificate !== undefined ? { Certificate: fromCertificate(rule.certificate) } : {}),
     ...defined('ForwardType', rule.forwardType),
+    ...(rule.defaultServer ? { DefaultServer: true } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  * that changed listeners or rules (whose new ids only a describe tells). Pod and node churn then cost
  * target calls only.
  */
-import { NotFoundError, type CloudProvider, type Listener, type ListenerTargets, type LoadBalancer } from '../../providers/provider.js';
+import { NotFoundError, type CloudProvider, type Listener, type ListenerTargets, type LoadBalancer, type WriteOnlyListenerSettings } from '../../providers/provider.js';
 import { withTargetChanges } from './observed-after.js';
 import type { QuotaLimits } from './quota.js';
 
@@ -32,6 +32,11 @@ export class ActualStateCache {
    * would answer "none" and the owner's CLB would be created a second time.
    */
   private readonly known = new Map<string, LoadBalancer>();
+  /**
+   * The listener settings no describe reports (rescheduling switches) as the controller last sent them, by CLB and
+   * listener id: kept when the rest is forgotten, and laid over every describe. Lost on restart, when they are sent once more.
+   */
+  private readonly writeOnly = new Map<string, Map<string, WriteOnlyListenerSettings>>();
 
   constructor(
     private readonly provider: CloudProvider,
@@ -104,7 +109,8 @@ export class ActualStateCache {
     let listeners: Listener[];
     let targets: ListenerTargets[];
     try {
-      listeners = await this.provider.describeListeners(loadBalancerId);
+      const sent = this.writeOnly.get(loadBalancerId);
+      listeners = (await this.provider.describeListeners(loadBalancerId)).map((l) => (sent?.has(l.id) ? { ...l, ...sent.get(l.id) } : l));
       targets = listeners.length ? await this.provider.describeTargets(loadBalancerId) : [];
     } catch (error) {
       // The CLB is gone (deleted by hand): forget it, so the next reconcile finds that out instead of failing on a
@@ -159,9 +165,18 @@ export class ActualStateCache {
     this.observed.delete(loadBalancerId);
   }
 
+  /** Remembers write-only listener settings the cloud accepted (see `writeOnly`). */
+  rememberWriteOnly(loadBalancerId: string, sent: ReadonlyMap<string, WriteOnlyListenerSettings>): void {
+    if (!sent.size) return;
+    const known = this.writeOnly.get(loadBalancerId) ?? new Map<string, WriteOnlyListenerSettings>();
+    for (const [listenerId, settings] of sent) known.set(listenerId, { ...known.get(listenerId), ...settings });
+    this.writeOnly.set(loadBalancerId, known);
+  }
+
   /** Drops a CLB entirely: it is gone, or being released (deleted, or no longer tagged as the cluster's). */
   drop(loadBalancerId: string): void {
     this.forget(loadBalancerId);
+    this.writeOnly.delete(loadBalancerId);
     this.known.delete(loadBalancerId);
   }
 

@@ -4,7 +4,8 @@
  * the CLB in one batched call per kind (up to 500 targets each). Order: listeners → rules → targets added
  * → weights → targets removed → rules → listeners, so traffic never loses its last backend mid-change.
  */
-import { InvalidRequestError, type CloudProvider, type Listener, type ListenerSpec, type LoadBalancer, type RuleSpec, type TargetBinding } from '../../providers/provider.js';
+import { InvalidRequestError, WRITE_ONLY_LISTENER_SETTINGS, type WriteOnlyListenerSettings, type CloudProvider, type Listener, type ListenerSpec, type LoadBalancer, type RuleSpec, type TargetBinding } from '../../providers/provider.js';
+import { dropUndefined } from '../annotations/parse.js';
 import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN, listenerKey, ruleKey, type DesiredListener } from '../model/desired.js';
 import type { ActualStateCache, ObservedListeners } from './actual-cache.js';
@@ -29,6 +30,7 @@ function listenerSpec(l: DesiredListener): ListenerSpec {
     ...(l.healthCheck !== undefined ? { healthCheck: l.healthCheck } : {}),
     ...(l.keepaliveEnable !== undefined ? { keepaliveEnable: l.keepaliveEnable } : {}),
     ...(l.deregisterTargetRst !== undefined ? { deregisterTargetRst: l.deregisterTargetRst } : {}),
+    ...dropUndefined({ rescheduleTargetZeroWeight: l.rescheduleTargetZeroWeight, rescheduleUnhealthy: l.rescheduleUnhealthy, rescheduleExpandTarget: l.rescheduleExpandTarget, rescheduleStartTime: l.rescheduleStartTime, rescheduleInterval: l.rescheduleInterval }),
     ...(l.certificate !== undefined && !l.sniEnabled ? { certificate: l.certificate } : {}),
     ...(l.protocol === 'HTTPS' ? { sniEnabled: Boolean(l.sniEnabled) } : {}),
   };
@@ -48,6 +50,7 @@ function ruleSpecs(rules: Plan['createRules'][number]['rules'], knownDomains: Re
       ...(r.healthCheck !== undefined ? { healthCheck: r.healthCheck } : {}),
       ...(r.forwardType !== undefined ? { forwardType: r.forwardType } : {}),
       ...(r.certificate !== undefined && first ? { certificate: r.certificate } : {}),
+      ...(r.defaultServer && first ? { defaultServer: true } : {}),
     };
   });
 }
@@ -91,6 +94,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   }
   for (const { listenerId, ruleId, changes } of plan.modifyRules) await provider.modifyRule(lb, listenerId, ruleId, changes);
   for (const { listenerId, domain, certificate } of plan.setDomainCertificates) await provider.setDomainCertificate(lb, listenerId, domain, certificate);
+  for (const { listenerId, domain } of plan.setDefaultDomains) await provider.setDefaultDomain(lb, listenerId, domain);
   if (plan.deleteRedirects.length) await provider.deleteRedirects(lb, plan.deleteRedirects);
   const ruleOf = (r: { listenerKey: string; ruleKey: string }) => ruleIds.get(`${r.listenerKey}|${r.ruleKey}`);
   const redirects = plan.setRedirects.filter(({ source, target }) => ruleOf(source) && ruleOf(target));
@@ -120,7 +124,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   if (createFailed) throw createFailed;
   const structural =
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
-      plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
+      plan.setDomainCertificates.length + plan.setDefaultDomains.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
   return { structural, listenerIds, ruleIds, registered: register, reweighted: plan.reweight, deregistered: [...plan.deregisterFirst, ...plan.deregister] };
 }
 
@@ -191,6 +195,7 @@ export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { re
       cache.rememberLoadBalancer(lb);
     }
     // What was written is what the CLB now holds: remembered as such, so the next change needs no describe.
+    if (applied.structural) cache.rememberWriteOnly(id, sentWriteOnly(listenerPlan, applied));
     if (applied.structural && before) cache.recordObserved(id, before, observedAfter(before, listenerPlan, applied));
     else if (applied.structural) cache.forget(id);
     else cache.recordTargets(id, applied);
@@ -217,4 +222,16 @@ function bindDefaultDomain(plan: Plan, domain: string): Plan {
     register: plan.register.map((b) => (b.ruleKey ? { ...b, ruleKey: key(b.ruleKey) } : b)),
     setRedirects: plan.setRedirects.map((r) => ({ source: ref(r.source), target: ref(r.target) })),
   };
+}
+
+/** The write-only listener settings (rescheduling switches) this plan sent, by listener id: the cache remembers them, as no describe can tell. */
+function sentWriteOnly(plan: Plan, applied: AppliedIds): Map<string, WriteOnlyListenerSettings> {
+  const sent = new Map<string, WriteOnlyListenerSettings>();
+  const pick = (from: WriteOnlyListenerSettings): WriteOnlyListenerSettings => dropUndefined(Object.fromEntries(WRITE_ONLY_LISTENER_SETTINGS.map((k) => [k, from[k]])));
+  for (const l of plan.createListeners) {
+    const id = applied.listenerIds.get(listenerKey(l));
+    if (id && Object.keys(pick(l)).length) sent.set(id, pick(l));
+  }
+  for (const m of plan.modifyListeners) if (Object.keys(pick(m.changes)).length) sent.set(m.listenerId, { ...sent.get(m.listenerId), ...pick(m.changes) });
+  return sent;
 }

@@ -39,6 +39,11 @@ export function observedAfter(before: ObservedListeners, plan: Plan, ids: Applie
   }
   for (const m of plan.modifyRules) editRules(m.listenerId, (r) => (r.id === m.ruleId ? { ...r, ...m.changes } : r));
   for (const c of plan.setDomainCertificates) editRules(c.listenerId, (r) => (r.domain === c.domain ? { ...r, certificate: c.certificate } : r));
+  const defaults = [
+    ...plan.createRules.flatMap(({ listenerKey: key, rules }) => rules.filter((r) => r.defaultServer).slice(0, 1).map((r) => ({ listenerId: ids.listenerIds.get(key)!, domain: r.domain }))),
+    ...plan.setDefaultDomains,
+  ];
+  for (const d of defaults) editRules(d.listenerId, (r) => ({ ...r, defaultServer: r.domain === d.domain }));
   for (const d of plan.deleteRedirects) editRules(d.sourceListenerId, (r) => (r.id === d.sourceRuleId ? withoutRedirect(r) : r));
   for (const { source, target } of plan.setRedirects) {
     const redirect = { listenerId: ids.listenerIds.get(target.listenerKey)!, ruleId: ids.ruleIds.get(`${target.listenerKey}|${target.ruleKey}`)! };

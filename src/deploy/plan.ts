@@ -5,7 +5,7 @@
  * Both sides are normalised first (defaults the cloud fills in never cause a diff), so a converged owner
  * plans nothing.
  */
-import type { Certificate, HealthCheck, Listener, ListenerChanges, ListenerTargets, LoadBalancer, Redirect, RuleChanges, Target, TargetBinding } from '../../providers/provider.js';
+import { WRITE_ONLY_LISTENER_SETTINGS, type Certificate, type HealthCheck, type Listener, type ListenerChanges, type ListenerTargets, type LoadBalancer, type Redirect, type RuleChanges, type Target, type TargetBinding } from '../../providers/provider.js';
 import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN, listenerKey, portFamily, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
 
@@ -30,6 +30,8 @@ export interface Plan {
   readonly createRules: readonly { readonly listenerKey: string; readonly rules: readonly DesiredRule[] }[];
   readonly modifyRules: readonly { readonly listenerId: string; readonly ruleId: string; readonly changes: RuleChanges }[];
   readonly setDomainCertificates: readonly { readonly listenerId: string; readonly domain: string; readonly certificate: Certificate }[];
+  /** A configured default domain (TkeServiceConfig defaultServer) that an existing listener does not have as its default. */
+  readonly setDefaultDomains: readonly { readonly listenerId: string; readonly domain: string }[];
   /** Redirects to remove (wrong or no longer wanted), before any are set. */
   readonly deleteRedirects: readonly Redirect[];
   readonly setRedirects: readonly { readonly source: RuleRef; readonly target: RuleRef }[];
@@ -56,7 +58,7 @@ export interface ActualState {
 export function planCount(plan: Plan): number {
   return (
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
-    plan.setDomainCertificates.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deregisterFirst.length + plan.register.length + plan.reweight.length + plan.deregister.length +
+    plan.setDomainCertificates.length + plan.setDefaultDomains.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deregisterFirst.length + plan.register.length + plan.reweight.length + plan.deregister.length +
     plan.deleteRules.length + plan.deleteListeners.length
   );
 }
@@ -64,6 +66,12 @@ export function planCount(plan: Plan): number {
 /** The domain a rule without a host gets: the CLB's VIP, or its domain for a domain-only CLB. */
 export function defaultDomain(lb: LoadBalancer): string {
   return lb.vips[0] ?? lb.domain ?? '';
+}
+
+/** A CLB listener whose rules on the VIP (those of rules without a host) are named as the model names them. */
+export function withModelledDomains(listener: Listener, lb: LoadBalancer): Listener {
+  const vip = defaultDomain(lb);
+  return listener.rules.some((r) => r.domain === vip) ? { ...listener, rules: listener.rules.map((r) => (r.domain === vip ? { ...r, domain: DEFAULT_DOMAIN } : r)) } : listener;
 }
 
 export function planChanges(desiredListeners: readonly DesiredListener[], actual: ActualState, isOwn: (listener: Listener) => boolean, targetLimit = Infinity): Plan {
@@ -133,7 +141,7 @@ type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] extends readonly (infe
 
 function emptyPlan(targetLimit: number): MutablePlan {
   return {
-    deleteListenersFirst: [], createListeners: [], modifyListeners: [], createRules: [], modifyRules: [], setDomainCertificates: [],
+    deleteListenersFirst: [], createListeners: [], modifyListeners: [], createRules: [], modifyRules: [], setDomainCertificates: [], setDefaultDomains: [],
     deleteRedirects: [], setRedirects: [], deregisterFirst: [], register: [], reweight: [], deregister: [], deleteRules: [], deleteListeners: [], conflicts: [],
     deferredTargets: 0, targetLimit,
   };
@@ -158,6 +166,18 @@ const sameCertificate = (desired: Certificate | undefined, actual: Certificate |
 /** A setting the model leaves undefined is left as the CLB has it (TKE's rule: only what is configured is enforced). */
 const differs = <V>(desired: V | undefined, actual: V | undefined, cloudDefault: V): desired is V => desired !== undefined && desired !== (actual ?? cloudDefault);
 
+/**
+ * CLB's rescheduling settings. The three switches are write-only (DescribeListeners does not return them): `actual`
+ * has them only as the controller last sent them (the actual-state cache remembers), and unknown — after a
+ * restart — they are sent once.
+ */
+function rescheduleChanges(desired: DesiredListener, actual: Listener): ListenerChanges {
+  const changes: Record<string, boolean | number> = {};
+  for (const key of WRITE_ONLY_LISTENER_SETTINGS) if (desired[key] !== undefined && desired[key] !== actual[key]) changes[key] = desired[key];
+  for (const key of ['rescheduleStartTime', 'rescheduleInterval'] as const) if (differs(desired[key], actual[key], 0)) changes[key] = desired[key];
+  return changes;
+}
+
 function listenerChanges(desired: DesiredListener, actual: Listener): ListenerChanges {
   const layer7 = desired.protocol === 'HTTP' || desired.protocol === 'HTTPS';
   return {
@@ -166,6 +186,7 @@ function listenerChanges(desired: DesiredListener, actual: Listener): ListenerCh
     ...(!layer7 && differs(desired.scheduler, actual.scheduler, 'WRR') ? { scheduler: desired.scheduler } : {}),
     ...(!layer7 && !sameHealthCheck(desired.healthCheck, actual.healthCheck) ? { healthCheck: desired.healthCheck! } : {}),
     ...(!layer7 && differs(desired.deregisterTargetRst, actual.deregisterTargetRst, false) ? { deregisterTargetRst: desired.deregisterTargetRst } : {}),
+    ...(!layer7 ? rescheduleChanges(desired, actual) : {}),
     ...(layer7 && differs(desired.keepaliveEnable, actual.keepaliveEnable, false) ? { keepaliveEnable: desired.keepaliveEnable } : {}),
     ...(!desired.sniEnabled && !sameCertificate(desired.certificate, actual.certificate) ? { certificate: desired.certificate! } : {}),
     ...(desired.protocol === 'HTTPS' && Boolean(desired.sniEnabled) !== Boolean(actual.sniEnabled) ? { sniEnabled: Boolean(desired.sniEnabled) } : {}),
@@ -200,6 +221,10 @@ function planRules(listener: DesiredListener, actual: Listener, targets: Listene
     planTargets(lKey, ruleKey(rule), rule.targets, actualTargets, actual.id, existing.id, plan);
   }
   if (toCreate.length) plan.createRules.push({ listenerKey: lKey, rules: toCreate });
+  // A default domain new to the listener is made so by its CreateRule (apply.ts ruleSpecs); an existing one, here.
+  const wantedDefault = listener.rules.find((r) => r.defaultServer)?.domain;
+  const existingDomain = actual.rules.filter((r) => r.domain === wantedDefault);
+  if (wantedDefault !== undefined && existingDomain.length && !existingDomain.some((r) => r.defaultServer)) plan.setDefaultDomains.push({ listenerId: actual.id, domain: wantedDefault });
   const stale = actual.rules.filter((r) => !desiredKeys.has(ruleKey(r))).map((r) => r.id);
   if (stale.length) plan.deleteRules.push({ listenerId: actual.id, ruleIds: stale });
 }

@@ -6,9 +6,9 @@
  * left out. Everything else goes on: one quota never blocks unrelated changes.
  */
 import type { Listener, Target } from '../../providers/provider.js';
-import { DEFAULT_DOMAIN, listenerKey, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
+import { listenerKey, ruleKey, targetKey, type DesiredListener, type DesiredRule } from '../model/desired.js';
 import { problem, type Problem } from '../model/problems.js';
-import { defaultDomain, type ActualState } from './plan.js';
+import { withModelledDomains, type ActualState } from './plan.js';
 
 export interface QuotaLimits {
   readonly listenersPerLoadBalancer: number;
@@ -34,9 +34,7 @@ export function fitToQuota(desired: readonly DesiredListener[], actual: ActualSt
   const leftOut: Problem[] = [];
   const outAddresses = new Set<string>();
   // The model's rules without a host carry the VIP placeholder; the cloud's, the VIP: matched as the plan matches them.
-  const vip = defaultDomain(actual.loadBalancer);
-  const asModelled = (l: Listener): Listener => ({ ...l, rules: l.rules.map((r) => (r.domain === vip ? { ...r, domain: DEFAULT_DOMAIN } : r)) });
-  const existing = new Map(actual.listeners.filter(isOwn).map((l) => [listenerKey(l), asModelled(l)]));
+  const existing = new Map(actual.listeners.filter(isOwn).map((l) => [listenerKey(l), withModelledDomains(l, actual.loadBalancer)]));
   // Listeners that stay take their places first; new ones fill what is left, in the model's order.
   let room = limits.listenersPerLoadBalancer - actual.listeners.filter((l) => !isOwn(l)).length - desired.filter((l) => existing.has(listenerKey(l))).length;
   const droppedPorts: string[] = [];

@@ -133,7 +133,9 @@ export function autoConfigSpec(listeners: readonly DesiredListener[], actual: re
       if (entry) domains.set(domain, [...(domains.get(domain) ?? []), entry]);
     }
     const keepalive = cloud?.keepaliveEnable === undefined ? undefined : cloud.keepaliveEnable ? 1 : 0;
-    const head = was ? Object.fromEntries(Object.entries(was).filter(([k]) => k !== 'domains')) : dropUndefined<Json>({ protocol: listener.protocol, port: listener.port, keepaliveEnable: keepalive });
+    const defaultHost = cloud?.rules.find((r) => r.defaultServer)?.domain;
+    const defaultServer = defaultHost && defaultHost !== DEFAULT_DOMAIN && domains.has(defaultHost) ? defaultHost : undefined;
+    const head = was ? Object.fromEntries(Object.entries(was).filter(([k]) => k !== 'domains')) : dropUndefined<Json>({ protocol: listener.protocol, port: listener.port, keepaliveEnable: keepalive, defaultServer });
     l7Listeners.push({ ...head, domains: [...domains].map(([domain, rules]) => ({ domain, rules })) });
   }
   return { loadBalancer: dropUndefined({ l4Listeners: l4Listeners.length ? l4Listeners : undefined, l7Listeners: l7Listeners.length ? l7Listeners : undefined }) };

@@ -6,6 +6,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CloudProvider, LoadBalancer } from '../../providers/provider.js';
 import type { ObservedListeners } from '../deploy/actual-cache.js';
+import { withModelledDomains } from '../deploy/plan.js';
 import type { ClusterView } from '../kube/cluster-view.js';
 import type { DesiredListener } from '../model/desired.js';
 import type { Logger } from '../runtime/logger.js';
@@ -37,7 +38,8 @@ export async function keepAutoConfig(deps: AutoConfigDeps, annotations: ConfigAn
   const existing = configs.store.get(name, where(owner));
   if (existing && !isAutoConfigOf(existing, owner)) return; // the user's own config of that name: used as it is
   // A new entry takes the CLB's settings as the cloud has them (its defaults included): read them fresh.
-  const actual = lacksEntries(existing?.spec, listeners) ? await deps.provider.describeListeners(lb.id) : (await deps.cache.listeners(lb.id)).listeners;
+  const onCloud = lacksEntries(existing?.spec, listeners) ? await deps.provider.describeListeners(lb.id) : (await deps.cache.listeners(lb.id)).listeners;
+  const actual = onCloud.map((l) => withModelledDomains(l, lb));
   const config = autoConfigObject(owner, annotations, autoConfigSpec(listeners, actual, existing?.spec), existing);
   if (sameConfig(existing, config)) return;
   try {

@@ -26,11 +26,21 @@ export interface ConfiguredSettings {
   readonly scheduler?: Scheduler;
   readonly healthCheck?: HealthCheck;
   readonly deregisterTargetRst?: boolean;
+  readonly rescheduleTargetZeroWeight?: boolean;
+  readonly rescheduleUnhealthy?: boolean;
+  readonly rescheduleExpandTarget?: boolean;
+  readonly rescheduleStartTime?: number;
+  readonly rescheduleInterval?: number;
   readonly forwardType?: 'HTTP' | 'HTTPS' | 'GRPC';
 }
 
+/** Our extension (CLB's connection rescheduling), TCP and UDP listeners only. */
+const RESCHEDULING_FIELDS = ['deregisterTargetRst', 'rescheduleTargetZeroWeight', 'rescheduleUnhealthy', 'rescheduleExpandTarget', 'rescheduleStartTime', 'rescheduleInterval'] as const;
+
 export interface ConfiguredL7Listener {
   readonly keepaliveEnable?: boolean;
+  /** The listener's default domain (CLB DefaultServer): a host of its rules; `at` is the field, for a Warning. */
+  readonly defaultServer?: { readonly domain: string; readonly at: string; readonly config: string };
   /** Rules by `domain` + `url` (the model's ruleKey). */
   readonly rules: ReadonlyMap<string, ConfiguredSettings>;
 }
@@ -48,7 +58,7 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' 
 class FieldReader {
   bad = false;
   constructor(
-    private readonly at: string,
+    readonly at: string,
     private readonly object: Json,
     private readonly configName: string,
     private readonly problems: Problem[],
@@ -135,9 +145,10 @@ function healthCheckOf(r: FieldReader, layer7: boolean): HealthCheck | undefined
   return enabled === false ? { enabled: false } : hc;
 }
 
-function sessionOf(r: FieldReader): number | undefined {
+/** CLB takes 30–3600 s on a TCP/UDP listener, 30–86400 s on a layer-7 rule. */
+function sessionOf(r: FieldReader, layer7: boolean): number | undefined {
   const enabled = r.bool('enable');
-  const time = r.int('sessionExpireTime', 30, 3600);
+  const time = r.int('sessionExpireTime', 30, layer7 ? 86_400 : 3600);
   if (enabled === false) return 0;
   return enabled === true ? (time ?? 30) : time;
 }
@@ -160,6 +171,8 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
     const port = listener.int('port', 1, 65535);
     const track = (r: FieldReader | undefined) => (r && made.push(r), r);
     const settings = settingsOf(listener, false, track);
+    const rescheduling = RESCHEDULING_FIELDS.find((key) => listener.raw(key) !== undefined && listener.raw(key) !== null);
+    if (rescheduling && protocol !== undefined && protocol !== 'TCP' && protocol !== 'UDP') listener.refuse(rescheduling, listener.raw(rescheduling), `a setting of TCP and UDP listeners only (CLB refuses it on ${protocol})`);
     if (protocol === undefined || port === undefined || anyRefused(made)) continue;
     l4.set(listenerKey({ protocol, port }), settings);
   }
@@ -169,6 +182,7 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
     const port = listener.int('port', 1, 65535);
     // TKE documents keepaliveEnable as 0 | 1; a boolean is taken too.
     const keepaliveEnable = typeof listener.raw('keepaliveEnable') === 'number' ? listener.int('keepaliveEnable', 0, 1) === 1 : listener.bool('keepaliveEnable');
+    const defaultServer = listener.text('defaultServer', (s) => /^[a-z0-9*]([a-z0-9.*-]{0,253})$/i.test(s), 'a host name of one of the listener\'s rules');
     if (protocol === undefined || port === undefined || listener.bad) continue;
     const rules = new Map<string, ConfiguredSettings>();
     for (const domain of listener.list('domains')) {
@@ -182,7 +196,8 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
         rules.set(`${host || DEFAULT_DOMAIN}${url}`, settings);
       }
     }
-    l7.set(listenerKey({ protocol, port }), dropUndefined({ keepaliveEnable, rules }));
+    const at = `${listener.at}.defaultServer`;
+    l7.set(listenerKey({ protocol, port }), dropUndefined({ keepaliveEnable, rules, defaultServer: defaultServer === undefined ? undefined : { domain: defaultServer, at, config: name } }));
   }
   return { settings: { l4, l7 }, problems };
 }
@@ -193,26 +208,45 @@ function settingsOf(r: FieldReader, layer7: boolean, track: (r: FieldReader | un
   const healthCheck = track(r.child('healthCheck'));
   return dropUndefined<ConfiguredSettings>({
     scheduler: r.oneOf('scheduler', layer7 ? ['WRR', 'LEAST_CONN', 'IP_HASH'] : ['WRR', 'LEAST_CONN']),
-    sessionExpireTime: session ? sessionOf(session) : undefined,
+    sessionExpireTime: session ? sessionOf(session, layer7) : undefined,
     healthCheck: healthCheck ? healthCheckOf(healthCheck, layer7) : undefined,
-    ...(layer7 ? { forwardType: r.oneOf('forwardType', ['HTTP', 'HTTPS', 'GRPC']) } : { deregisterTargetRst: r.bool('deregisterTargetRst') }),
+    ...(layer7
+      ? { forwardType: r.oneOf('forwardType', ['HTTP', 'HTTPS', 'GRPC']) }
+      : {
+          deregisterTargetRst: r.bool('deregisterTargetRst'),
+          rescheduleTargetZeroWeight: r.bool('rescheduleTargetZeroWeight'),
+          rescheduleUnhealthy: r.bool('rescheduleUnhealthy'),
+          rescheduleExpandTarget: r.bool('rescheduleExpandTarget'),
+          rescheduleStartTime: r.int('rescheduleStartTime', 0, 3600),
+          rescheduleInterval: r.int('rescheduleInterval', 0, 3600),
+        }),
   });
 }
 
-/** The model's listeners with the configured settings over the built ones (the config wins where it has a value). */
-export function withConfiguredSettings(listeners: readonly DesiredListener[], settings: ListenerSettings): DesiredListener[] {
-  return listeners.map((listener) => {
+/**
+ * The model's listeners with the configured settings over the built ones (the config wins where it has a value);
+ * a default domain no rule of its listener has is a Warning, and left out.
+ */
+export function withConfiguredSettings(listeners: readonly DesiredListener[], settings: ListenerSettings): { listeners: DesiredListener[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const configured = listeners.map((listener) => {
     const key = listenerKey(listener);
     const l4 = settings.l4.get(key);
     if (l4 && listener.rules.length === 0) return { ...listener, ...l4 };
     const l7 = settings.l7.get(key);
     if (!l7) return listener;
+    const wanted = l7.defaultServer;
+    if (wanted && !listener.rules.some((r) => r.domain === wanted.domain && !r.redirect)) {
+      problems.push(problem('InvalidTkeServiceConfig', `TkeServiceConfig ${wanted.config}: ${wanted.at}`, wanted.domain, `no rule of listener ${key} has this host; expected one of ${[...new Set(listener.rules.map((r) => r.domain))].filter((d) => d !== DEFAULT_DOMAIN).join(', ') || '(none)'}; the default domain stays as it is`));
+    }
     const rules = listener.rules.map((rule): DesiredRule => {
       const configured = l7.rules.get(`${rule.domain}${rule.url}`);
-      return configured && !rule.redirect ? { ...rule, ...configured } : rule;
+      const withSettings = configured && !rule.redirect ? { ...rule, ...configured } : rule;
+      return wanted && rule.domain === wanted.domain && !rule.redirect ? { ...withSettings, defaultServer: true } : withSettings;
     });
     return { ...listener, ...(l7.keepaliveEnable !== undefined ? { keepaliveEnable: l7.keepaliveEnable } : {}), rules };
   });
+  return { listeners: configured, problems };
 }
 
 /** A kind's two config annotations, and the suffix of the config `-auto` makes. */
@@ -292,7 +326,9 @@ export function withTkeServiceConfig<B extends { readonly model: { readonly list
       return warned;
     case 'missing':
       return { ...warned, warnings: [...warned.warnings, lookup.problem] };
-    case 'found':
-      return { ...warned, model: { ...built.model, listeners: withConfiguredSettings(built.model.listeners, lookup.settings) }, warnings: [...warned.warnings, ...lookup.problems] };
+    case 'found': {
+      const { listeners, problems } = withConfiguredSettings(built.model.listeners, lookup.settings);
+      return { ...warned, model: { ...built.model, listeners }, warnings: [...warned.warnings, ...lookup.problems, ...problems] };
+    }
   }
 }

@@ -28,7 +28,7 @@ spec:
       kind: 'Service', namespace: 'shop', name: 'web', problems: [], warnings: [],
       desired: {
         loadBalancer: { type: 'OPEN', subnetId: null, existingId: null },
-        listeners: [{ protocol: 'TCP', port: 80, name: 'k8s_cls-planned0_svc_shop_web_TCP_80', sniEnabled: false, sessionExpireTime: 0, scheduler: null, healthCheck: null, certificate: null }],
+        listeners: [{ protocol: 'TCP', port: 80, name: 'k8s_cls-planned0_svc_shop_web_TCP_80', sniEnabled: false, sessionExpireTime: 0, scheduler: null, healthCheck: null, certificate: null, options: {} }],
         rules: [],
         targets: [0, 1, 2].map((i) => ({ port: 80, domain: null, url: null, instanceId: `ins-planned${i}`, eniIp: null, targetPort: 30000, weight: 10 })),
       },
@@ -82,8 +82,27 @@ metadata: { name: nginx-one }
 spec: { ingressClassName: nginx, defaultBackend: { service: { name: api, port: { number: 80 } } } }
 `);
     expect(planned.map((p) => `${p.kind}/${p.name}`)).toEqual(['Ingress/site']);
-    expect(planned[0]?.desired?.rules).toEqual([{ port: 80, domain: '(VIP)', url: '/api', redirectTo: null, sessionExpireTime: null, scheduler: null, healthCheck: null, certificate: null }]);
+    expect(planned[0]?.desired?.rules).toEqual([{ port: 80, domain: '(VIP)', url: '/api', redirectTo: null, sessionExpireTime: null, scheduler: null, healthCheck: null, certificate: null, options: {} }]);
     expect(planned[0]?.changes).toEqual(['+ create CLB (OPEN)', '+ create listener HTTP:80', '+ create rule HTTP:80 (VIP)/api', '+ register 3 targets']);
+  });
+
+  it('shows the settings a TkeServiceConfig gives a listener, in the text and in the JSON', async () => {
+    const planned = await plan(`
+apiVersion: v1
+kind: Service
+metadata: { name: web, annotations: { service.cloud.tencent.com/tke-service-config: web-config } }
+spec: { type: LoadBalancer, selector: { app: web }, ports: [{ name: tcp, port: 80, targetPort: 8080 }] }
+---
+apiVersion: cloud.tencent.com/v1alpha1
+kind: TkeServiceConfig
+metadata: { name: web-config }
+spec:
+  loadBalancer:
+    l4Listeners:
+      - { protocol: TCP, port: 80, scheduler: LEAST_CONN, rescheduleTargetZeroWeight: true, healthCheck: { enable: true, intervalTime: 10 } }
+`);
+    expect(planned[0]?.desired?.listeners[0]).toMatchObject({ scheduler: 'LEAST_CONN', healthCheck: { enabled: true, intervalSeconds: 10 }, options: { rescheduleTargetZeroWeight: true } });
+    expect(planned[0]?.changes).toContain('+ create listener TCP:80 (scheduler=LEAST_CONN, healthCheck={enabled: true, intervalSeconds: 10}, rescheduleTargetZeroWeight=true)');
   });
 
   it('compares with what the cloud has: after the CLB is made as planned, the plan shows no change', async () => {

@@ -147,8 +147,15 @@ describe('listener settings: only what the model sets is enforced (TkeServiceCon
     ['a configured health check switched off in the console is switched on again, with only the configured fields', { healthCheck: { enabled: true, intervalSeconds: 7 } }, { healthCheck: { enabled: true, intervalSeconds: 7 } }],
     ['a health check equal in what it configures: no change (other fields are not compared)', { healthCheck: { enabled: false } }, {}],
     ['the reset-on-deregister extension', { deregisterTargetRst: false }, { deregisterTargetRst: false }],
+    ['rescheduling times the CLB reports: compared, 0 s when it reports none', { rescheduleStartTime: 0, rescheduleInterval: 60 }, { rescheduleInterval: 60 }],
+    ['a rescheduling switch the CLB never reports, not known to be sent (after a restart): sent', { rescheduleTargetZeroWeight: false }, { rescheduleTargetZeroWeight: false }],
   ])('%s', (_name, settings, changes) => {
     const plan = planChanges([desiredTcp(80, [], { sessionExpireTime: 0, ...settings })], actual([drifted]), isOwn);
     expect(plan.modifyListeners).toEqual(Object.keys(changes).length ? [{ listenerId: 'lbl-1', changes }] : []);
+  });
+
+  it('a rescheduling switch as the cache remembers sending it: not sent again', () => {
+    const sent = { ...drifted, rescheduleTargetZeroWeight: true };
+    expect(planChanges([desiredTcp(80, [], { sessionExpireTime: 0, rescheduleTargetZeroWeight: true })], actual([sent]), isOwn).modifyListeners).toEqual([]);
   });
 });

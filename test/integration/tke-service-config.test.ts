@@ -98,6 +98,31 @@ describe('a Service naming a TkeServiceConfig', () => {
   }, 60_000);
 });
 
+describe('connection rescheduling (our extension)', () => {
+  it('the switches the CLB never reports are sent with the listener and once per change, not at every reconcile; the times are enforced like any setting', async () => {
+    const settings = (zeroWeight: boolean) => ({ deregisterTargetRst: true, rescheduleTargetZeroWeight: zeroWeight, rescheduleUnhealthy: true, rescheduleInterval: 60 });
+    const { r, lbId } = await configuredService(settings(true));
+    const simListener = () => (r.cloud.simulator.snapshot().loadBalancers as { id: string; listeners: { reschedule: object; deregisterTargetRst: boolean }[] }[]).find((lb) => lb.id === lbId)!.listeners[0]!;
+    await waitFor(() => simListener().deregisterTargetRst, 'the configured listener');
+    expect(simListener().reschedule).toEqual({ targetZeroWeight: true, unhealthy: true, expandTarget: false, startTime: 0, interval: 60 });
+    // DescribeListeners reports the times, not the switches (SDK 4.1.313's Listener model).
+    const described = await listenerOf(r, lbId);
+    expect(described).toMatchObject({ rescheduleInterval: 60, rescheduleStartTime: 0 });
+    expect(described.rescheduleTargetZeroWeight).toBeUndefined();
+
+    await r.reconcileWhenIdle('web');
+    r.cloud.simulator.traffic.reset();
+    await r.controller.resync(); // the cache describes again: what was sent is remembered, nothing is re-sent
+    await r.reconcileWhenIdle('web');
+    expect(writes(r)).toEqual([]);
+
+    r.kube.state.apply(tcp80(settings(false)));
+    await waitFor(() => (simListener().reschedule as { targetZeroWeight: boolean }).targetZeroWeight === false, 'the switch turned off');
+    await r.reconcileWhenIdle('web');
+    expect(writes(r)).toEqual(['ModifyListener']);
+  });
+});
+
 describe('an Ingress naming a TkeServiceConfig', () => {
   it('gets per-rule settings; an edit costs one ModifyRule', async () => {
     const r = await startIngressRig({ seed: [backendService('api')] });
@@ -231,7 +256,7 @@ describe('an Ingress with tke-service-config-auto', () => {
     r.kube.state.seed(ingress('site', { rules: [{ host: 'api.example.com', http: { paths: [path('/', 'api')] } }, { host: 'www.example.com', http: { paths: [path('/', 'web')] } }] }, auto));
     const config = await waitFor(() => autoConfigOf(r, 'site-auto-ingress-config'), 'the auto config');
     expect(config.spec.loadBalancer.l7Listeners).toEqual([{
-      protocol: 'HTTP', port: 80, keepaliveEnable: expect.any(Number),
+      protocol: 'HTTP', port: 80, keepaliveEnable: expect.any(Number), defaultServer: 'api.example.com', // the CLB's default: its first domain
       domains: [
         { domain: 'api.example.com', rules: [expect.objectContaining({ url: '/', healthCheck: expect.objectContaining({ enable: expect.any(Boolean) }) })] },
         { domain: 'www.example.com', rules: [expect.objectContaining({ url: '/' })] },
@@ -250,5 +275,48 @@ describe('an Ingress with tke-service-config-auto', () => {
 
     r.kube.state.delete('ingresses', 'default/site');
     await waitFor(() => !r.kube.state.get('ingresses', 'default/site') && !autoConfigOf(r, 'site-auto-ingress-config'), 'the Ingress and its config gone');
+  });
+});
+
+describe('an Ingress with tke-service-config-auto and a rule without a host', () => {
+  it('names that rule\'s domain "" (the VIP), as the reader takes it', async () => {
+    const r = await startIngressRig({ seed: [backendService('web')] });
+    rig = r;
+    applyCrdsFrom(r.kube, CRDS);
+    r.kube.state.seed(ingress('site', { rules: [{ http: { paths: [path('/health', 'web')] } }] }, { 'ingress.cloud.tencent.com/tke-service-config-auto': 'true' }));
+    const config = await waitFor(() => autoConfigOf(r, 'site-auto-ingress-config'), 'the auto config');
+    expect(config.spec.loadBalancer.l7Listeners![0]!.domains).toEqual([{ domain: '', rules: [expect.objectContaining({ url: '/health' })] }]);
+    await r.reconcileWhenIdle('site');
+    expect(r.events('site').filter((e) => e.type === 'Warning')).toEqual([]);
+  });
+});
+
+describe('defaultServer', () => {
+  it('makes a host the listener\'s default domain, and puts it back when changed in the console; a host no rule has is a Warning', async () => {
+    const r = await startIngressRig({ seed: [backendService('api'), backendService('web')] });
+    rig = r;
+    applyCrdsFrom(r.kube, CRDS);
+    const site = (defaultServer: string) => config('site-config', { l7Listeners: [{ protocol: 'HTTP', port: 80, defaultServer }] });
+    r.kube.state.apply(site('www.example.com'));
+    r.kube.state.seed(ingress('site', { rules: [{ host: 'api.example.com', http: { paths: [path('/', 'api')] } }, { host: 'www.example.com', http: { paths: [path('/', 'web')] } }] }, { 'ingress.cloud.tencent.com/tke-service-config': 'site-config' }));
+    const lb = await waitFor(() => r.loadBalancerOf('site'), 'the CLB');
+    const defaults = async () => [...new Set((await listenerOf(r, lb.id)).rules.filter((x) => x.defaultServer).map((x) => x.domain))];
+    await waitFor(async () => (await defaults()).join() === 'www.example.com', 'www as the default domain');
+
+    // Changed in the console: put back at the next resync, with one ModifyDomainAttributes.
+    const listener = await listenerOf(r, lb.id);
+    await r.cloud.provider.setDefaultDomain(lb.id, listener.id, 'api.example.com');
+    await r.reconcileWhenIdle('site');
+    r.cloud.simulator.traffic.reset();
+    await r.controller.resync();
+    await waitFor(async () => (await defaults()).join() === 'www.example.com', 'the default domain put back');
+    await r.reconcileWhenIdle('site');
+    expect(writes(r)).toEqual(['ModifyDomainAttributes']);
+
+    r.kube.state.apply(site('nope.example.com'));
+    const warning = await waitFor(() => r.events('site').find((e) => e.reason === 'InvalidTkeServiceConfig'), 'the Warning');
+    expect(warning.message).toContain('spec.loadBalancer.l7Listeners[0].defaultServer');
+    expect(warning.message).toContain('api.example.com, www.example.com');
+    expect(await defaults()).toEqual(['www.example.com']);
   });
 });

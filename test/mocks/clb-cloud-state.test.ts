@@ -23,9 +23,9 @@ const CERT = { mode: 'UNIDIRECTIONAL', certId: 'cert-www00001' } as const;
 const API_CERT = { mode: 'UNIDIRECTIONAL', certId: 'cert-api00001' } as const;
 
 const l4 = (id: string, protocol: 'TCP' | 'UDP', port: number, extra: Partial<Listener> = {}): Listener => ({
-  id, name: `${protocol}-${port}`, protocol, port, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: HEALTH, sniEnabled: false, deregisterTargetRst: false, rules: [], ...extra,
+  id, name: `${protocol}-${port}`, protocol, port, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: HEALTH, sniEnabled: false, deregisterTargetRst: false, rescheduleStartTime: 0, rescheduleInterval: 0, rules: [], ...extra,
 });
-const rule = (id: string, domain: string, url: string, extra: object = {}) => ({ id, domain, url, sessionExpireTime: 0, scheduler: 'WRR' as const, healthCheck: HTTP_HEALTH, forwardType: 'HTTP' as const, ...extra });
+const rule = (id: string, domain: string, url: string, extra: object = {}) => ({ id, domain, url, sessionExpireTime: 0, scheduler: 'WRR' as const, healthCheck: HTTP_HEALTH, forwardType: 'HTTP' as const, defaultServer: true, ...extra });
 
 /** Everything a state exported from a TKE cluster holds: the round trip must give it back to the letter. */
 const STATE: CloudState = {
@@ -45,7 +45,7 @@ const STATE: CloudState = {
         l4('lbl-tcp00443', 'TCP', 443, { name: 'TCP-443-sticky', sessionExpireTime: 300, scheduler: 'LEAST_CONN' }),
         l4('lbl-udp00080', 'UDP', 80, { sessionExpireTime: 30, scheduler: 'IP_HASH', healthCheck: { ...HEALTH, enabled: false } }),
         // Every layer-4 setting.
-        l4('lbl-tcp09000', 'TCP', 9000, { deregisterTargetRst: true, healthCheck: CUSTOM_HEALTH }),
+        l4('lbl-tcp09000', 'TCP', 9000, { deregisterTargetRst: true, rescheduleStartTime: 10, rescheduleInterval: 60, healthCheck: CUSTOM_HEALTH }),
       ],
       targets: [
         { listenerId: 'lbl-tcp00080', protocol: 'TCP', port: 80, targets: [{ instanceId: 'ins-node0001', port: 30080, weight: 10 }, { instanceId: 'ins-node0002', port: 30080, weight: 0 }], rules: [] },
@@ -64,7 +64,7 @@ const STATE: CloudState = {
           rule('loc-http0002', 'www.example.com', '/static', { scheduler: 'LEAST_CONN', sessionExpireTime: 60 }),
         ] },
         { id: 'lbl-https443', name: 'HTTPS-443', protocol: 'HTTPS', port: 443, sniEnabled: true, keepaliveEnable: false, rules: [
-          rule('loc-sni00001', 'www.example.com', '/', { certificate: CERT }),
+          rule('loc-sni00001', 'www.example.com', '/', { certificate: CERT, defaultServer: false }), // the default domain is api.example.com
           rule('loc-sni00002', 'api.example.com', '/v1', { certificate: API_CERT }),
           rule('loc-sni00003', 'api.example.com', '/v2', { certificate: API_CERT }),
         ] },
@@ -159,8 +159,8 @@ describe('seeding the simulator from a cloud state', () => {
       ...input,
       domain: 'lb-sparse01.clb.ap-guangzhou.tencentclb.com',
       listeners: [
-        { ...input.listeners[0]!, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth, sniEnabled: false, deregisterTargetRst: false },
-        { ...input.listeners[1]!, sniEnabled: false, keepaliveEnable: false, rules: [{ id: 'loc-sparse01', domain: 'a.example.com', url: '/', sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth, forwardType: 'HTTP' }] },
+        { ...input.listeners[0]!, sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth, sniEnabled: false, deregisterTargetRst: false, rescheduleStartTime: 0, rescheduleInterval: 0 },
+        { ...input.listeners[1]!, sniEnabled: false, keepaliveEnable: false, rules: [{ id: 'loc-sparse01', domain: 'a.example.com', url: '/', sessionExpireTime: 0, scheduler: 'WRR', healthCheck: defaultHealth, forwardType: 'HTTP', defaultServer: true }] },
       ],
       targets: [
         ...input.targets,

@@ -432,6 +432,19 @@ describe('health checks, keep-alive, deregister-RST and forward types', () => {
       expect((await describeOne(sim, lb, id))?.HealthCheck).not.toHaveProperty('CheckPort');
     });
 
+    it('the rescheduling fields: kept on create, changed by ModifyListener one at a time; DescribeListeners shows the two times, never the three switches', async () => {
+      const { sim, lb } = await withClb();
+      const id = await listenerOf(sim, lb, 'UDP', { RescheduleTargetZeroWeight: true, RescheduleInterval: 30 });
+      await sim.ModifyListener({ LoadBalancerId: lb, ListenerId: id, RescheduleStartTime: 5 });
+      const described = await describeOne(sim, lb, id);
+      expect(described).toMatchObject({ RescheduleStartTime: 5, RescheduleInterval: 30 });
+      for (const key of ['RescheduleTargetZeroWeight', 'RescheduleUnhealthy', 'RescheduleExpandTarget']) expect(described).not.toHaveProperty(key);
+      const stored = (sim.snapshot().loadBalancers as { listeners: { id: string; reschedule: object }[] }[]).flatMap((l) => l.listeners).find((l) => l.id === id);
+      expect(stored?.reschedule).toEqual({ targetZeroWeight: true, unhealthy: false, expandTarget: false, startTime: 5, interval: 30 });
+      const http = await createListener(sim, lb, 'HTTP', 80);
+      expect(await describeOne(sim, lb, http)).toMatchObject({ RescheduleStartTime: null, RescheduleInterval: null });
+    });
+
     it('KeepaliveEnable is kept on create and changed by ModifyListener on HTTP and HTTPS listeners', async () => {
       const { sim, lb } = await withClb();
       const http = await createListener(sim, lb, 'HTTP', 80, { KeepaliveEnable: 1 });
@@ -593,6 +606,10 @@ describe('health checks, keep-alive, deregister-RST and forward types', () => {
       ['DeregisterTargetRst on an HTTPS listener (TCP/UDP only)', 'InvalidParameter', (sim, { lb, https }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: https, DeregisterTargetRst: false })],
       ['DeregisterTargetRst on a TCP_SSL listener (TCP/UDP only)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP_SSL', Ports: [9443], Certificate: CERT, DeregisterTargetRst: true })],
       ['DeregisterTargetRst not a boolean', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, DeregisterTargetRst: 1 as unknown as boolean })],
+      ['RescheduleTargetZeroWeight on an HTTP listener (TCP/UDP only)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'HTTP', Ports: [9000], RescheduleTargetZeroWeight: true })],
+      ['RescheduleInterval on a TCP_SSL listener (TCP/UDP only)', 'InvalidParameter', (sim, { lb }) => sim.CreateListener({ LoadBalancerId: lb, Protocol: 'TCP_SSL', Ports: [9443], Certificate: CERT, RescheduleInterval: 10 })],
+      ['RescheduleUnhealthy not a boolean', 'InvalidParameterValue', (sim, { lb, tcp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: tcp, RescheduleUnhealthy: 1 as unknown as boolean })],
+      ['RescheduleStartTime 3601 (0-3600)', 'InvalidParameterValue', (sim, { lb, udp }) => sim.ModifyListener({ LoadBalancerId: lb, ListenerId: udp, RescheduleStartTime: 3601 })],
     ])('listener switches: %s', async (rule, code, run) => refusedNaming(run, code, fieldOf(rule, '')));
 
     it.each<[string, string, Call]>([
@@ -602,5 +619,33 @@ describe('health checks, keep-alive, deregister-RST and forward types', () => {
       ['HTTPS on a rule of an HTTP listener (HTTPS listeners only)', 'InvalidParameter', (sim, { lb, http }) => sim.CreateRule({ LoadBalancerId: lb, ListenerId: http, Rules: [{ Domain: 'b.com', Url: '/', ForwardType: 'HTTPS' }] })],
       ['GRPC on a rule of an HTTP listener (HTTPS listeners only)', 'InvalidParameter', (sim, { lb, http, httpRule }) => sim.ModifyRule({ LoadBalancerId: lb, ListenerId: http, LocationId: httpRule, ForwardType: 'GRPC' })],
     ])('ForwardType: %s', async (_rule, code, run) => refusedNaming(run, code, 'ForwardType'));
+  });
+});
+
+describe('the default domain (DefaultServer)', () => {
+  const defaultOf = async (sim: ReturnType<typeof simulator>, lb: string, listenerId: string) => {
+    const rules = (await sim.DescribeListeners({ LoadBalancerId: lb, ListenerIds: [listenerId] })).Listeners?.[0]?.Rules ?? [];
+    return [...new Set(rules.filter((r) => r.DefaultServer).map((r) => r.Domain))];
+  };
+
+  it('a listener\'s first domain is its default; CreateRule and ModifyDomainAttributes can make another one the default', async () => {
+    const { sim, lb, listener } = await withHttpListener();
+    await createRule(sim, lb, listener, 'a.com', '/');
+    await createRule(sim, lb, listener, 'b.com', '/');
+    expect(await defaultOf(sim, lb, listener)).toEqual(['a.com']);
+    await sim.CreateRule({ LoadBalancerId: lb, ListenerId: listener, Rules: [{ Domain: 'c.com', Url: '/', DefaultServer: true }] });
+    expect(await defaultOf(sim, lb, listener)).toEqual(['c.com']);
+    await sim.ModifyDomainAttributes({ LoadBalancerId: lb, ListenerId: listener, Domain: 'b.com', DefaultServer: true });
+    expect(await defaultOf(sim, lb, listener)).toEqual(['b.com']);
+  });
+
+  it('a listener always has one: switching it off needs NewDefaultServerDomain; deleting its rules moves it to a domain left', async () => {
+    const { sim, lb, listener } = await withHttpListener();
+    const a = await createRule(sim, lb, listener, 'a.com', '/');
+    await createRule(sim, lb, listener, 'b.com', '/');
+    await expectRefused(sim, () => sim.ModifyDomainAttributes({ LoadBalancerId: lb, ListenerId: listener, Domain: 'a.com', DefaultServer: false }), 'InvalidParameter');
+    await expectRefused(sim, () => sim.CreateRule({ LoadBalancerId: lb, ListenerId: listener, Rules: [{ Domain: 'c.com', Url: '/', DefaultServer: true }, { Domain: 'd.com', Url: '/', DefaultServer: true }] }), 'InvalidParameter');
+    await sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, LocationIds: [a] });
+    expect(await defaultOf(sim, lb, listener)).toEqual(['b.com']);
   });
 });

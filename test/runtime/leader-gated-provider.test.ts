@@ -21,6 +21,7 @@ const EXPECTED: Record<keyof CloudProvider, MethodKind> = {
   createRules: 'write',
   modifyRule: 'write',
   setDomainCertificate: 'write',
+  setDefaultDomain: 'write',
   deleteRules: 'write',
   setRedirects: 'write',
   deleteRedirects: 'write',

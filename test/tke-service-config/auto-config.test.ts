@@ -67,7 +67,7 @@ describe('the auto config\'s spec', () => {
 });
 
 describe('keeping the auto config (step 8)', () => {
-  const lb = { id: 'lb-1' } as never;
+  const lb = { id: 'lb-1', vips: ['203.0.113.9'] } as never;
   function deps(configs: TkeServiceConfig[], writer: Partial<AutoConfigWriter>, hasSynced = true) {
     const calls: string[] = [];
     const record = (verb: string, result?: () => Promise<unknown>) => async (c: unknown) => {

@@ -20,7 +20,7 @@ export interface Recording {
 
 const WRITES = [
   'createLoadBalancer', 'deleteLoadBalancers', 'modifyLoadBalancerAttributes', 'setSecurityGroups', 'tagLoadBalancer', 'untagLoadBalancer',
-  'createListeners', 'modifyListener', 'deleteListeners', 'createRules', 'modifyRule', 'setDomainCertificate', 'deleteRules', 'setRedirects',
+  'createListeners', 'modifyListener', 'deleteListeners', 'createRules', 'modifyRule', 'setDomainCertificate', 'setDefaultDomain', 'deleteRules', 'setRedirects',
   'deleteRedirects', 'registerTargets', 'deregisterTargets', 'setTargetWeights',
 ] as const satisfies readonly (keyof CloudProvider)[];
 type Write = (typeof WRITES)[number];

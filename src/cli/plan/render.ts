@@ -19,6 +19,8 @@ interface Settings {
   readonly scheduler: string | null;
   readonly healthCheck: HealthCheck | null;
   readonly certificate: { certId: string; mode: string; caCertId: string | null } | null;
+  /** The other settings the model sets (a TkeServiceConfig's keepaliveEnable, forwardType, and our rescheduling extension); unset ones are absent. */
+  readonly options: Record<string, boolean | number | string>;
 }
 
 export interface PlannedObject {
@@ -47,7 +49,22 @@ const settingsJson = (s: { sessionExpireTime?: number; scheduler?: string; healt
   scheduler: s.scheduler ?? null,
   healthCheck: s.healthCheck ?? null,
   certificate: certificateJson(s.certificate),
+  options: optionsOf(s),
 });
+
+const OPTIONS = ['keepaliveEnable', 'forwardType', 'defaultServer', 'deregisterTargetRst', 'rescheduleTargetZeroWeight', 'rescheduleUnhealthy', 'rescheduleExpandTarget', 'rescheduleStartTime', 'rescheduleInterval'] as const;
+const optionsOf = (s: object): Settings['options'] =>
+  Object.fromEntries(OPTIONS.flatMap((k) => ((s as Record<string, unknown>)[k] === undefined ? [] : [[k, (s as Record<string, boolean | number | string>)[k]!]])));
+
+/** A change as a person reads it: `scheduler=LEAST_CONN, healthCheck={enabled: true, intervalSeconds: 10}`. */
+const shownChanges = (changes: object) =>
+  Object.entries(changes).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? `{${Object.entries(v).map(([f, x]) => `${f}: ${String(x)}`).join(', ')}}` : String(v)}`).join(', ');
+
+/** What a new listener sets beyond protocol and port (nothing: the CLB's defaults). */
+function shownSettings(l: { sessionExpireTime?: number; scheduler?: string; healthCheck?: HealthCheck } & object): string {
+  const set = { ...(l.scheduler ? { scheduler: l.scheduler } : {}), ...(l.sessionExpireTime ? { sessionExpireTime: l.sessionExpireTime } : {}), ...(l.healthCheck ? { healthCheck: l.healthCheck } : {}), ...optionsOf(l) };
+  return Object.keys(set).length ? ` (${shownChanges(set)})` : '';
+}
 const shownDomain = (domain: string) => (domain === DEFAULT_DOMAIN ? '(VIP)' : domain);
 
 function desiredJson(model: DesiredState): NonNullable<PlannedObject['desired']> {
@@ -80,11 +97,12 @@ export function describePlan(plan: LoadBalancerPlan, listeners: readonly Listene
     ...(plan.securityGroups ? [`~ set security groups of CLB to [${plan.securityGroups.join(', ')}]`] : []),
     ...(plan.attributes ? [`~ modify CLB attributes: ${Object.entries(plan.attributes).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : []),
     ...p.deleteListenersFirst.map((id) => `- delete listener ${name(id)} (its port is needed by a new listener)`),
-    ...p.createListeners.map((l) => `+ create listener ${l.protocol}:${l.port}`),
-    ...p.modifyListeners.map((m) => `~ modify listener ${name(m.listenerId)}: ${Object.keys(m.changes).join(', ')}`),
-    ...p.createRules.flatMap((r) => r.rules.map((rule) => `+ create rule ${r.listenerKey} ${shownDomain(rule.domain)}${rule.url}`)),
-    ...p.modifyRules.map((m) => `~ modify rule ${m.ruleId} on ${name(m.listenerId)}: ${Object.keys(m.changes).join(', ')}`),
+    ...p.createListeners.map((l) => `+ create listener ${l.protocol}:${l.port}${l.rules.length ? '' : shownSettings(l)}`),
+    ...p.modifyListeners.map((m) => `~ modify listener ${name(m.listenerId)}: ${shownChanges(m.changes)}`),
+    ...p.createRules.flatMap((r) => r.rules.map((rule) => `+ create rule ${r.listenerKey} ${shownDomain(rule.domain)}${rule.url}${shownSettings(rule)}`)),
+    ...p.modifyRules.map((m) => `~ modify rule ${m.ruleId} on ${name(m.listenerId)}: ${shownChanges(m.changes)}`),
     ...p.setDomainCertificates.map((c) => `~ set certificate of ${c.domain} on ${name(c.listenerId)} to ${c.certificate.certId}`),
+    ...p.setDefaultDomains.map((d) => `~ make ${d.domain} the default domain of ${name(d.listenerId)}`),
     ...p.deleteRedirects.map((r) => `- remove redirect of rule ${r.sourceRuleId}`),
     ...p.setRedirects.map((r) => `+ redirect ${r.source.listenerKey} ${r.source.ruleKey.replace(DEFAULT_DOMAIN, '(VIP)')} → ${r.target.listenerKey} ${r.target.ruleKey.replace(DEFAULT_DOMAIN, '(VIP)')}`),
     ...(p.deregisterFirst.length ? [`- deregister ${count(p.deregisterFirst.length, 'gone target')} first (to make room at the target quota)`] : []),
