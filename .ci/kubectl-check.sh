@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kubectl against the offline sandbox, as against a cluster: server-side Table columns, `apply` validated by the
 # server (no --validate=false), an invalid manifest refused with its field path, the TkeServiceConfig CRD and a
-# config applied (an out-of-range value refused naming the field), `kubectl wait` on an address,
+# config applied (an out-of-range value refused naming the field), the auto config the controller made, `kubectl wait` on an address,
 # describe and events, the deployment manifests rendered by kustomize and applied, and the controller reacting
 # to what kubectl creates, changes and deletes. .ci/run calls this when kubectl can be had.
 set -euo pipefail
@@ -95,6 +95,12 @@ field='spec.loadBalancer.l4Listeners[0].healthCheck.intervalTime'
 grep -qF "$field: Invalid value: 500: $field in body should be less than or equal to 300" "$work/bad-tsc.out" || fail "no field and range for the out-of-range value: $(cat "$work/bad-tsc.out")"
 kubectl get tsc kubectl-check-out-of-range > /dev/null 2>&1 && fail 'the out-of-range TkeServiceConfig was stored'
 ok "an out-of-range TkeServiceConfig refused: $field: Invalid value: 500 … should be less than or equal to 300"
+# tke-service-config-auto: the controller made the config from the Service's listener; kubectl sees it, owned.
+auto=example-tke-service-config-auto-auto-service-config
+for _ in $(seq 1 60); do kubectl get tsc "$auto" > /dev/null 2>&1 && break; sleep 0.5; done
+kubectl get tsc "$auto" -o yaml > "$work/auto.yaml" 2>&1 || fail "the auto TkeServiceConfig $auto was not made: $(cat "$work/auto.yaml")"
+grep -q 'kind: Service' "$work/auto.yaml" && grep -q 'intervalTime:' "$work/auto.yaml" || fail "$auto lacks its owner or the listener's health check: $(cat "$work/auto.yaml")"
+ok "tke-service-config-auto: kubectl get tsc $auto shows the listener's health check and its owner Service"
 
 # ---- describe, events ------------------------------------------------------------------------------------
 kubectl describe service kubectl-check > "$work/describe.out" || fail 'kubectl describe failed'

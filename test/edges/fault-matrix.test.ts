@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { backendService, certSecret, ingress, path, startIngressRig } from '../support/ingress-rig.js';
 import { node, service, startServiceRig, waitFor, type FakeKube, type SnapshotLoadBalancer } from '../support/service-rig.js';
 import type { LocalCloud } from '../../mocks/clb/local-cloud.js';
+import { applyCrdsFrom } from '../../mocks/kube/crds.js';
 
 /** What a cell needs of a rig: the Service rig and the Ingress rig both are one. */
 interface Rig {
@@ -191,6 +192,9 @@ const mixedRules = (api: object) => ({
   'kubernetes.io/ingress.https-rules': JSON.stringify([{ host: HOST, path: '/', backend: { serviceName: 'web', servicePort: 80 } }, { host: HOST, path: '/api', backend: { serviceName: 'api', servicePort: 80 } }]),
 });
 
+const WANTED_DEFAULT: { host?: string } = {};
+const defaultServerOf = (r: Rig) => (listenerOf(r, 'HTTP') as { defaultServer?: string } | undefined)?.defaultServer;
+
 async function shopConverged(r: Rig, spec: object, annotations: Record<string, string>, converged: (r: Rig) => boolean) {
   r.kube.state.seed(ingress('shop', spec, annotations));
   await waitFor(() => converged(r) && r.get('shop')?.status?.loadBalancer?.ingress?.length, 'shop to converge');
@@ -215,6 +219,21 @@ const INGRESS_SCENARIOS: readonly Scenario[] = ([
     setup: (r) => shopConverged(r, { tls: [{ hosts: [HOST], secretName: 'tls' }], ...ONE_PATH }, {}, (x) => served(x, 'HTTPS', 1) && listenerOf(x, 'HTTPS')?.domainCertificates?.[HOST]?.CertId === 'cert-v1'),
     trigger: (r) => void r.kube.state.apply(certSecret('tls', 'cert-v2')),
     done: (r) => listenerOf(r, 'HTTPS')?.domainCertificates?.[HOST]?.CertId === 'cert-v2' && served(r, 'HTTPS', 1),
+  },
+  {
+    action: 'ModifyDomainAttributes',
+    change: 'a TkeServiceConfig defaultServer',
+    setup: async (r) => {
+      applyCrdsFrom(r.kube, 'manifests/crds');
+      const twoHosts = { rules: [{ host: HOST, http: { paths: [path('/', 'web')] } }, { host: 'blog.example.com', http: { paths: [path('/', 'web')] } }] };
+      await shopConverged(r, twoHosts, { 'ingress.cloud.tencent.com/tke-service-config': 'shop-config' }, (x) => served(x, 'HTTP', 2));
+    },
+    // The host that is not the default yet (the CLB made the first domain it got the default).
+    trigger: (r) => {
+      WANTED_DEFAULT.host = defaultServerOf(r) === HOST ? 'blog.example.com' : HOST;
+      r.kube.state.apply({ apiVersion: 'cloud.tencent.com/v1alpha1', kind: 'TkeServiceConfig', metadata: { name: 'shop-config', namespace: 'default' }, spec: { loadBalancer: { l7Listeners: [{ protocol: 'HTTP', port: 80, defaultServer: WANTED_DEFAULT.host }] } } });
+    },
+    done: (r) => defaultServerOf(r) === WANTED_DEFAULT.host && served(r, 'HTTP', 2),
   },
   {
     action: 'ManualRewrite',
