@@ -83,6 +83,11 @@ export interface SimulatorOptions {
    */
   readonly cloudState?: CloudState;
   readonly now?: () => number;
+  /**
+   * Where public VIPs come from (default PUBLIC_VIP_RANGES, documentation ranges). The data path (data-path/) uses
+   * LOOPBACK_VIP_RANGES, so that a CLB's VIP answers on this machine: `curl http://VIP/` reaches its listener.
+   */
+  readonly publicVipRanges?: readonly string[];
 }
 
 export const DEFAULT_VPCS: readonly VpcSpec[] = [
@@ -106,6 +111,8 @@ export const DEFAULT_TASK_LATENCY_MS = 0;
 
 /** Public VIPs: the documentation ranges (RFC 5737), then the benchmarking range (RFC 2544) for large runs. */
 export const PUBLIC_VIP_RANGES = ['203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24', '198.18.0.0/15'] as const;
+/** Public VIPs a data path serves: loopback addresses (every one of 127.0.0.0/8 is on `lo`), apart from those cluster addresses map to. */
+export const LOOPBACK_VIP_RANGES = ['127.100.0.0/16'] as const;
 
 /** The default inventory with the cluster's VPC under the given id (the mock cloud of `run --provider mock` and `plan`). */
 export const clusterVpcs = (vpcId: string): VpcSpec[] => DEFAULT_VPCS.map((vpc, i) => (i === 0 ? { ...vpc, vpcId } : vpc));

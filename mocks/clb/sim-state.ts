@@ -55,7 +55,7 @@ export class SimState {
     this.traffic = new ApiTraffic(this.now, (action) => options.rateLimits?.[action] ?? limit);
     this.tasks = new TaskEngine(this.now, this.traffic, options.taskLatencyMs ?? DEFAULT_TASK_LATENCY_MS);
     for (const v of this.vpcs) for (const s of v.subnets) this.subnetPools.set(s.subnetId, new AddressPool(s.cidr, `subnet ${s.subnetId}`));
-    this.publicPools = PUBLIC_VIP_RANGES.map((cidr) => new AddressPool(cidr, 'the public VIP pool'));
+    this.publicPools = (options.publicVipRanges ?? PUBLIC_VIP_RANGES).map((cidr) => new AddressPool(cidr, 'the public VIP pool'));
   }
 
   requireLoadBalancer(id: string | undefined, forWrite: boolean): SimLoadBalancer {

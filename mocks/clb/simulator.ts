@@ -19,7 +19,7 @@ import { loadBalancerActions } from './load-balancer-actions.js';
 import type { Quotas, SimulatorOptions } from './options.js';
 import { seedCloudState } from './seed.js';
 import { SimState, type ActionTable, type SimulatedClbApi } from './sim-state.js';
-import { snapshotLoadBalancer } from './state.js';
+import { snapshotLoadBalancer, type SimLoadBalancer } from './state.js';
 import { clone } from './support.js';
 import { targetActions } from './target-actions.js';
 import { taskActions } from './tasks.js';
@@ -137,6 +137,15 @@ export class ClbSimulator implements ClbApi {
       for (const rule of listener.rules.values()) for (const t of rule.targets.values()) bound.set(`${t.instanceId ?? t.eniIp}:${t.port}`, t.weight);
     }
     return bound;
+  }
+
+  /**
+   * The CLBs as they are now (due tasks settled), as live objects — for the data path, which reads them on every new
+   * connection. Read only: changes go through the API.
+   */
+  liveLoadBalancers(): IterableIterator<Readonly<SimLoadBalancer>> {
+    this.state.tasks.settle();
+    return this.state.loadBalancers.values();
   }
 
   /** The Tag API's six-segment resource name of a CLB. */
