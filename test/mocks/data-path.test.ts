@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createSocket } from 'node:dgram';
 import { createServer as createHttpServer, request, type Server } from 'node:http';
 import { connect, createServer as createTcpServer, type Socket } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import { DataPath } from '../../mocks/clb/data-path/data-path.js';
+import { selfSignedKeyPair } from '../../mocks/clb/data-path/self-signed.js';
 import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
 import { LOOPBACK_VIP_RANGES } from '../../mocks/clb/options.js';
 import type { ListenerSpec, Target } from '../../providers/provider.js';
@@ -22,9 +24,12 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
+const KEY_PAIR = selfSignedKeyPair(['*.example.com', 'shop.example.com']);
+
 async function rig(): Promise<{ cloud: LocalCloud; path: DataPath }> {
   const cloud = createLocalCloud({ publicVipRanges: LOOPBACK_VIP_RANGES, rateLimitPerSecond: 1000 });
   const path = new DataPath(cloud.simulator, {
+    keyPairOf: (certId) => (certId === 'cert-known' ? KEY_PAIR : undefined),
     resolve: (t) => (t.eniIp ? { host: loopback(t.eniIp), port: t.port } : undefined),
     healthScale: 0.01,
     syncEveryMs: 20,
@@ -155,6 +160,26 @@ describe('the data path', () => {
       await path.sync();
       const { host, port } = path.addressOf(lb, 8082);
       expect(await get(host, port, '/cart?x=1', 'a.example.com')).toMatchObject({ status: 301, location: 'http://a.example.com:8083/cart?x=1' });
+    });
+
+    it('HTTPS with the listener\'s certificate: the request is routed and answered', async () => {
+      const { cloud, path } = await rig();
+      const { lb, ids } = await clbWith(cloud, [{ name: 'https', protocol: 'HTTPS', port: 8443, certificate: { mode: 'UNIDIRECTIONAL', certId: 'cert-known' } }]);
+      const [rule] = await cloud.provider.createRules(lb.id, ids[0]!, [{ domain: 'shop.example.com', url: '/' }]);
+      await httpBackend('secure', pod(7));
+      await cloud.provider.registerTargets(lb.id, [{ listenerId: ids[0]!, ruleId: rule!, target: eni(pod(7), 8080) }]);
+      await path.sync();
+      const { host, port } = path.addressOf(lb, 8443);
+      const answer = await new Promise<{ body: string; subject: string }>((resolve, reject) => {
+        const req = httpsRequest({ host, port, path: '/cart', servername: 'shop.example.com', headers: { host: 'shop.example.com' }, ca: KEY_PAIR.cert, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ body, subject: String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(answer).toEqual({ body: 'secure /cart', subject: '*.example.com' });
     });
 
     it('no rule for the path: 404; a rule without a backend that can take it: 503', async () => {
