@@ -24,6 +24,10 @@ export interface ScenarioResult {
   readonly heapMb: number | null;
   /** What the numbers mean, in a line. */
   readonly note?: string;
+  /** Traffic through the data path (the rollout-under-load scenario): requests sent, failed, and the longest time without a success. */
+  readonly requests?: number;
+  readonly failedRequests?: number;
+  readonly longestGapMs?: number;
 }
 
 export interface BenchOptions {

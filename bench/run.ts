@@ -3,7 +3,7 @@
  * against the local mock cloud with its rate limits and task latency, prints a table, writes
  * bench/results.json. Performance is measured here, never asserted by timing in tests.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BenchOptions, ScenarioResult } from './harness.js';
 import { endpointChurn, rollingUpdate } from './scenarios/direct-access.js';
 import { coldStartFamily, memoryAtScale, nodeChurn } from './scenarios/services.js';
@@ -50,8 +50,19 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${JSON.stringify(result)}\n`);
     }
   }
-  writeFileSync(new URL('./results.json', import.meta.url.replace('/dist/bench/', '/bench/')), `${JSON.stringify({ options, scenarios: results }, null, 2)}\n`);
+  // Merged by scenario name: a run of some scenarios (--only) updates theirs and keeps the others' last results,
+  // each with the options it ran with.
+  const file = new URL('./results.json', import.meta.url.replace('/dist/bench/', '/bench/'));
+  const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { options?: BenchOptions; scenarios?: (ScenarioResult & { options?: BenchOptions })[] }) : {};
+  const ran = new Set(results.map((r) => r.name));
+  const kept = (earlier.scenarios ?? []).filter((r) => !ran.has(r.name)).map((r) => ({ ...r, options: r.options ?? earlier.options }));
+  writeFileSync(file, `${JSON.stringify({ options, scenarios: [...results.map((r) => ({ ...r, options })), ...kept] }, null, 2)}\n`);
   console.log(table(results));
+  const traffic = results.filter((r) => r.requests !== undefined);
+  if (traffic.length) {
+    console.log('');
+    for (const r of traffic) console.log(`${r.name}: ${r.requests} requests, ${r.failedRequests} failed, longest gap without a success ${r.longestGapMs} ms`);
+  }
   for (const r of results) if (r.note) console.log(`- ${r.name}: ${r.note}`);
 }
 
