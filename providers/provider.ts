@@ -62,7 +62,8 @@ export interface LoadBalancerAttributes {
 
 /** A listener's (layer 4) or rule's (layer 7) health check; an absent field is left as the CLB has it. */
 export interface HealthCheck {
-  readonly enabled: boolean;
+  /** CLB HealthSwitch; undefined: left as the CLB has it. */
+  readonly enabled?: boolean;
   /** CLB TimeOut, 2–60 s, less than the interval. */
   readonly timeoutSeconds?: number;
   /** CLB IntervalTime, 2–300 s. */
@@ -250,7 +251,8 @@ export interface CloudProvider {
   setDomainCertificate(loadBalancerId: string, listenerId: string, domain: string, certificate: Certificate): Promise<void>;
   /** Makes a domain (one with rules on the listener) the listener's default domain. */
   setDefaultDomain(loadBalancerId: string, listenerId: string, domain: string): Promise<void>;
-  deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[]): Promise<void>;
+  /** `newDefaultDomain`: the listener's default domain from now on, when the rules deleted are all the current default's. */
+  deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[], newDefaultDomain?: string): Promise<void>;
   /** Makes rules redirect (one call per pair of listeners). Redirects cannot chain. */
   setRedirects(loadBalancerId: string, redirects: readonly Redirect[]): Promise<void>;
   deleteRedirects(loadBalancerId: string, redirects: readonly Redirect[]): Promise<void>;

@@ -283,16 +283,17 @@ export class ClbProvider implements CloudProvider {
     await this.api.write([loadBalancerId], 'ModifyDomainAttributes', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, Domain: domain, DefaultServer: true });
   }
 
-  async deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[]): Promise<void> {
+  async deleteRules(loadBalancerId: string, listenerId: string, ruleIds: readonly string[], newDefaultDomain?: string): Promise<void> {
     const ids = [...new Set(ruleIds)].filter(Boolean);
     if (!ids.length) return;
+    const newDefault = newDefaultDomain !== undefined ? { NewDefaultServerDomain: newDefaultDomain } : {};
     await this.ignoringGone(
-      () => this.api.write([loadBalancerId], 'DeleteRule', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, LocationIds: ids }),
+      () => this.api.write([loadBalancerId], 'DeleteRule', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, LocationIds: ids, ...newDefault }),
       async () => {
         const listener = (await this.describeListeners(loadBalancerId)).find((l) => l.id === listenerId);
         const existing = new Set(listener?.rules.map((r) => r.id));
         const left = ids.filter((id) => existing.has(id));
-        if (left.length) await this.api.write([loadBalancerId], 'DeleteRule', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, LocationIds: left });
+        if (left.length) await this.api.write([loadBalancerId], 'DeleteRule', { LoadBalancerId: loadBalancerId, ListenerId: listenerId, LocationIds: left, ...newDefault });
       },
     );
   }

@@ -63,7 +63,7 @@ function toHealthCheck(hc: clb.HealthCheck | null | undefined): HealthCheck | un
 
 export function fromHealthCheck(hc: HealthCheck): clb.HealthCheck {
   return {
-    HealthSwitch: hc.enabled ? 1 : 0,
+    ...(hc.enabled !== undefined ? { HealthSwitch: hc.enabled ? 1 : 0 } : {}),
     ...defined('TimeOut', hc.timeoutSeconds),
     ...defined('IntervalTime', hc.intervalSeconds),
     ...defined('HealthNum', hc.healthyThreshold),

@@ -127,6 +127,7 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   const applied = await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: false, refuseCreated, ...(fields.extraParameters ? { extraParametersField: fields.extraParameters } : {}) }); // 6
   if (!applied.ok) return refuse(deps, current, [applied.problem]);
   const lb = applied.loadBalancer!;
+  warn(deps.events, current, applied.refusedSettings ?? []);
   if (plan.modificationProtectionDiffers) warn(deps.events, current, [modificationProtectionDiffers(fields, lb)]);
   if (applied.created) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id }, 'Created load balancer');
   if (writes) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, changes: writes }, 'Applied load balancer changes');
@@ -136,7 +137,7 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   const unbound = new Set(plan.leftOutAddresses ?? []);
   const gatePods: (V1Pod | undefined)[] = built.readinessGatePods.map((pod) => deps.view.pods.get(pod, owner.namespace)).filter((pod) => !pod?.status?.podIP || !unbound.has(pod.status.podIP));
   current = await reportEnsured(deps, fields, current, lb, plan, { announced: writes > 0, gatePods, provider: deps.cache }); // 7
-  await keepAutoConfig(deps, fields.configs, current, lb, built.model.listeners); // 8
+  await keepAutoConfig(deps, fields.configs, current, lb, built.model.listeners, built.keepExisting); // 8
   // Come back when the empty view has settled, when targets wait for room a removal made (at a quota), or when a
   // NotReady node's grace ends (it is then unbound).
   const wait = plan.heldEmpty ? deps.empty.graceMs : plan.listeners.deferredTargets ? DEFERRED_TARGETS_MS : undefined;
@@ -164,7 +165,7 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
   }
   deps.empty.forget(keyOf(object));
-  await dropAutoConfig(deps, fields.configs, object); // 8
+  await dropAutoConfig(deps, fields.configs, object, true); // 8
   await reportGone(deps, fields, object);
 }
 

@@ -58,6 +58,8 @@ function ruleSpecs(rules: Plan['createRules'][number]['rules'], knownDomains: Re
 /** What an applied plan changed: whether listeners or rules changed (new ids exist), and the target writes. */
 export interface Applied extends AppliedIds {
   readonly structural: boolean;
+  /** Listener or rule settings the cloud refused (the user's values: a Warning each; the rest of the plan went on). */
+  readonly refusedSettings: readonly Problem[];
 }
 
 export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Applied> {
@@ -83,7 +85,22 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
       plan.createListeners.forEach((l, i) => listenerIds.set(listenerKey(l), ids[i]!));
     });
   }
-  for (const { listenerId, changes } of plan.modifyListeners) await provider.modifyListener(lb, listenerId, changes);
+  // Settings the cloud refuses are the user's values (a config's): told, and the targets still follow the cluster.
+  const refusedSettings: Problem[] = [];
+  const nameOf = (listenerId: string) => {
+    const l = context.listeners.find((x) => x.id === listenerId);
+    return l ? listenerKey(l) : listenerId;
+  };
+  const setting = async (what: string, changes: object, write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (error) {
+      // Only a refusal of the values (InvalidParameter…, MissingParameter) is the user's; OperationDenied and the like are retried.
+      if (!(error instanceof InvalidRequestError) || !/^(InvalidParameter|MissingParameter|UnknownParameter)/.test(error.code ?? '')) return void (createFailed ??= error);
+      refusedSettings.push(problem('InvalidTkeServiceConfig', what, JSON.stringify(changes), `the CLB refused these settings (${error.message}); they stay as the CLB has them`));
+    }
+  };
+  for (const { listenerId, changes } of plan.modifyListeners) await setting(`listener ${nameOf(listenerId)}`, changes, () => provider.modifyListener(lb, listenerId, changes));
   for (const { listenerKey: key, rules } of plan.createRules) {
     const listenerId = listenerIds.get(key);
     if (!listenerId) continue; // its listener could not be created
@@ -92,9 +109,13 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
       rules.forEach((r, i) => ruleIds.set(`${key}|${ruleKey(r)}`, ids[i]!));
     });
   }
-  for (const { listenerId, ruleId, changes } of plan.modifyRules) await provider.modifyRule(lb, listenerId, ruleId, changes);
+  const ruleName = (listenerId: string, ruleId: string) => {
+    const rule = context.listeners.find((x) => x.id === listenerId)?.rules.find((r) => r.id === ruleId);
+    return `rule ${rule ? `${rule.domain}${rule.url}` : ruleId} of listener ${nameOf(listenerId)}`;
+  };
+  for (const { listenerId, ruleId, changes } of plan.modifyRules) await setting(ruleName(listenerId, ruleId), changes, () => provider.modifyRule(lb, listenerId, ruleId, changes));
   for (const { listenerId, domain, certificate } of plan.setDomainCertificates) await provider.setDomainCertificate(lb, listenerId, domain, certificate);
-  for (const { listenerId, domain } of plan.setDefaultDomains) await provider.setDefaultDomain(lb, listenerId, domain);
+  for (const { listenerId, domain } of plan.setDefaultDomains) await setting(`the default domain of listener ${nameOf(listenerId)}`, { defaultServer: domain }, () => provider.setDefaultDomain(lb, listenerId, domain));
   if (plan.deleteRedirects.length) await provider.deleteRedirects(lb, plan.deleteRedirects);
   const ruleOf = (r: { listenerKey: string; ruleKey: string }) => ruleIds.get(`${r.listenerKey}|${r.ruleKey}`);
   const redirects = plan.setRedirects.filter(({ source, target }) => ruleOf(source) && ruleOf(target));
@@ -119,13 +140,13 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   if (register.length) await provider.registerTargets(lb, register);
   if (plan.reweight.length) await provider.setTargetWeights(lb, plan.reweight);
   if (plan.deregister.length) await provider.deregisterTargets(lb, plan.deregister);
-  for (const { listenerId, ruleIds: ids } of plan.deleteRules) await provider.deleteRules(lb, listenerId, ids);
+  for (const { listenerId, ruleIds: ids, newDefaultDomain } of plan.deleteRules) await provider.deleteRules(lb, listenerId, ids, newDefaultDomain);
   if (plan.deleteListeners.length) await provider.deleteListeners(lb, plan.deleteListeners);
   if (createFailed) throw createFailed;
   const structural =
     plan.deleteListenersFirst.length + plan.createListeners.length + plan.modifyListeners.length + plan.createRules.length + plan.modifyRules.length +
       plan.setDomainCertificates.length + plan.setDefaultDomains.length + plan.deleteRedirects.length + plan.setRedirects.length + plan.deleteRules.length + plan.deleteListeners.length > 0;
-  return { structural, listenerIds, ruleIds, registered: register, reweighted: plan.reweight, deregistered: [...plan.deregisterFirst, ...plan.deregister] };
+  return { structural, listenerIds, ruleIds, registered: register, reweighted: plan.reweight, deregistered: [...plan.deregisterFirst, ...plan.deregister], refusedSettings };
 }
 
 export interface ApplyDeps {
@@ -146,7 +167,7 @@ export interface ApplyOptions {
 }
 
 export type ApplyOutcome =
-  | { readonly ok: true; readonly loadBalancer: LoadBalancer | undefined; readonly created: boolean }
+  | { readonly ok: true; readonly loadBalancer: LoadBalancer | undefined; readonly created: boolean; readonly refusedSettings?: readonly Problem[] }
   /** The cloud refused parameters the user passed through: the user's error, not a retry loop. */
   | { readonly ok: false; readonly problem: Problem };
 
@@ -176,12 +197,14 @@ export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { re
   const id = lb.id;
   // A CLB just created is compared with what the cloud made of it, not with the defaults the plan assumed.
   const { securityGroups, attributes } = created && plan.attributesAfterCreate ? attributeChanges(plan.attributesAfterCreate, lb) : plan;
+  let refused: readonly Problem[] = [];
   try {
     if (plan.tag) await provider.tagLoadBalancer(id, plan.tag);
     if (securityGroups) await provider.setSecurityGroups(id, securityGroups);
     if (attributes) await provider.modifyLoadBalancerAttributes(id, attributes);
     const listenerPlan = created ? bindDefaultDomain(plan.listeners, lb.vips[0] ?? lb.domain ?? '') : plan.listeners;
     const applied = await applyPlan(listenerPlan, { provider, loadBalancerId: id, listeners: before?.listeners ?? [] });
+    refused = applied.refusedSettings;
     if (plan.untag) await provider.untagLoadBalancer(id, plan.untag);
     if (plan.deleteLoadBalancer) await provider.deleteLoadBalancers([id]);
     // Nothing written is trusted before the cloud confirms it: the CLB's tasks are awaited once, here, for all of
@@ -196,7 +219,9 @@ export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { re
     }
     // What was written is what the CLB now holds: remembered as such, so the next change needs no describe.
     if (applied.structural) cache.rememberWriteOnly(id, sentWriteOnly(listenerPlan, applied));
-    if (applied.structural && before) cache.recordObserved(id, before, observedAfter(before, listenerPlan, applied));
+    // A refused setting makes the plan's picture of the listeners untrue: described again next time.
+    if (applied.refusedSettings.length) cache.forget(id);
+    else if (applied.structural && before) cache.recordObserved(id, before, observedAfter(before, listenerPlan, applied));
     else if (applied.structural) cache.forget(id);
     else cache.recordTargets(id, applied);
   } catch (error) {
@@ -207,7 +232,7 @@ export async function applyLoadBalancerPlan(plan: LoadBalancerPlan, actual: { re
   // owner of a shared CLB may have described it meanwhile.
   if (plan.deleteLoadBalancer || plan.release === 'retained') cache.drop(id);
   else if (plan.release) cache.forget(id);
-  return { ok: true, loadBalancer: lb, created };
+  return { ok: true, loadBalancer: lb, created, ...(refused.length ? { refusedSettings: refused } : {}) };
 }
 
 /** A CLB just created: rules without a host get its VIP (or domain) where the plan held the placeholder. */

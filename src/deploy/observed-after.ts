@@ -42,6 +42,7 @@ export function observedAfter(before: ObservedListeners, plan: Plan, ids: Applie
   const defaults = [
     ...plan.createRules.flatMap(({ listenerKey: key, rules }) => rules.filter((r) => r.defaultServer).slice(0, 1).map((r) => ({ listenerId: ids.listenerIds.get(key)!, domain: r.domain }))),
     ...plan.setDefaultDomains,
+    ...plan.deleteRules.flatMap((d) => (d.newDefaultDomain !== undefined ? [{ listenerId: d.listenerId, domain: d.newDefaultDomain }] : [])),
   ];
   for (const d of defaults) editRules(d.listenerId, (r) => ({ ...r, defaultServer: r.domain === d.domain }));
   for (const d of plan.deleteRedirects) editRules(d.sourceListenerId, (r) => (r.id === d.sourceRuleId ? withoutRedirect(r) : r));

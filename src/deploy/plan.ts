@@ -40,7 +40,11 @@ export interface Plan {
   readonly register: readonly PlannedBinding[];
   readonly reweight: readonly TargetBinding[];
   readonly deregister: readonly TargetBinding[];
-  readonly deleteRules: readonly { readonly listenerId: string; readonly ruleIds: readonly string[] }[];
+  /**
+   * With `newDefaultDomain` when the rules deleted are all the current default domain's and others stay: a listener
+   * must keep a default domain (CLB DeleteRule NewDefaultServerDomain).
+   */
+  readonly deleteRules: readonly { readonly listenerId: string; readonly ruleIds: readonly string[]; readonly newDefaultDomain?: string }[];
   readonly deleteListeners: readonly string[];
   /** Desired listeners left out because another owner's listener holds the port. */
   readonly conflicts: readonly Problem[];
@@ -226,7 +230,12 @@ function planRules(listener: DesiredListener, actual: Listener, targets: Listene
   const existingDomain = actual.rules.filter((r) => r.domain === wantedDefault);
   if (wantedDefault !== undefined && existingDomain.length && !existingDomain.some((r) => r.defaultServer)) plan.setDefaultDomains.push({ listenerId: actual.id, domain: wantedDefault });
   const stale = actual.rules.filter((r) => !desiredKeys.has(ruleKey(r))).map((r) => r.id);
-  if (stale.length) plan.deleteRules.push({ listenerId: actual.id, ruleIds: stale });
+  if (stale.length) {
+    const currentDefault = actual.rules.find((r) => r.defaultServer)?.domain;
+    const defaultGoes = currentDefault !== undefined && !listener.rules.some((r) => r.domain === currentDefault);
+    const next = wantedDefault ?? listener.rules[0]?.domain;
+    plan.deleteRules.push({ listenerId: actual.id, ruleIds: stale, ...(defaultGoes && next !== undefined ? { newDefaultDomain: next } : {}) });
+  }
 }
 
 function planTargets(lKey: string, rKey: string | undefined, desired: readonly Target[], actual: readonly Target[], listenerId: string, ruleId: string | undefined, plan: MutablePlan): void {

@@ -118,9 +118,12 @@ export class ResilientInformer<T extends KubernetesObject> {
     const max = this.options.maxBackoffMs ?? 30_000;
     const delay = Math.min(max, min * 2 ** this.failures);
     this.failures += 1;
-    this.options.logger.warn(
+    // A resource not served (a CRD not installed) is said once at warn level; the retries after it, at debug.
+    const notServed = (error as { code?: unknown })?.code === 404;
+    const level = notServed && this.failures > 1 ? 'debug' : 'warn';
+    this.options.logger[level](
       { informer: this.options.name, err: error instanceof Error ? error.message : String(error), retryInMs: delay },
-      'Informer stopped; restarting',
+      notServed ? 'Informer cannot list its resource (not served: is its CRD installed?); retrying' : 'Informer stopped; restarting',
     );
     await (this.options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref?.())))(delay);
   }

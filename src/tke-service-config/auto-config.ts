@@ -8,6 +8,7 @@
  * An entry the config already has is never rewritten: it is the user's to edit. A new entry takes what the CLB has
  * (one DescribeListeners, only when an entry is added), so the defaults the cloud chose become visible and editable.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { CustomObjectsApi, KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { HealthCheck, Listener } from '../../providers/provider.js';
 import { DEFAULT_DOMAIN, listenerKey, type DesiredListener } from '../model/desired.js';
@@ -20,7 +21,7 @@ const CONTROLLER = 'clb-controller';
 /** Is this config the one the controller keeps for this owner (and so its to update and delete)? */
 export function isAutoConfigOf(config: TkeServiceConfig, owner: KubernetesObject): boolean {
   return config.metadata?.labels?.[MANAGED_BY] === CONTROLLER
-    && (config.metadata?.ownerReferences ?? []).some((ref) => ref.kind === owner.kind && ref.name === owner.metadata?.name);
+    && (config.metadata?.ownerReferences ?? []).some((ref) => ref.kind === owner.kind && ref.name === owner.metadata?.name && (!ref.uid || !owner.metadata?.uid || ref.uid === owner.metadata.uid));
 }
 
 type Json = Record<string, unknown>;
@@ -33,7 +34,7 @@ const ruleKeyOf = (domain: string, url: string) => `${domain || DEFAULT_DOMAIN}$
 /** A CLB health check in TKE's field names. */
 function healthCheckFields(hc: HealthCheck | undefined): Json | undefined {
   if (!hc) return undefined;
-  if (!hc.enabled) return { enable: false };
+  if (hc.enabled === false) return { enable: false };
   return dropUndefined({
     enable: true,
     intervalTime: hc.intervalSeconds,
@@ -61,12 +62,13 @@ const sessionFields = (time: number | undefined): Json | undefined => (time === 
  * not, e.g. a 2 s interval): the entry then leaves them as they are, rather than making the whole entry a Warning.
  */
 function readable(entry: Json, layer: 'l4Listeners' | 'l7Listeners', settingsAt: (e: Json) => Json): Json {
-  const refused = (e: Json) => parseTkeServiceConfig({ spec: { loadBalancer: { [layer]: [e] } } }).problems.length > 0;
-  if (!refused(entry)) return entry;
   const settings = settingsAt(entry);
-  for (const field of ['healthCheck', 'session', 'scheduler', 'forwardType']) {
-    delete settings[field];
-    if (!refused(entry)) break;
+  // Only the settings the reader names go (the field after the entry's path: `…l4Listeners[0].healthCheck.timeout`).
+  for (let tries = 0; tries < 4; tries++) {
+    const { problems } = parseTkeServiceConfig({ spec: { loadBalancer: { [layer]: [entry] } } });
+    const fields = new Set(problems.map((p) => /(?:l4Listeners|rules)\[\d+\]\.(\w+)/.exec(p.field)?.[1]).filter((f): f is string => f !== undefined && f in settings));
+    if (!fields.size) break;
+    for (const field of fields) delete settings[field];
   }
   return entry;
 }
@@ -77,21 +79,27 @@ function l4Entry(l: Listener): Json {
   return readable(entry, 'l4Listeners', (e) => e);
 }
 
-function ruleEntry(rule: Listener['rules'][number]): Json {
+/** A layer-7 rule's entry; `sessions`: false where the owner's spec sets session persistence (a Service's sessionAffinity). */
+function ruleEntry(rule: Listener['rules'][number], protocol: string, sessions: boolean): Json {
   const entry = dropUndefined<Json>({
     url: rule.url,
     forwardType: rule.forwardType === 'GRPCS' ? undefined : rule.forwardType,
     scheduler: rule.scheduler,
-    session: sessionFields(rule.sessionExpireTime),
+    session: sessions ? sessionFields(rule.sessionExpireTime) : undefined,
     healthCheck: healthCheckFields(rule.healthCheck),
   });
-  const wrapped = { protocol: 'HTTP', port: 80, domains: [{ domain: '', rules: [entry] }] };
+  const wrapped = { protocol, port: 80, domains: [{ domain: '', rules: [entry] }] };
   readable(wrapped, 'l7Listeners', () => entry);
   return entry;
 }
 
-/** Does the config lack an entry for one of these listeners or rules (so the CLB's settings must be read)? */
-export function lacksEntries(spec: TkeServiceConfig['spec'], listeners: readonly DesiredListener[]): boolean {
+/**
+ * Does the config lack an entry for one of these listeners or rules that the CLB has (`actual`, as remembered), so
+ * that its settings must be read fresh? One the CLB lacks (a quota, a conflict) gets no entry, and costs no read.
+ */
+export function lacksEntries(spec: TkeServiceConfig['spec'], model: readonly DesiredListener[], actual: readonly Listener[]): boolean {
+  const onCloud = new Map(actual.map((l) => [listenerKey(l), new Set(l.rules.map((r) => `${r.domain}${r.url}`))]));
+  const listeners = model.filter((l) => onCloud.has(listenerKey(l))).map((l) => ({ ...l, rules: l.rules.filter((r) => onCloud.get(listenerKey(l))!.has(`${r.domain}${r.url}`)) }));
   const l4 = new Set(items(spec?.loadBalancer?.l4Listeners).map(keyOfItem));
   const l7 = new Map(items(spec?.loadBalancer?.l7Listeners).map((item) => [keyOfItem(item), item]));
   return listeners.some((listener) => {
@@ -107,7 +115,10 @@ export function lacksEntries(spec: TkeServiceConfig['spec'], listeners: readonly
  * CLB has — the existing entry where there is one, else what the CLB has; entries of listeners and rules that are
  * gone are dropped. `actual` is the CLB's listeners (those of other owners are not looked at).
  */
-export function autoConfigSpec(listeners: readonly DesiredListener[], actual: readonly Listener[], existing: TkeServiceConfig['spec']): TkeServiceConfig['spec'] {
+export function autoConfigSpec(
+  listeners: readonly DesiredListener[], actual: readonly Listener[], existing: TkeServiceConfig['spec'],
+  options: { /** Rules left out of the model for a problem: their entries stay while the CLB has them. */ readonly keepExisting?: boolean; /** Record rules' sessions (an Ingress; a Service's come from its spec). */ readonly ruleSessions?: boolean } = {},
+): TkeServiceConfig['spec'] {
   const onCloud = new Map(actual.map((l) => [listenerKey(l), l]));
   const kept4 = new Map(items(existing?.loadBalancer?.l4Listeners).map((item) => [keyOfItem(item), item]));
   const kept7 = new Map(items(existing?.loadBalancer?.l7Listeners).map((item) => [keyOfItem(item), item]));
@@ -125,17 +136,22 @@ export function autoConfigSpec(listeners: readonly DesiredListener[], actual: re
     if (!was && !cloud) continue;
     const keptRules = new Map(items(was?.domains).flatMap((d) => items(d.rules).map((r) => [ruleKeyOf(String(d.domain ?? ''), String(r.url ?? '')), r] as const)));
     const domains = new Map<string, Json[]>();
-    for (const rule of listener.rules) {
-      if (rule.redirect) continue; // a redirect has no backends to check
+    const modelled = listener.rules.filter((rule) => !rule.redirect); // a redirect has no backends to check
+    // While rules are left out for a problem, the entries of those the CLB still has stay (the user's edits with them).
+    const leftOut = options.keepExisting ? (cloud?.rules ?? []).filter((r) => !modelled.some((m) => m.domain === r.domain && m.url === r.url) && keptRules.has(ruleKeyOf(domainOf(r.domain), r.url))) : [];
+    for (const rule of [...modelled, ...leftOut]) {
       const domain = domainOf(rule.domain);
       const onCloudRule = cloud?.rules.find((r) => r.domain === rule.domain && r.url === rule.url);
-      const entry = keptRules.get(ruleKeyOf(domain, rule.url)) ?? (onCloudRule ? ruleEntry(onCloudRule) : undefined);
+      const entry = keptRules.get(ruleKeyOf(domain, rule.url)) ?? (onCloudRule ? ruleEntry(onCloudRule, listener.protocol, options.ruleSessions ?? false) : undefined);
       if (entry) domains.set(domain, [...(domains.get(domain) ?? []), entry]);
     }
     const keepalive = cloud?.keepaliveEnable === undefined ? undefined : cloud.keepaliveEnable ? 1 : 0;
     const defaultHost = cloud?.rules.find((r) => r.defaultServer)?.domain;
     const defaultServer = defaultHost && defaultHost !== DEFAULT_DOMAIN && domains.has(defaultHost) ? defaultHost : undefined;
-    const head = was ? Object.fromEntries(Object.entries(was).filter(([k]) => k !== 'domains')) : dropUndefined<Json>({ protocol: listener.protocol, port: listener.port, keepaliveEnable: keepalive, defaultServer });
+    const kept = was ? Object.fromEntries(Object.entries(was).filter(([k]) => k !== 'domains')) : undefined;
+    // A default domain whose rules are gone would be a Warning for a value the user may never have written.
+    if (kept && typeof kept.defaultServer === 'string' && !domains.has(kept.defaultServer)) delete kept.defaultServer;
+    const head = kept ?? dropUndefined<Json>({ protocol: listener.protocol, port: listener.port, keepaliveEnable: keepalive, defaultServer });
     l7Listeners.push({ ...head, domains: [...domains].map(([domain, rules]) => ({ domain, rules })) });
   }
   return { loadBalancer: dropUndefined({ l4Listeners: l4Listeners.length ? l4Listeners : undefined, l7Listeners: l7Listeners.length ? l7Listeners : undefined }) };
@@ -144,6 +160,8 @@ export function autoConfigSpec(listeners: readonly DesiredListener[], actual: re
 /** The whole auto config object for an owner: its spec, the controller's label, and an owner reference (Kubernetes' GC deletes it with the owner too). */
 export function autoConfigObject(owner: KubernetesObject, annotations: ConfigAnnotations, spec: TkeServiceConfig['spec'], existing?: TkeServiceConfig): TkeServiceConfig {
   const ownerReference: V1OwnerReference = { apiVersion: owner.apiVersion ?? '', kind: owner.kind ?? '', name: owner.metadata?.name ?? '', uid: owner.metadata?.uid ?? '' };
+  // Another owner reference someone added stays; ours is the owner as it is now (its uid).
+  const others = (existing?.metadata?.ownerReferences ?? []).filter((ref) => !(ref.kind === ownerReference.kind && ref.name === ownerReference.name));
   return {
     apiVersion: `${TKE_SERVICE_CONFIG.group}/${TKE_SERVICE_CONFIG.version}`,
     kind: TKE_SERVICE_CONFIG.kind,
@@ -152,14 +170,15 @@ export function autoConfigObject(owner: KubernetesObject, annotations: ConfigAnn
       name: autoConfigName(owner, annotations),
       namespace: owner.metadata?.namespace ?? 'default',
       labels: { ...(existing?.metadata?.labels ?? {}), [MANAGED_BY]: CONTROLLER },
-      ownerReferences: [ownerReference],
+      ownerReferences: [...others, ownerReference],
     },
     ...(spec ? { spec } : {}),
   };
 }
 
+/** Equal in what the controller writes (an API server returns maps with their keys sorted: order does not count). */
 export const sameConfig = (a: TkeServiceConfig | undefined, b: TkeServiceConfig): boolean =>
-  a !== undefined && JSON.stringify(a.spec ?? {}) === JSON.stringify(b.spec ?? {}) && JSON.stringify(a.metadata?.ownerReferences ?? []) === JSON.stringify(b.metadata?.ownerReferences ?? []) && a.metadata?.labels?.[MANAGED_BY] === CONTROLLER;
+  a !== undefined && isDeepStrictEqual(a.spec ?? {}, b.spec ?? {}) && isDeepStrictEqual(a.metadata?.ownerReferences ?? [], b.metadata?.ownerReferences ?? []) && a.metadata?.labels?.[MANAGED_BY] === CONTROLLER;
 
 /** Writes of auto configs: create, replace (carrying the resourceVersion read, so a concurrent user edit wins), delete. */
 export interface AutoConfigWriter {

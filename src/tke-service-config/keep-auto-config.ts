@@ -30,7 +30,7 @@ function listedConfigs(deps: AutoConfigDeps) {
   return deps.autoConfigs && store && store.hasSynced !== false ? { store, writer: deps.autoConfigs } : undefined;
 }
 
-export async function keepAutoConfig(deps: AutoConfigDeps, annotations: ConfigAnnotations, owner: KubernetesObject, lb: LoadBalancer, listeners: readonly DesiredListener[]): Promise<void> {
+export async function keepAutoConfig(deps: AutoConfigDeps, annotations: ConfigAnnotations, owner: KubernetesObject, lb: LoadBalancer, listeners: readonly DesiredListener[], keepExisting = false): Promise<void> {
   const configs = listedConfigs(deps);
   if (!configs) return;
   if (!configChoice(owner, annotations).auto) return dropAutoConfig(deps, annotations, owner);
@@ -38,9 +38,11 @@ export async function keepAutoConfig(deps: AutoConfigDeps, annotations: ConfigAn
   const existing = configs.store.get(name, where(owner));
   if (existing && !isAutoConfigOf(existing, owner)) return; // the user's own config of that name: used as it is
   // A new entry takes the CLB's settings as the cloud has them (its defaults included): read them fresh.
-  const onCloud = lacksEntries(existing?.spec, listeners) ? await deps.provider.describeListeners(lb.id) : (await deps.cache.listeners(lb.id)).listeners;
-  const actual = onCloud.map((l) => withModelledDomains(l, lb));
-  const config = autoConfigObject(owner, annotations, autoConfigSpec(listeners, actual, existing?.spec), existing);
+  const remembered = (await deps.cache.listeners(lb.id)).listeners.map((l) => withModelledDomains(l, lb));
+  const actual = lacksEntries(existing?.spec, listeners, remembered) ? (await deps.provider.describeListeners(lb.id)).map((l) => withModelledDomains(l, lb)) : remembered;
+  // An Ingress's rules carry no session of their own in the model: the config records theirs; a Service's come from its spec.
+  const spec = autoConfigSpec(listeners, actual, existing?.spec, { keepExisting, ruleSessions: owner.kind === 'Ingress' });
+  const config = autoConfigObject(owner, annotations, spec, existing);
   if (sameConfig(existing, config)) return;
   try {
     await (existing ? configs.writer.replace(config) : configs.writer.create(config));
@@ -51,12 +53,21 @@ export async function keepAutoConfig(deps: AutoConfigDeps, annotations: ConfigAn
   deps.logger.info({ owner: `${where(owner)}/${owner.metadata?.name}`, config: name }, existing ? 'Updated auto TkeServiceConfig' : 'Created auto TkeServiceConfig');
 }
 
-/** Deletes the owner's auto config, if the controller made one. */
-export async function dropAutoConfig(deps: AutoConfigDeps, annotations: ConfigAnnotations, owner: KubernetesObject): Promise<void> {
+/**
+ * Deletes the owner's auto config, if the controller made one. `bestEffort` (the owner is going): a failure is
+ * logged, not thrown — the owner's deletion is not held up for it, and the ownerReference lets Kubernetes' garbage
+ * collector remove the config.
+ */
+export async function dropAutoConfig(deps: AutoConfigDeps, annotations: ConfigAnnotations, owner: KubernetesObject, bestEffort = false): Promise<void> {
   const configs = listedConfigs(deps);
   const name = autoConfigName(owner, annotations);
   const existing = configs?.store.get(name, where(owner));
   if (!configs || !existing || !isAutoConfigOf(existing, owner)) return;
-  await configs.writer.delete(name, where(owner));
+  try {
+    await configs.writer.delete(name, where(owner));
+  } catch (error) {
+    if (!bestEffort) throw error;
+    return deps.logger.warn({ owner: `${where(owner)}/${owner.metadata?.name}`, config: name, err: error }, 'Could not delete the auto TkeServiceConfig; its ownerReference lets the garbage collector remove it');
+  }
   deps.logger.info({ owner: `${where(owner)}/${owner.metadata?.name}`, config: name }, 'Deleted auto TkeServiceConfig');
 }

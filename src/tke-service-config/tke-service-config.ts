@@ -49,6 +49,8 @@ export interface ListenerSettings {
   /** By `PROTOCOL:port`. */
   readonly l4: ReadonlyMap<string, ConfiguredSettings>;
   readonly l7: ReadonlyMap<string, ConfiguredL7Listener>;
+  /** Entries left out for a bad field: their listener (`PROTOCOL:port`) or rule (`PROTOCOL:port|domain+url`) keeps every setting it has. */
+  readonly refused: ReadonlySet<string>;
 }
 
 type Json = Record<string, unknown>;
@@ -114,38 +116,74 @@ class FieldReader {
   }
 }
 
-/** TKE's health check fields with CLB's ranges (TKE doc 457/45490; CLB HealthCheck model). */
-function healthCheckOf(r: FieldReader, layer7: boolean): HealthCheck | undefined {
+/** Where a health check is: a layer-4 listener of `protocol`, or a rule of an HTTP or HTTPS listener. */
+interface CheckSite {
+  readonly protocol: string;
+  readonly rule: boolean;
+}
+
+/** CheckType by site, as the CLB API reference lists them (HealthCheck.CheckType). */
+const LISTENER_CHECK_TYPES: Readonly<Record<string, readonly string[]>> = { TCP: ['TCP', 'HTTP', 'CUSTOM'], UDP: ['PING', 'CUSTOM'], TCP_SSL: ['TCP', 'HTTP'], QUIC: ['TCP', 'HTTP'] };
+const RULE_CHECK_TYPES: Readonly<Record<string, readonly string[]>> = { HTTP: ['HTTP', 'GRPC'], HTTPS: ['HTTP', 'HTTPS', 'GRPC'] };
+
+/**
+ * TKE's health check fields with CLB's ranges (TKE doc 457/45490; CLB HealthCheck model), and the CLB's rules of
+ * where each applies — so a value the CLB would refuse is a Warning here, before any write.
+ */
+function healthCheckOf(r: FieldReader, site: CheckSite): HealthCheck | undefined {
   const enabled = r.bool('enable');
   const contextType = r.oneOf('contextType', ['HEX', 'TEXT']);
+  const visible = (s: string) => s.length <= 500 && /^[\x20-\x7e]*$/.test(s) && (contextType !== 'HEX' || /^(?:[0-9a-f]{2})*$/i.test(s));
+  const contextRule = contextType === 'HEX' ? 'an even number of hex digits, at most 500' : 'visible ASCII characters, at most 500';
   // CLB takes HEX contexts in upper case only.
   const hexUpper = (context: string | undefined) => (contextType === 'HEX' ? context?.toUpperCase() : context);
+  const checkTypes = (site.rule ? RULE_CHECK_TYPES : LISTENER_CHECK_TYPES)[site.protocol] ?? [];
   const hc = dropUndefined<HealthCheck>({
-    enabled: enabled ?? true,
+    // Absent: the switch is left as the CLB has it (only what the config sets is enforced).
+    enabled,
     intervalSeconds: r.int('intervalTime', 5, 300),
     healthyThreshold: r.int('healthNum', 2, 10),
     unhealthyThreshold: r.int('unHealthNum', 2, 10),
     timeoutSeconds: r.int('timeout', 2, 60),
-    checkType: r.oneOf('checkType', layer7 ? ['HTTP', 'HTTPS', 'GRPC'] : ['TCP', 'HTTP', 'CUSTOM', 'PING']),
+    checkType: r.oneOf('checkType', checkTypes),
     checkPort: r.int('checkPort', 1, 65535),
     contextType,
-    sendContext: hexUpper(r.text('sendContext', (s) => s.length <= 500, 'at most 500 characters')),
-    recvContext: hexUpper(r.text('recvContext', (s) => s.length <= 500, 'at most 500 characters')),
+    sendContext: hexUpper(r.text('sendContext', visible, contextRule)),
+    recvContext: hexUpper(r.text('recvContext', visible, contextRule)),
     httpCheckPath: r.text('httpCheckPath', (s) => /^\/[\x21-\x7e]{0,199}$/.test(s), 'a path starting with /, at most 200 printable characters'),
     httpCheckDomain: r.text('httpCheckDomain', (s) => s.length <= 80 && /^[a-z0-9.*-]*$/i.test(s), 'a domain name, at most 80 characters'),
     httpCheckMethod: r.oneOf('httpCheckMethod', ['HEAD', 'GET']),
-    httpVersion: r.oneOf('httpVersion', ['HTTP/1.0', 'HTTP/1.1']) ?? (!layer7 && r.raw('checkType') !== undefined && String(r.raw('checkType')).toUpperCase() === 'HTTP' ? 'HTTP/1.1' : undefined),
+    httpVersion: r.oneOf('httpVersion', ['HTTP/1.0', 'HTTP/1.1']),
     httpCode: r.int('httpCode', 1, 31),
     sourceIpType: r.int('sourceIpType', 0, 1),
   });
   if (hc.timeoutSeconds !== undefined && hc.intervalSeconds !== undefined && hc.timeoutSeconds >= hc.intervalSeconds) {
     r.refuse('timeout', hc.timeoutSeconds, `a timeout shorter than intervalTime (${hc.intervalSeconds}), as CLB requires`);
   }
+  const where = site.rule ? `a rule of an ${site.protocol} listener` : `a ${site.protocol} listener`;
+  const customSite = !site.rule && (site.protocol === 'TCP' || site.protocol === 'UDP');
+  for (const key of ['checkPort', 'contextType', 'sendContext', 'recvContext'] as const) {
+    if (r.raw(key) !== undefined && !customSite) r.refuse(key, r.raw(key), `nothing on ${where}: CLB takes it on TCP and UDP listeners only`);
+  }
+  if (hc.checkType === 'CUSTOM') {
+    for (const [key, field] of [['contextType', 'contextType'], ['sendContext', 'sendContext'], ['recvContext', 'recvContext']] as const) {
+      if (hc[key] === undefined) r.refuse(field, '(none)', 'a value: a CUSTOM check needs contextType, sendContext and recvContext');
+    }
+  }
+  const httpSite = site.rule || (LISTENER_CHECK_TYPES[site.protocol] ?? []).includes('HTTP');
+  for (const key of ['httpCheckPath', 'httpCheckDomain', 'httpCheckMethod', 'httpCode'] as const) {
+    if (r.raw(key) !== undefined && !httpSite) r.refuse(key, r.raw(key), `nothing on ${where}: its check is never HTTP`);
+  }
+  const tcpListener = !site.rule && site.protocol === 'TCP';
+  if (r.raw('httpVersion') !== undefined && !tcpListener) r.refuse('httpVersion', r.raw('httpVersion'), `nothing on ${where}: CLB takes it on TCP listeners only`);
+  if (tcpListener && hc.checkType === 'HTTP') {
+    if (!hc.httpCheckDomain) r.refuse('httpCheckDomain', '(none)', 'a domain: CLB requires it for an HTTP check on a TCP listener');
+    if (!hc.httpVersion) r.refuse('httpVersion', '(none)', 'HTTP/1.0 or HTTP/1.1: CLB requires it for an HTTP check on a TCP listener');
+  }
   // Switched off, the rest is not sent (CLB keeps its last values for when it is switched on again).
   return enabled === false ? { enabled: false } : hc;
 }
 
-/** CLB takes 30–3600 s on a TCP/UDP listener, 30–86400 s on a layer-7 rule. */
 function sessionOf(r: FieldReader, layer7: boolean): number | undefined {
   const enabled = r.bool('enable');
   const time = r.int('sessionExpireTime', 30, layer7 ? 86_400 : 3600);
@@ -162,6 +200,7 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
   const name = `${config.metadata?.namespace ?? 'default'}/${config.metadata?.name ?? ''}`;
   const l4 = new Map<string, ConfiguredSettings>();
   const l7 = new Map<string, ConfiguredL7Listener>();
+  const refused = new Set<string>();
   const spec = isObject(config.spec) ? config.spec : {};
   const root = new FieldReader('spec.loadBalancer', isObject(spec.loadBalancer) ? spec.loadBalancer : {}, name, problems);
 
@@ -170,10 +209,14 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
     const protocol = listener.oneOf('protocol', ['TCP', 'UDP', 'TCP_SSL', 'QUIC']);
     const port = listener.int('port', 1, 65535);
     const track = (r: FieldReader | undefined) => (r && made.push(r), r);
-    const settings = settingsOf(listener, false, track);
+    const settings = settingsOf(listener, { protocol: protocol ?? 'TCP', rule: false }, track);
     const rescheduling = RESCHEDULING_FIELDS.find((key) => listener.raw(key) !== undefined && listener.raw(key) !== null);
     if (rescheduling && protocol !== undefined && protocol !== 'TCP' && protocol !== 'UDP') listener.refuse(rescheduling, listener.raw(rescheduling), `a setting of TCP and UDP listeners only (CLB refuses it on ${protocol})`);
-    if (protocol === undefined || port === undefined || anyRefused(made)) continue;
+    if (protocol === undefined || port === undefined) continue;
+    if (anyRefused(made)) {
+      refused.add(listenerKey({ protocol, port }));
+      continue;
+    }
     l4.set(listenerKey({ protocol, port }), settings);
   }
 
@@ -191,27 +234,32 @@ export function parseTkeServiceConfig(config: TkeServiceConfig): { settings: Lis
         const made: FieldReader[] = [rule];
         const url = rule.text('url', (s) => s.startsWith('/') || s.startsWith('=/'), 'a path starting with / (or =/ for an exact match)');
         const track = (r: FieldReader | undefined) => (r && made.push(r), r);
-        const settings = settingsOf(rule, true, track);
-        if (url === undefined || domain.bad || anyRefused(made)) continue;
+        const settings = settingsOf(rule, { protocol, rule: true }, track);
+        if (url === undefined) continue;
+        if (domain.bad || anyRefused(made)) {
+          refused.add(`${listenerKey({ protocol, port })}|${host || DEFAULT_DOMAIN}${url}`);
+          continue;
+        }
         rules.set(`${host || DEFAULT_DOMAIN}${url}`, settings);
       }
     }
     const at = `${listener.at}.defaultServer`;
     l7.set(listenerKey({ protocol, port }), dropUndefined({ keepaliveEnable, rules, defaultServer: defaultServer === undefined ? undefined : { domain: defaultServer, at, config: name } }));
   }
-  return { settings: { l4, l7 }, problems };
+  return { settings: { l4, l7, refused }, problems };
 }
 
 /** One listener's (layer 4) or rule's (layer 7) settings; the nested readers it opens are tracked, so a bad nested field leaves the whole listener or rule out. */
-function settingsOf(r: FieldReader, layer7: boolean, track: (r: FieldReader | undefined) => FieldReader | undefined): ConfiguredSettings {
+function settingsOf(r: FieldReader, site: CheckSite, track: (r: FieldReader | undefined) => FieldReader | undefined): ConfiguredSettings {
+  const layer7 = site.rule;
   const session = track(r.child('session'));
   const healthCheck = track(r.child('healthCheck'));
   return dropUndefined<ConfiguredSettings>({
     scheduler: r.oneOf('scheduler', layer7 ? ['WRR', 'LEAST_CONN', 'IP_HASH'] : ['WRR', 'LEAST_CONN']),
     sessionExpireTime: session ? sessionOf(session, layer7) : undefined,
-    healthCheck: healthCheck ? healthCheckOf(healthCheck, layer7) : undefined,
+    healthCheck: healthCheck ? healthCheckOf(healthCheck, site) : undefined,
     ...(layer7
-      ? { forwardType: r.oneOf('forwardType', ['HTTP', 'HTTPS', 'GRPC']) }
+      ? { forwardType: r.oneOf('forwardType', site.protocol === 'HTTPS' ? ['HTTP', 'HTTPS', 'GRPC'] : ['HTTP']) }
       : {
           deregisterTargetRst: r.bool('deregisterTargetRst'),
           rescheduleTargetZeroWeight: r.bool('rescheduleTargetZeroWeight'),
@@ -231,6 +279,7 @@ export function withConfiguredSettings(listeners: readonly DesiredListener[], se
   const problems: Problem[] = [];
   const configured = listeners.map((listener) => {
     const key = listenerKey(listener);
+    if (settings.refused.has(key)) return withoutSessions(listener);
     const l4 = settings.l4.get(key);
     if (l4 && listener.rules.length === 0) return { ...listener, ...l4 };
     const l7 = settings.l7.get(key);
@@ -239,7 +288,7 @@ export function withConfiguredSettings(listeners: readonly DesiredListener[], se
     if (wanted && !listener.rules.some((r) => r.domain === wanted.domain && !r.redirect)) {
       problems.push(problem('InvalidTkeServiceConfig', `TkeServiceConfig ${wanted.config}: ${wanted.at}`, wanted.domain, `no rule of listener ${key} has this host; expected one of ${[...new Set(listener.rules.map((r) => r.domain))].filter((d) => d !== DEFAULT_DOMAIN).join(', ') || '(none)'}; the default domain stays as it is`));
     }
-    const rules = listener.rules.map((rule): DesiredRule => {
+    const rules = withoutSessions(listener, (rule) => settings.refused.has(`${key}|${rule.domain}${rule.url}`)).rules.map((rule): DesiredRule => {
       const configured = l7.rules.get(`${rule.domain}${rule.url}`);
       const withSettings = configured && !rule.redirect ? { ...rule, ...configured } : rule;
       return wanted && rule.domain === wanted.domain && !rule.redirect ? { ...withSettings, defaultServer: true } : withSettings;
@@ -279,6 +328,17 @@ export function configChoice(owner: KubernetesObject, annotations: ConfigAnnotat
   if (named) return { name: named, auto: false, problems: [] };
   if (auto === 'true') return { name: autoConfigName(owner, annotations), auto: true, problems: [] };
   return { auto: false, problems: [] };
+}
+
+/**
+ * Without the session persistence the builder gave (the Service's implicit "off"): while a config cannot be
+ * applied — missing, not listed yet, a bad entry — the CLB keeps the session it has. The whole listener, or the
+ * rules `which` picks.
+ */
+function withoutSessions(listener: DesiredListener, which?: (rule: DesiredRule) => boolean): DesiredListener {
+  const strip = <T extends { readonly sessionExpireTime?: number }>({ sessionExpireTime: _dropped, ...kept }: T): Omit<T, 'sessionExpireTime'> => kept;
+  const rules = listener.rules.map((rule) => (!which || which(rule) ? strip(rule) : rule));
+  return { ...(which ? listener : strip(listener)), rules };
 }
 
 /** The configs a reconcile can look up, and whether that view can be trusted yet (the CRD may not be installed). */
@@ -322,10 +382,12 @@ export function withTkeServiceConfig<B extends { readonly model: { readonly list
   const warned = choice.problems.length ? { ...built, warnings: [...built.warnings, ...choice.problems] } : built;
   switch (lookup.kind) {
     case 'none':
-    case 'waiting': // looked at again when the configs are listed (the controllers enqueue every owner using one)
       return warned;
+    case 'waiting': // looked at again when the configs are listed (the controllers enqueue every owner using one)
+      // An auto config holds no session the owner's spec does not set (l4 entries leave it out): the spec's stands.
+      return choice.auto ? warned : { ...warned, model: { ...built.model, listeners: built.model.listeners.map((l) => withoutSessions(l)) } };
     case 'missing':
-      return { ...warned, warnings: [...warned.warnings, lookup.problem] };
+      return { ...warned, model: { ...built.model, listeners: built.model.listeners.map((l) => withoutSessions(l)) }, warnings: [...warned.warnings, lookup.problem] };
     case 'found': {
       const { listeners, problems } = withConfiguredSettings(built.model.listeners, lookup.settings);
       return { ...warned, model: { ...built.model, listeners }, warnings: [...warned.warnings, ...lookup.problems, ...problems] };

@@ -267,7 +267,9 @@ export function describeProviderContract(transport: string, makeCloud: MakeCloud
         expect(rules.find((r) => r.id === api)).toMatchObject({ url: '/api/v2', certificate: { certId: 'cert-a2' } });
         expect(rules.find((r) => r.id === web)).toMatchObject({ domain: 'b.example.com', sessionExpireTime: 120 });
         await expect(cloud.provider.createRules(lb.id, https!, [{ domain: 'b.example.com', url: '/' }])).rejects.toBeInstanceOf(ConflictError);
-        await cloud.provider.deleteRules(lb.id, https!, [api!]);
+        // a.example.com is the listener's default domain (its first): deleting its last rule names the next one.
+        await cloud.provider.deleteRules(lb.id, https!, [api!], 'b.example.com');
+        expect((await cloud.provider.describeListeners(lb.id))[0]!.rules).toEqual([expect.objectContaining({ domain: 'b.example.com', defaultServer: true })]);
         await cloud.provider.deleteRules(lb.id, https!, [api!, web!]);
         rules = (await cloud.provider.describeListeners(lb.id))[0]!.rules;
         expect(rules).toEqual([]);

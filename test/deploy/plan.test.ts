@@ -159,3 +159,22 @@ describe('listener settings: only what the model sets is enforced (TkeServiceCon
     expect(planChanges([desiredTcp(80, [], { sessionExpireTime: 0, rescheduleTargetZeroWeight: true })], actual([sent]), isOwn).modifyListeners).toEqual([]);
   });
 });
+
+describe('the default domain (CLB DefaultServer)', () => {
+  const http = (rules: { domain: string; url: string; defaultServer?: boolean }[]): DesiredListener => ({ name: `${OURS}HTTP_80`, protocol: 'HTTP', port: 80, targets: [], rules: rules.map((r) => ({ ...r, targets: [] })) });
+  const onCloud = (rules: { id: string; domain: string; url: string; defaultServer?: boolean }[]) => actualListener('lbl-h', 'HTTP', 80, undefined, { rules });
+
+  it('deleting the default domain\'s last rules names the new default: the configured one, else the first domain that stays', () => {
+    const cloud = onCloud([{ id: 'loc-a', domain: 'a.com', url: '/', defaultServer: true }, { id: 'loc-b', domain: 'b.com', url: '/', defaultServer: false }, { id: 'loc-c', domain: 'c.com', url: '/', defaultServer: false }]);
+    expect(planChanges([http([{ domain: 'b.com', url: '/' }, { domain: 'c.com', url: '/' }])], actual([cloud]), isOwn).deleteRules).toEqual([{ listenerId: 'lbl-h', ruleIds: ['loc-a'], newDefaultDomain: 'b.com' }]);
+    expect(planChanges([http([{ domain: 'b.com', url: '/' }, { domain: 'c.com', url: '/', defaultServer: true }])], actual([cloud]), isOwn).deleteRules).toEqual([{ listenerId: 'lbl-h', ruleIds: ['loc-a'], newDefaultDomain: 'c.com' }]);
+    // Another domain's rule deleted: nothing to name.
+    expect(planChanges([http([{ domain: 'a.com', url: '/' }, { domain: 'c.com', url: '/' }])], actual([cloud]), isOwn).deleteRules).toEqual([{ listenerId: 'lbl-h', ruleIds: ['loc-b'] }]);
+  });
+
+  it('a configured default domain the listener has but not as its default: one ModifyDomainAttributes; already so: none', () => {
+    const cloud = onCloud([{ id: 'loc-a', domain: 'a.com', url: '/', defaultServer: true }, { id: 'loc-b', domain: 'b.com', url: '/', defaultServer: false }]);
+    expect(planChanges([http([{ domain: 'a.com', url: '/' }, { domain: 'b.com', url: '/', defaultServer: true }])], actual([cloud]), isOwn).setDefaultDomains).toEqual([{ listenerId: 'lbl-h', domain: 'b.com' }]);
+    expect(planChanges([http([{ domain: 'a.com', url: '/', defaultServer: true }, { domain: 'b.com', url: '/' }])], actual([cloud]), isOwn).setDefaultDomains).toEqual([]);
+  });
+});

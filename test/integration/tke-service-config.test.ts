@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { applyCrdsFrom } from '../../mocks/kube/crds.js';
 import { backendService, ingress, path, startIngressRig, type IngressRig } from '../support/ingress-rig.js';
-import { service, startServiceRig, waitFor, type ServiceRig } from '../support/service-rig.js';
+import { node, service, startServiceRig, waitFor, type ServiceRig } from '../support/service-rig.js';
 
 const CRDS = 'manifests/crds';
 let rig: ServiceRig | IngressRig | undefined;
@@ -71,8 +71,8 @@ describe('a Service naming a TkeServiceConfig', () => {
     await waitFor(() => r.loadBalancerOf('web')?.listeners[0]?.targets.length === 3, 'the Service served');
   });
 
-  it('a bad field: a Warning naming it, and the listener keeps the settings it has (no write for it)', async () => {
-    const { r, lbId } = await configuredService({ healthCheck: { enable: true, intervalTime: 10 } });
+  it('a bad field: a Warning naming it, and the listener keeps the settings it has (no write for it, its session included)', async () => {
+    const { r, lbId } = await configuredService({ session: { enable: true, sessionExpireTime: 300 }, healthCheck: { enable: true, intervalTime: 10 } });
     await waitFor(async () => (await listenerOf(r, lbId)).healthCheck?.intervalSeconds === 10, 'the first settings');
     await r.reconcileWhenIdle('web');
     r.cloud.simulator.traffic.reset();
@@ -83,7 +83,29 @@ describe('a Service naming a TkeServiceConfig', () => {
     expect(warning.message).toContain('shorter than intervalTime (5)');
     await r.reconcileWhenIdle('web');
     expect(writes(r)).toEqual([]);
-    expect((await listenerOf(r, lbId)).healthCheck).toMatchObject({ enabled: true, intervalSeconds: 10 });
+    expect(await listenerOf(r, lbId)).toMatchObject({ sessionExpireTime: 300, healthCheck: { enabled: true, intervalSeconds: 10 } });
+  });
+
+  it('a config that goes missing leaves the session it set (not the Service\'s implicit "off")', async () => {
+    const { r, lbId } = await configuredService({ session: { enable: true, sessionExpireTime: 300 } });
+    await waitFor(async () => (await listenerOf(r, lbId)).sessionExpireTime === 300, 'the configured session');
+    await r.reconcileWhenIdle('web');
+    r.cloud.simulator.traffic.reset();
+    r.kube.state.delete('tkeserviceconfigs', 'default/web-config');
+    await waitFor(() => r.events('web').some((e) => e.reason === 'TkeServiceConfigNotFound'), 'the Warning');
+    await r.reconcileWhenIdle('web');
+    expect(writes(r)).toEqual([]);
+    expect((await listenerOf(r, lbId)).sessionExpireTime).toBe(300);
+  });
+
+  it('a value the CLB refuses (a timeout not below the interval it keeps): a Warning naming the listener, and targets still follow the cluster', async () => {
+    const { r, lbId } = await configuredService({ healthCheck: { enable: true, timeout: 30 } }); // the CLB keeps its 5 s interval
+    const warning = await waitFor(() => r.events('web').find((e) => e.reason === 'InvalidTkeServiceConfig'), 'the Warning');
+    expect(warning.message).toContain('listener TCP:80');
+    expect(warning.message).toContain('the CLB refused these settings');
+    r.kube.state.seed(node(4));
+    await waitFor(() => r.loadBalancerOf('web')?.listeners[0]?.targets.length === 4, 'the new node bound all the same');
+    expect((await listenerOf(r, lbId)).healthCheck?.timeoutSeconds).not.toBe(30);
   });
 
   it('the CRD installed after the controller started: the Service is served meanwhile, and configured once the configs can be listed', async () => {

@@ -384,8 +384,8 @@ describe('ModifyRule, ModifyDomainAttributes, DeleteRule', () => {
     const a = await createRule(sim, lb, listener, 'a.com', '/');
     await createRule(sim, lb, listener, 'b.com', '/');
     await createRule(sim, lb, listener, 'c.com', '/');
-    await sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, LocationIds: [a] });
-    await sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, Domain: 'b.com', Url: '/' });
+    await sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, LocationIds: [a], NewDefaultServerDomain: 'b.com' }); // a.com was the default domain
+    await sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, Domain: 'b.com', Url: '/', NewDefaultServerDomain: 'c.com' });
     expect(await rulesOf(sim, lb, listener)).toEqual(['c.com/']);
   });
 
@@ -639,13 +639,15 @@ describe('the default domain (DefaultServer)', () => {
     expect(await defaultOf(sim, lb, listener)).toEqual(['b.com']);
   });
 
-  it('a listener always has one: switching it off needs NewDefaultServerDomain; deleting its rules moves it to a domain left', async () => {
+  it('a listener always has one: switching it off, or deleting its rules while others stay, needs NewDefaultServerDomain', async () => {
     const { sim, lb, listener } = await withHttpListener();
     const a = await createRule(sim, lb, listener, 'a.com', '/');
     await createRule(sim, lb, listener, 'b.com', '/');
     await expectRefused(sim, () => sim.ModifyDomainAttributes({ LoadBalancerId: lb, ListenerId: listener, Domain: 'a.com', DefaultServer: false }), 'InvalidParameter');
     await expectRefused(sim, () => sim.CreateRule({ LoadBalancerId: lb, ListenerId: listener, Rules: [{ Domain: 'c.com', Url: '/', DefaultServer: true }, { Domain: 'd.com', Url: '/', DefaultServer: true }] }), 'InvalidParameter');
-    await sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, LocationIds: [a] });
+    // Deleting the default domain's last rule while others stay needs the new default named.
+    await expectRefused(sim, () => sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, LocationIds: [a] }), 'InvalidParameter');
+    await sim.DeleteRule({ LoadBalancerId: lb, ListenerId: listener, LocationIds: [a], NewDefaultServerDomain: 'b.com' });
     expect(await defaultOf(sim, lb, listener)).toEqual(['b.com']);
   });
 });

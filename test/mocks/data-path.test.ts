@@ -300,8 +300,9 @@ describe('the data path', () => {
       await path.sync();
       const { host, port } = path.addressOf(lb, 9005);
       await a.close();
-      // Until the checks see it, a connection to a may fail; afterwards every one reaches b.
-      await new Promise((r) => setTimeout(r, 300));
+      // Until the checks see it, a connection to a fails; afterwards every one reaches b.
+      const reachesB = async () => { try { const { name, socket } = await firstLine(host, port); socket.destroy(); return name === 'b'; } catch { return false; } };
+      await until(async () => (await reachesB()) && (await reachesB()) && (await reachesB()), 'a to be taken out');
       for (let i = 0; i < 10; i++) {
         const { name, socket } = await firstLine(host, port);
         socket.destroy();

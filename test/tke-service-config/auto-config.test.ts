@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { Listener } from '../../providers/provider.js';
-import { autoConfigObject, autoConfigSpec, lacksEntries, type AutoConfigWriter } from '../../src/tke-service-config/auto-config.js';
-import { keepAutoConfig } from '../../src/tke-service-config/keep-auto-config.js';
+import { autoConfigObject, autoConfigSpec, lacksEntries, sameConfig, type AutoConfigWriter } from '../../src/tke-service-config/auto-config.js';
+import { dropAutoConfig, keepAutoConfig } from '../../src/tke-service-config/keep-auto-config.js';
 import { configChoice, type TkeServiceConfig } from '../../src/tke-service-config/tke-service-config.js';
 import { SERVICE_CONFIGS } from '../../src/controllers/service-adapter.js';
 import { storeOf } from '../../src/kube/cluster-view.js';
@@ -61,8 +61,44 @@ describe('the auto config\'s spec', () => {
 
   it('the CLB is read only when an entry is missing', () => {
     const existing = { loadBalancer: { l4Listeners: [{ protocol: 'TCP', port: 80 }] } };
-    expect(lacksEntries(existing, [desired(80)])).toBe(false);
-    expect(lacksEntries(existing, [desired(80), desired(443)])).toBe(true);
+    expect(lacksEntries(existing, [desired(80)], [onCloud(80)])).toBe(false);
+    expect(lacksEntries(existing, [desired(80), desired(443)], [onCloud(80), onCloud(443)])).toBe(true);
+    // A listener the CLB does not have (a quota, a conflict) gets no entry: no read for it at every reconcile.
+    expect(lacksEntries(existing, [desired(80), desired(443)], [onCloud(80)])).toBe(false);
+  });
+});
+
+describe('the auto config against an API server', () => {
+  const httpListener = (rules: { domain: string; url: string }[]) => ({ name: 'http', protocol: 'HTTP', port: 80, targets: [], rules: rules.map((r) => ({ ...r, targets: [] })) }) as unknown as DesiredListener;
+  const cloudHttp = (rules: { domain: string; url: string; defaultServer?: boolean }[]): Listener => ({ id: 'lbl-h', name: 'http', protocol: 'HTTP', port: 80, rules: rules.map((r, i) => ({ id: `loc-${i}`, ...r })) });
+
+  it('a config read back with its keys sorted (as an API server returns custom resources) is the same config: no rewrite', () => {
+    const o = owner({ [AUTO]: 'true' });
+    const made = autoConfigObject(o, SERVICE_CONFIGS, autoConfigSpec([httpListener([{ domain: 'a.com', url: '/' }])], [cloudHttp([{ domain: 'a.com', url: '/', defaultServer: true }])], undefined));
+    const sortKeys = (v: unknown): unknown => (Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)])) : v);
+    expect(sameConfig(sortKeys(made) as TkeServiceConfig, made)).toBe(true);
+  });
+
+  it('a default domain whose rules are gone is dropped from the entry (it would be a Warning for a value the user never wrote)', () => {
+    const existing = { loadBalancer: { l7Listeners: [{ protocol: 'HTTP', port: 80, defaultServer: 'a.com', domains: [{ domain: 'a.com', rules: [{ url: '/' }] }, { domain: 'b.com', rules: [{ url: '/' }] }] }] } };
+    const spec = autoConfigSpec([httpListener([{ domain: 'b.com', url: '/' }])], [cloudHttp([{ domain: 'b.com', url: '/', defaultServer: true }])], existing);
+    expect(spec?.loadBalancer?.l7Listeners).toEqual([{ protocol: 'HTTP', port: 80, domains: [{ domain: 'b.com', rules: [{ url: '/' }] }] }]);
+  });
+
+  it('while rules are left out for a problem (keepExisting), the entries of those the CLB still has stay', () => {
+    const existing = { loadBalancer: { l7Listeners: [{ protocol: 'HTTP', port: 80, domains: [{ domain: 'a.com', rules: [{ url: '/', scheduler: 'IP_HASH' }, { url: '/typo', scheduler: 'LEAST_CONN' }] }] }] } };
+    const cloud = [cloudHttp([{ domain: 'a.com', url: '/' }, { domain: 'a.com', url: '/typo' }])];
+    const model = [httpListener([{ domain: 'a.com', url: '/' }])];
+    const rulesOf = (spec: TkeServiceConfig['spec']) => (spec?.loadBalancer?.l7Listeners as { domains: { rules: { url: string }[] }[] }[])[0]!.domains[0]!.rules.map((r) => r.url);
+    expect(rulesOf(autoConfigSpec(model, cloud, existing, { keepExisting: true }))).toEqual(['/', '/typo']);
+    expect(rulesOf(autoConfigSpec(model, cloud, existing))).toEqual(['/']);
+  });
+
+  it('other owner references are kept; ours carries the owner\'s uid now', () => {
+    const o = owner({ [AUTO]: 'true' });
+    const theirs = { apiVersion: 'example.com/v1', kind: 'Team', name: 'platform', uid: 't-1' };
+    const existing = { ...autoConfigObject(o, SERVICE_CONFIGS, undefined), metadata: { name: 'web-auto-service-config', namespace: 'default', ownerReferences: [theirs, { apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'u-old' }] } };
+    expect(autoConfigObject(o, SERVICE_CONFIGS, undefined, existing).metadata?.ownerReferences).toEqual([theirs, { apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'u-1' }]);
   });
 });
 
@@ -112,6 +148,14 @@ describe('keeping the auto config (step 8)', () => {
   it('any other refusal (RBAC) fails the reconcile naming the config', async () => {
     const { deps: d } = deps([], { create: async () => Promise.reject(Object.assign(new Error('forbidden'), { code: 403 })) });
     await expect(keepAutoConfig(d, SERVICE_CONFIGS, owner({ [AUTO]: 'true' }), lb, [desired(80)])).rejects.toThrow('could not create TkeServiceConfig default/web-auto-service-config: forbidden');
+  });
+
+  it('when the owner goes, a refused delete does not hold it up (logged; the ownerReference lets the garbage collector remove the config)', async () => {
+    const o = owner({ [AUTO]: 'true' });
+    const made = autoConfigObject(o, SERVICE_CONFIGS, { loadBalancer: {} });
+    const { deps: d } = deps([made], { delete: async () => Promise.reject(Object.assign(new Error('forbidden'), { code: 403 })) });
+    await expect(dropAutoConfig(d, SERVICE_CONFIGS, o, true)).resolves.toBeUndefined();
+    await expect(dropAutoConfig(d, SERVICE_CONFIGS, o)).rejects.toThrow('forbidden');
   });
 
   it('without the annotation, deletes the auto config it made, and leaves a config of that name it did not make', async () => {

@@ -1,5 +1,5 @@
 /** `plan`'s output: the documented JSON shape (fields are only ever added) and its text form. */
-import type { Certificate, HealthCheck, Listener, Target } from '../../../providers/provider.js';
+import { WRITE_ONLY_LISTENER_SETTINGS, type Certificate, type HealthCheck, type Listener, type Target } from '../../../providers/provider.js';
 import type { LoadBalancerPlan } from '../../deploy/plan-load-balancer.js';
 import { DEFAULT_DOMAIN, listenerKey, type DesiredState } from '../../model/desired.js';
 import type { Problem } from '../../model/problems.js';
@@ -98,7 +98,7 @@ export function describePlan(plan: LoadBalancerPlan, listeners: readonly Listene
     ...(plan.attributes ? [`~ modify CLB attributes: ${Object.entries(plan.attributes).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`] : []),
     ...p.deleteListenersFirst.map((id) => `- delete listener ${name(id)} (its port is needed by a new listener)`),
     ...p.createListeners.map((l) => `+ create listener ${l.protocol}:${l.port}${l.rules.length ? '' : shownSettings(l)}`),
-    ...p.modifyListeners.map((m) => `~ modify listener ${name(m.listenerId)}: ${shownChanges(m.changes)}`),
+    ...p.modifyListeners.map((m) => `~ modify listener ${name(m.listenerId)}: ${shownChanges(m.changes)}${WRITE_ONLY_LISTENER_SETTINGS.some((k) => k in m.changes) ? ' (rescheduling switches are write-only: the CLB never reports them, so a dry run always shows them)' : ''}`),
     ...p.createRules.flatMap((r) => r.rules.map((rule) => `+ create rule ${r.listenerKey} ${shownDomain(rule.domain)}${rule.url}${shownSettings(rule)}`)),
     ...p.modifyRules.map((m) => `~ modify rule ${m.ruleId} on ${name(m.listenerId)}: ${shownChanges(m.changes)}`),
     ...p.setDomainCertificates.map((c) => `~ set certificate of ${c.domain} on ${name(c.listenerId)} to ${c.certificate.certId}`),
