@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BenchOptions, ScenarioResult } from './harness.js';
 import { endpointChurn, rollingUpdate } from './scenarios/direct-access.js';
+import { rolloutUnderLoad } from './scenarios/rollout-under-load.js';
 import { coldStartFamily, memoryAtScale, nodeChurn } from './scenarios/services.js';
 
 const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioResult | ScenarioResult[]>> = {
@@ -14,6 +15,7 @@ const SCENARIOS: Record<string, (options: BenchOptions) => Promise<ScenarioResul
   'endpoint-churn': endpointChurn,
   'node-churn': nodeChurn,
   memory: memoryAtScale,
+  'rollout-under-load': rolloutUnderLoad,
 };
 
 function arg(name: string, fallback: string): string {

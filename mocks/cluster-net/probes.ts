@@ -15,7 +15,8 @@ export interface HttpAnswer {
   readonly pod: string | undefined;
 }
 
-const DEFAULT_TIMEOUT_MS = 2000;
+/** Generous: on a loaded machine (test files in parallel on two cores) a loopback exchange can stall for a while. */
+const DEFAULT_TIMEOUT_MS = 5000;
 
 /** GET `path` from a cluster address and port. */
 export function httpGet(ip: string, port: number, path = '/', timeoutMs = DEFAULT_TIMEOUT_MS): Promise<HttpAnswer> {
@@ -37,7 +38,9 @@ export function tcpExchange(ip: string, port: number, message = '', timeoutMs = 
   return new Promise((resolve, reject) => {
     const socket = connect({ host: loopbackFor(ip), port: portFor(port), timeout: timeoutMs });
     const chunks: Buffer[] = [];
-    socket.on('connect', () => socket.end(message));
+    socket.on('connect', () => {
+      if (!socket.writableEnded) socket.end(message);
+    });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('timeout', () => socket.destroy(new Error(`no answer from ${ip}:${port} within ${timeoutMs} ms`)));
     socket.on('error', reject);

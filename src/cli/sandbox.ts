@@ -8,13 +8,18 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Ingress, V1Node, V1Service } from '@kubernetes/client-node';
 import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
 import { readCloudState, type CloudState } from '../../providers/cloud-state.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../annotations/keys.js';
 import { applyCrdsFrom, startFakeKube, type FakeKube } from '../../mocks/kube/index.js';
 import { kubeconfigYaml } from '../../mocks/kube/serve.js';
 import { ClusterSimulator } from '../../mocks/sandbox/cluster-sim.js';
+import { DataPath } from '../../mocks/clb/data-path/data-path.js';
+import { selfSignedKeyPair } from '../../mocks/clb/data-path/self-signed.js';
+import { LOOPBACK_VIP_RANGES } from '../../mocks/clb/options.js';
+import { describePortMapping, loopbackFor, portFor } from '../../mocks/cluster-net/addresses.js';
+import { nodeAddress } from '../../mocks/cluster-net/node-proxy.js';
 import { startControllers, type RunningControllers } from '../app.js';
 import { startHealthServer, type HealthServer } from '../runtime/health-server.js';
 import { createLogger } from '../runtime/logger.js';
@@ -37,6 +42,8 @@ export interface Sandbox {
   readonly metricsUrl: string;
   /** Objects of kinds the fake does not serve and that were not expanded (e.g. a ServiceMonitor). */
   readonly skipped: string[];
+  /** With `dataPath`: the CLBs' listeners on real (loopback) sockets. */
+  readonly dataPath?: DataPath;
   stop(): Promise<void>;
 }
 
@@ -54,15 +61,20 @@ export async function startSandbox(options: {
   examples: string; kubeconfigPath?: string; logLevel?: string;
   /** Port of /metrics, /healthz, /readyz on 127.0.0.1; default 0 (a free port). */
   metricsPort?: number;
+  /**
+   * Real traffic (default off; `clb-controller sandbox` turns it on): CLB VIPs are loopback addresses whose listeners
+   * forward to node proxies and Pods that answer with their names (mocks/clb/data-path, mocks/cluster-net).
+   */
+  dataPath?: boolean;
 }): Promise<Sandbox> {
   const logger = createLogger((options.logLevel ?? 'warn') as 'warn');
   const metrics = new Metrics();
   const kube = await startFakeKube({ seed: [0, 1, 2].map(node) });
   // The project's CRDs (TkeServiceConfig), as `kubectl apply -f manifests/crds/` installs them in a cluster.
   if (existsSync('manifests/crds')) applyCrdsFrom(kube, 'manifests/crds');
-  const cloud = createLocalCloud({ taskLatencyMs: 50 }, { onCall: metrics.cloudCallObserver() });
+  const cloud = createLocalCloud({ taskLatencyMs: 50, ...(options.dataPath ? { publicVipRanges: LOOPBACK_VIP_RANGES } : {}) }, { onCall: metrics.cloudCallObserver() });
   const existing = await cloud.provider.createLoadBalancer({ name: 'pre-existing', type: 'OPEN', vpcId: SANDBOX_SETTINGS.vpcId, tags: { owner: 'platform-team' } });
-  const cluster = new ClusterSimulator(kube);
+  const cluster = new ClusterSimulator(kube, { dataPath: options.dataPath ?? false });
   const skipped: string[] = [];
   for (const { object, file } of loadManifests([options.examples])) {
     const substituted = JSON.parse(JSON.stringify(object).replaceAll(EXAMPLE_EXISTING_LB, existing.id)) as KubernetesObject;
@@ -77,6 +89,7 @@ export async function startSandbox(options: {
   cluster.podsForLonelySelectors();
   cluster.syncOnce();
   cluster.start();
+  const dataPath = options.dataPath ? await startSandboxDataPath(kube, cloud, cluster, logger) : undefined;
   let synced = false;
   const health = await startHealthServer({ metrics, ready: () => synced, logger, port: options.metricsPort ?? 0, host: '127.0.0.1' });
   const controllers = await startControllers({
@@ -88,13 +101,48 @@ export async function startSandbox(options: {
   writeFileSync(kubeconfigPath, kubeconfigYaml(kube.url, 'sandbox'));
   return {
     kube, cloud, controllers, kubeconfigPath, skipped, health, metricsUrl: `http://127.0.0.1:${health.port}`,
+    ...(dataPath ? { dataPath } : {}),
     stop: async () => {
-      cluster.stop();
+      await dataPath?.stop();
+      await cluster.close();
       await controllers.stop();
       await health.close();
       await kube.close();
     },
   };
+}
+
+/**
+ * The data path of the sandbox: every CLB listener served on its VIP (a loopback address; an internal CLB's VPC
+ * address at its loopback twin), an instance target reached at its node's proxy, an ENI target at its Pod, every
+ * HTTPS certificate served with one self-signed key pair.
+ */
+async function startSandboxDataPath(kube: FakeKube, cloud: LocalCloud, cluster: ClusterSimulator, logger: ReturnType<typeof createLogger>): Promise<DataPath> {
+  const keyPair = selfSignedKeyPair(['*.example.com', 'example.com', 'localhost', '*.tencentclb.com']);
+  const dataPath = new DataPath(cloud.simulator, {
+    listenAddress: loopbackFor,
+    listenPort: portFor,
+    keyPairOf: () => keyPair,
+    resolve: (t) => {
+      if (t.eniIp) return { host: loopbackFor(t.eniIp), port: portFor(t.port) };
+      const node = kube.state.list<V1Node>('nodes').find((n) => n.spec?.providerID?.endsWith(`/${t.instanceId}`));
+      const address = node && nodeAddress(node);
+      return address ? { host: loopbackFor(address), port: portFor(t.port) } : undefined;
+    },
+    onError: (what, error) => logger.warn({ listener: what, err: error.message }, 'The data path cannot serve a listener'),
+  });
+  await cluster.dataPathReady().catch((error: unknown) => logger.warn({ err: String(error) }, 'Some Pods or node proxies cannot listen'));
+  await dataPath.start();
+  return dataPath;
+}
+
+/** How to reach one example through its CLB, as a user would: the curl line (with the port mapping when not root). */
+export function curlLine(sandbox: Sandbox): string | undefined {
+  const service = sandbox.kube.state.get<V1Service>('services', 'default/example-basic');
+  const vip = service?.status?.loadBalancer?.ingress?.[0]?.ip;
+  if (!vip || !sandbox.dataPath) return undefined;
+  const port = portFor(80);
+  return `curl http://${loopbackFor(vip)}${port === 80 ? '' : `:${port}`}/     (Service example-basic through its CLB; a Pod answers with its name)`;
 }
 
 /** Waits until the controllers have had nothing to do, and the cloud no calls, for `quietMs`. */
@@ -152,12 +200,16 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
     args: [...argv],
     options: {
       examples: { type: 'string' }, once: { type: 'boolean' }, kubeconfig: { type: 'string' }, 'log-level': { type: 'string' }, 'write-cloud-state': { type: 'string' },
-      'metrics-port': { type: 'string' },
+      'metrics-port': { type: 'string' }, 'no-data-path': { type: 'boolean' },
     },
     strict: true,
   });
   const started = Date.now();
+  const dataPath = !values['no-data-path'];
+  const mapping = dataPath ? describePortMapping() : undefined;
+  if (mapping) console.log(`Data path: ${mapping}.`);
   const sandbox = await startSandbox({
+    dataPath,
     examples: values.examples ?? 'manifests/examples',
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
@@ -177,6 +229,7 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
     '  kubectl get services,ingresses', '  kubectl apply -f my-service.yaml        (validated by the server, as a cluster does)',
     '  kubectl get events --sort-by=.lastTimestamp',
     `Metrics and health, as run serves them: ${sandbox.metricsUrl}/metrics  ${sandbox.metricsUrl}/healthz  ${sandbox.metricsUrl}/readyz`,
+    ...(curlLine(sandbox) ? [`Traffic through a CLB (every VIP is a loopback address): ${curlLine(sandbox)}`] : []),
     'The controller reacts to what you create, change and delete. Ctrl-C stops.',
   ].join('\n'));
   await new Promise<void>((resolve) => {

@@ -1,8 +1,10 @@
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
-import { report, settle, startSandbox, type Sandbox } from '../../src/cli/sandbox.js';
+import { portFor } from '../../mocks/cluster-net/addresses.js';
+import { curlLine, report, settle, startSandbox, type Sandbox } from '../../src/cli/sandbox.js';
 import { waitFor } from '../support/service-rig.js';
 
 // What `npm start` does: the examples applied to a fake cluster, converged against the mock cloud.
@@ -43,3 +45,47 @@ describe('the offline sandbox', () => {
     expect(metrics).toMatch(/^clb_controller_cloud_api_calls_total\{[^}]*action="CreateLoadBalancer"[^}]*\} [1-9]/m);
   });
 });
+
+// What `clb-controller sandbox` does by default: the same, with the CLBs carrying real traffic on loopback.
+describe('the offline sandbox with its data path', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ examples: 'manifests/examples', kubeconfigPath: join(tmpdir(), `clb-sandbox-dp-${process.pid}`, 'kubeconfig'), logLevel: 'silent', dataPath: true });
+    await settle(sandbox, 800);
+    await sandbox.dataPath!.sync();
+  }, 60_000);
+  afterAll(async () => sandbox?.stop());
+
+  // node:http, not fetch: fetch does not send a Host header of our choosing.
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string; location: string | undefined }>((resolve, reject) => {
+      const req = request(url, { headers, agent: false, timeout: 5_000 }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const vipOf = (kind: 'services' | 'ingresses', name: string) => sandbox.kube.state.get<V1Service>(kind, `default/${name}`)?.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+
+  it('prints a curl line whose request a Pod of the Service answers, through the CLB\'s loopback VIP', async () => {
+    const line = curlLine(sandbox)!;
+    expect(line).toMatch(/^curl http:\/\/127\.100\.\d+\.\d+(:\d+)?\//);
+    const url = /^curl (\S+)/.exec(line)![1]!;
+    const names = new Set<string>();
+    for (let i = 0; i < 6; i++) names.add((await get(url)).body.trim());
+    expect(names).toEqual(new Set(['example-basic-0', 'example-basic-1']));
+  });
+
+  it('routes an Ingress by host, and answers the HTTP → HTTPS redirect the controller set', async () => {
+    const basic = await get(`http://${vipOf('ingresses', 'example-ing-basic')}${portSuffix()}/`, { host: 'shop.example.com' });
+    expect(basic.status).toBe(200);
+    expect(basic.body).toMatch(/^example-ing-basic-web-\d/);
+    const redirected = await get(`http://${vipOf('ingresses', 'example-ing-auto-rewrite')}${portSuffix()}/cart`, { host: 'shop.example.com' });
+    expect(redirected.status).toBe(301);
+    expect(redirected.location).toMatch(/^https:\/\/shop\.example\.com(:\d+)?\/cart$/);
+  });
+});
+
+const portSuffix = () => (portFor(80) === 80 ? '' : `:${portFor(80)}`);

@@ -52,7 +52,7 @@ describe('cluster-net: Pod server', () => {
     open.on('error', () => undefined);
     open.resume();
     const closed = new Promise((resolve) => open.once('close', resolve));
-    await waitFor(() => server.connections() === 1, 'the connection');
+    await waitFor(() => server.connections() === 1, 'the connection', 5_000);
     await server.stop();
     expect(server.closed).toBe(true);
     await closed;
