@@ -102,6 +102,17 @@ kubectl get tsc "$auto" -o yaml > "$work/auto.yaml" 2>&1 || fail "the auto TkeSe
 grep -q 'kind: Service' "$work/auto.yaml" && grep -q 'intervalTime:' "$work/auto.yaml" || fail "$auto lacks its owner or the listener's health check: $(cat "$work/auto.yaml")"
 ok "tke-service-config-auto: kubectl get tsc $auto shows the listener's health check and its owner Service"
 
+# ---- real traffic: the VIP kubectl shows answers, through the mock CLB, from a Pod of the Service --------------
+vip=$(kubectl get service example-basic -o jsonpath='{.status.loadBalancer.ingress[0].ip}')
+port=$(grep -o 'curl http://[0-9.]*:\?[0-9]*/' "$work/sandbox.log" | head -1 | sed -E 's#curl http://[0-9.]+:?([0-9]*)/#\1#')
+if command -v curl > /dev/null; then
+  answer=$(curl -s --max-time 5 "http://$vip${port:+:$port}/" || true)
+  [[ "$answer" =~ ^example-basic-[0-9] ]] || fail "curl http://$vip${port:+:$port}/ answered \"$answer\", not a Pod of example-basic"
+  ok "curl http://\$(kubectl get svc example-basic -o jsonpath=…)/ → $answer (through the mock CLB on $vip)"
+else
+  echo 'kubectl-check: skipped: the traffic check (no curl)'
+fi
+
 # ---- describe, events ------------------------------------------------------------------------------------
 kubectl describe service kubectl-check > "$work/describe.out" || fail 'kubectl describe failed'
 grep -q 'EnsuredLoadBalancer' "$work/describe.out" || fail "kubectl describe shows no EnsuredLoadBalancer event: $(tail -5 "$work/describe.out")"
