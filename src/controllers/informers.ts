@@ -6,7 +6,7 @@ import {
   CoreV1Api, CustomObjectsApi, DiscoveryV1Api, ListWatch, NetworkingV1Api, Watch, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Ingress, type V1Node,
   type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
-import type { ClusterView } from '../kube/cluster-view.js';
+import { SLICES_BY_POD, SLICES_BY_SERVICE, slicePodKeys, sliceServiceKeys, type ClusterView } from '../kube/cluster-view.js';
 import { ResilientInformer } from '../runtime/informer.js';
 import { TKE_SERVICE_CONFIG, type TkeServiceConfig } from '../tke-service-config/tke-service-config.js';
 import { instanceIdOf, isEligibleNode, notReadyGraceEndsAt } from '../service/nodes.js';
@@ -55,6 +55,9 @@ export class SharedInformers implements ClusterView {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const { group, version, plural } = TKE_SERVICE_CONFIG;
     this.tkeServiceConfigs = informer('tkeserviceconfigs', `/apis/${group}/${version}/${plural}`, () => custom.listClusterCustomObject({ group, version, plural }) as Promise<{ items: TkeServiceConfig[] }>);
+    // A reconcile reads its own Service's slices, and a Pod's change finds its Services, without scanning a namespace.
+    this.endpointSlices.addIndex(SLICES_BY_SERVICE, sliceServiceKeys);
+    this.endpointSlices.addIndex(SLICES_BY_POD, slicePodKeys);
   }
 
   private all(): ResilientInformer<KubernetesObject>[] {

@@ -5,8 +5,8 @@
  */
 import { NetworkingV1Api, type V1Ingress, type V1Pod } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A, INGRESS_FINALIZER, SERVICE_ANNOTATIONS, SERVICE_NAME_LABEL } from '../annotations/keys.js';
-import { matchesSelector } from '../annotations/parse.js';
 import { ingressReferences, isQcloudIngress, type IngressSettings } from '../ingress/build-ingress-model.js';
+import { servicesOfPod } from '../kube/cluster-view.js';
 import { hasFinalizer, ingressWriter } from '../kube/object-writer.js';
 import { Controller } from '../runtime/controller.js';
 import { configChoice } from '../tke-service-config/tke-service-config.js';
@@ -29,9 +29,14 @@ export function wireIngressController(options: WireOptions & { readonly settings
 
   const tracked = (namespace?: string) => informers.ingresses.list(namespace).filter(isTracked);
   const enqueueAll = () => tracked().forEach((i) => controller.enqueue(ingressKey(i)));
+  // Ingresses by the Services and Secrets they name, and the config they use: a change finds its Ingresses at once.
+  const keyIn = (o: { metadata?: { namespace?: string } } | undefined, name: string) => `${o?.metadata?.namespace ?? 'default'}/${name}`;
+  informers.ingresses.addIndex('services', (i) => ingressReferences(i).services.map((name) => keyIn(i, name)));
+  informers.ingresses.addIndex('secrets', (i) => ingressReferences(i).secrets.map((name) => keyIn(i, name)));
+  informers.ingresses.addIndex('tke-service-config', (i) => { const name = configChoice(i, INGRESS_CONFIGS).name; return name ? [keyIn(i, name)] : []; });
   /** The tracked Ingresses of a namespace that name this Service (or Secret). */
   const referring = (namespace: string | undefined, kind: 'services' | 'secrets', name: string) =>
-    tracked(namespace).filter((i) => ingressReferences(i)[kind].includes(name));
+    informers.ingresses.byIndex(kind, `${namespace ?? 'default'}/${name}`).filter(isTracked);
 
   const ingressChanged = relevantChanges([A.loadBalancerId], { finalizer: INGRESS_FINALIZER, wants: (i: V1Ingress) => isQcloudIngress(i, settings) });
   informers.ingresses.onChange((ingress, kind) => {
@@ -46,7 +51,7 @@ export function wireIngressController(options: WireOptions & { readonly settings
   const usedConfig = (i: V1Ingress) => configChoice(i, INGRESS_CONFIGS).name;
   informers.onConfigsListed(() => tracked().filter(usedConfig).forEach((i) => controller.enqueue(ingressKey(i))));
   informers.tkeServiceConfigs.onChange((config) => {
-    tracked(config.metadata?.namespace).filter((i) => usedConfig(i) === config.metadata?.name).forEach((i) => controller.enqueue(ingressKey(i)));
+    informers.ingresses.byIndex('tke-service-config', keyIn(config, config.metadata?.name ?? '')).filter(isTracked).forEach((i) => controller.enqueue(ingressKey(i)));
   });
   informers.secrets.onChange((secret) => {
     referring(secret.metadata?.namespace, 'secrets', secret.metadata?.name ?? '').forEach((i) => controller.enqueue(ingressKey(i)));
@@ -57,12 +62,9 @@ export function wireIngressController(options: WireOptions & { readonly settings
   });
   informers.pods.onChange((pod: V1Pod) => {
     // Direct Ingresses bind Pods; a gated Pod becomes bindable when its containers are ready, which no EndpointSlice shows.
-    const direct = tracked(pod.metadata?.namespace).filter((i) => i.metadata?.annotations?.[A.directAccess] === 'true');
-    if (!direct.length) return;
-    for (const service of informers.services.list(pod.metadata?.namespace)) {
-      const selector = Object.entries(service.spec?.selector ?? {});
-      if (!selector.length || !matchesSelector(pod.metadata?.labels, selector.map(([key, value]) => ({ key, operator: 'In' as const, values: [value] })))) continue;
-      for (const ingress of direct) if (ingressReferences(ingress).services.includes(service.metadata?.name ?? '')) controller.enqueue(ingressKey(ingress));
+    // The Services whose slices list the Pod, then the direct Ingresses naming them.
+    for (const service of servicesOfPod(informers, pod)) {
+      for (const ingress of referring(pod.metadata?.namespace, 'services', service)) if (ingress.metadata?.annotations?.[A.directAccess] === 'true') controller.enqueue(ingressKey(ingress));
     }
   });
   const stopNodeRechecks = onTrafficRelevantNodeChange(informers.nodes, enqueueAll, { graceMs: options.nodeReadyGraceMs });

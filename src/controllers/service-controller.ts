@@ -5,7 +5,7 @@
  */
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
 import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER, SERVICE_NAME_LABEL } from '../annotations/keys.js';
-import { matchesSelector } from '../annotations/parse.js';
+import { servicesOfPod } from '../kube/cluster-view.js';
 import { hasFinalizer, serviceWriter } from '../kube/object-writer.js';
 import { Controller } from '../runtime/controller.js';
 import type { ClusterSettings } from '../service/build-service-model.js';
@@ -16,6 +16,9 @@ import { configChoice } from '../tke-service-config/tke-service-config.js';
 import { isLoadBalancerService, SERVICE_CONFIGS, serviceKey, ServiceReconciler } from './service-adapter.js';
 
 /** Services this controller must look at: LoadBalancer ones, and any it still holds a finalizer on. */
+const SERVICES_BY_CONFIG = 'tke-service-config';
+const SERVICES_BY_SECRET = 'secret';
+
 export const isTracked = (service: V1Service): boolean => isLoadBalancerService(service) || hasFinalizer(service, SERVICE_FINALIZER);
 
 const isDirect = (service: V1Service): boolean => service.metadata?.annotations?.[A.directAccess] === 'true';
@@ -48,29 +51,26 @@ export function wireServiceController(options: WireOptions & { readonly settings
     }
   });
   pods.onChange((pod) => {
-    // A Pod waiting on the readiness gate becomes bindable when its containers are ready, which no EndpointSlice shows.
-    for (const service of services.list(pod.metadata?.namespace)) {
-      const selector = service.spec?.selector;
-      if (isTracked(service) && isDirect(service) && selector && Object.keys(selector).length && matchesSelector(pod.metadata?.labels, Object.entries(selector).map(([key, value]) => ({ key, operator: 'In' as const, values: [value] })))) {
-        controller.enqueue(serviceKey(service));
-      }
+    // A Pod waiting on the readiness gate becomes bindable when its containers are ready, which no EndpointSlice shows
+    // (it lists the Pod, not ready): the Services whose slices list it are looked at again.
+    for (const name of servicesOfPod(informers, pod)) {
+      const service = services.get(name, pod.metadata?.namespace);
+      if (service && isTracked(service) && isDirect(service)) controller.enqueue(serviceKey(service));
     }
   });
   // Owners using a config were built without it until the configs could be listed: build them again then. A
   // config's change (an auto config's included: created, edited, deleted) rebuilds the Services using it.
   const usedConfig = (s: V1Service) => configChoice(s, SERVICE_CONFIGS).name;
+  const inNamespaceOf = (o: V1Service | { metadata?: { namespace?: string } }, name: string) => `${o.metadata?.namespace ?? 'default'}/${name}`;
+  services.addIndex(SERVICES_BY_CONFIG, (s) => { const name = usedConfig(s); return name ? [inNamespaceOf(s, name)] : []; });
+  // specify-protocol names its TLS Secrets: any string of it may be one.
+  services.addIndex(SERVICES_BY_SECRET, (s) => [...(s.metadata?.annotations?.[A.specifyProtocol] ?? '').matchAll(/"([^"\\]+)"/g)].map((m) => inNamespaceOf(s, m[1]!)));
   informers.onConfigsListed(() => trackedServices().filter(usedConfig).forEach((s) => controller.enqueue(serviceKey(s))));
   informers.tkeServiceConfigs.onChange((config) => {
-    for (const service of services.list(config.metadata?.namespace)) {
-      if (isTracked(service) && usedConfig(service) === config.metadata?.name) controller.enqueue(serviceKey(service));
-    }
+    for (const service of services.byIndex(SERVICES_BY_CONFIG, inNamespaceOf(config, config.metadata?.name ?? ''))) if (isTracked(service)) controller.enqueue(serviceKey(service));
   });
   secrets.onChange((secret) => {
-    const name = secret.metadata?.name ?? '';
-    for (const service of services.list(secret.metadata?.namespace)) {
-      const spec = service.metadata?.annotations?.[A.specifyProtocol];
-      if (isTracked(service) && spec?.includes(`"${name}"`)) controller.enqueue(serviceKey(service));
-    }
+    for (const service of services.byIndex(SERVICES_BY_SECRET, inNamespaceOf(secret, secret.metadata?.name ?? ''))) if (isTracked(service)) controller.enqueue(serviceKey(service));
   });
 
   return {

@@ -24,6 +24,7 @@ import type { Built, Refused } from '../model/built.js';
 import { tlsCertificates, type TlsCertificates } from './ingress-certificates.js';
 import { collectRules, type L7Protocol, type RuleCandidate } from './ingress-rules.js';
 import { applyRedirects, type BuiltRule } from './ingress-redirects.js';
+import type { Lookup } from '../kube/cluster-view.js';
 
 export interface IngressSettings {
   readonly clusterId: string;
@@ -35,14 +36,14 @@ export interface IngressSettings {
 export interface IngressInputs {
   readonly ingress: V1Ingress;
   /** The Ingress namespace's Services by name. */
-  readonly services: ReadonlyMap<string, V1Service>;
+  readonly services: Lookup<V1Service>;
   /** The namespace's slices (filtered here by kubernetes.io/service-name). */
   readonly endpointSlices: readonly V1EndpointSlice[];
   /** The namespace's Pods by name (direct access). */
-  readonly pods: ReadonlyMap<string, V1Pod>;
+  readonly pods: Lookup<V1Pod>;
   readonly nodes: readonly V1Node[];
   /** The namespace's Secrets by name. */
-  readonly secrets: ReadonlyMap<string, V1Secret>;
+  readonly secrets: Lookup<V1Secret>;
   readonly subnets: ReadonlyMap<string, Subnet | undefined>;
   /** The clock, as data: with it a node that went NotReady less than `nodeReadyGraceMs` ago stays bound. */
   readonly now?: number;

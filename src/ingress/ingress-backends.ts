@@ -9,6 +9,7 @@ import { problem, type Problem } from '../model/problems.js';
 import { declaresGate, directBackends } from '../service/direct-targets.js';
 import { backendNodes, type NodeGrace } from '../service/nodes.js';
 import type { BackendRef } from './ingress-rules.js';
+import type { Lookup } from '../kube/cluster-view.js';
 
 export const DEFAULT_WEIGHT = 10;
 
@@ -16,9 +17,9 @@ export type ResolvedBackend = { readonly targets: readonly Target[]; readonly ga
 
 export interface BackendInputs {
   readonly namespace: string;
-  readonly services: ReadonlyMap<string, V1Service>;
+  readonly services: Lookup<V1Service>;
   readonly endpointSlices: readonly V1EndpointSlice[];
-  readonly pods: ReadonlyMap<string, V1Pod>;
+  readonly pods: Lookup<V1Pod>;
   readonly nodes: readonly V1Node[];
   /** NotReady grace for nodes (absent: none). */
   readonly grace?: NodeGrace | undefined;

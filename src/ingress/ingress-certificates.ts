@@ -19,6 +19,7 @@ import type { Certificate } from '../../providers/provider.js';
 import { SECRET_KEYS } from '../annotations/keys.js';
 import { problem, type Problem } from '../model/problems.js';
 import { DEFAULT_DOMAIN } from '../model/desired.js';
+import type { Lookup } from '../kube/cluster-view.js';
 
 type Read = { readonly certificate: Certificate } | { readonly problem: Problem };
 
@@ -44,7 +45,7 @@ export interface TlsCertificates {
 }
 
 /** A Tencent Cloud certificate named by a Secret's keys, or why it cannot be read. */
-export function readCertificate(secretName: string, secrets: ReadonlyMap<string, V1Secret>, field: string): Read {
+export function readCertificate(secretName: string, secrets: Lookup<V1Secret>, field: string): Read {
   if (!secretName) return { problem: problem('SecretNotFound', field, '', `needs the name of a Secret holding ${SECRET_KEYS.certId}`) };
   const secret = secrets.get(secretName);
   const read = (key: string): string | undefined => {
@@ -61,7 +62,7 @@ export function readCertificate(secretName: string, secrets: ReadonlyMap<string,
 
 const covers = (pattern: string, host: string): boolean => pattern.startsWith('*.') && host.includes('.') && host.slice(host.indexOf('.')) === pattern.slice(1) && !host.startsWith('*.');
 
-export function tlsCertificates(ingress: V1Ingress, secrets: ReadonlyMap<string, V1Secret>): TlsCertificates {
+export function tlsCertificates(ingress: V1Ingress, secrets: Lookup<V1Secret>): TlsCertificates {
   const tls = ingress.spec?.tls ?? [];
   const warnings: Problem[] = [];
   let defaultEntry: Entry | undefined;

@@ -5,10 +5,45 @@
  */
 import type { KubernetesObject, V1EndpointSlice, V1Ingress, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { TkeServiceConfig } from '../tke-service-config/tke-service-config.js';
+import { SERVICE_NAME_LABEL } from '../annotations/keys.js';
 
 export interface ObjectStore<T> {
   get(name: string, namespace?: string): T | undefined;
   list(namespace?: string): readonly T[];
+  /** An index's objects (the informers keep indexes; a plain store has none, and the helpers below filter). */
+  byIndex?(index: string, key: string): readonly T[];
+}
+
+/** Looks up one object by name, as a Map would (the builders' `get`). */
+export interface Lookup<T> {
+  get(name: string): T | undefined;
+}
+
+/** A namespace of a store, as a Lookup: what a builder reads, without a Map of the whole namespace per reconcile. */
+export const inNamespace = <T>(store: ObjectStore<T>, namespace: string): Lookup<T> => ({ get: (name) => store.get(name, namespace) });
+
+export const SLICES_BY_SERVICE = 'service';
+export const SLICES_BY_POD = 'pod';
+/** EndpointSlice → `namespace/service` (its kubernetes.io/service-name label). */
+export const sliceServiceKeys = (s: V1EndpointSlice): string[] => {
+  const service = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+  return service ? [`${namespaceOf(s)}/${service}`] : [];
+};
+/** EndpointSlice → the `namespace/pod` of each endpoint's Pod (its targetRef). */
+export const slicePodKeys = (s: V1EndpointSlice): string[] =>
+  [...new Set((s.endpoints ?? []).flatMap((e) => (e.targetRef?.kind === 'Pod' && e.targetRef.name ? [`${e.targetRef.namespace ?? namespaceOf(s)}/${e.targetRef.name}`] : [])))];
+
+/** A Service's EndpointSlices: by the index where the store keeps one, else filtered from its namespace. */
+export function endpointSlicesOf(view: Pick<ClusterView, 'endpointSlices'>, namespace: string, service: string): readonly V1EndpointSlice[] {
+  const indexed = view.endpointSlices.byIndex?.(SLICES_BY_SERVICE, `${namespace}/${service}`);
+  return indexed ?? view.endpointSlices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === service);
+}
+
+/** The Services whose EndpointSlices list this Pod (a Pod's change matters to them only). */
+export function servicesOfPod(view: Pick<ClusterView, 'endpointSlices'>, pod: KubernetesObject): string[] {
+  const key = `${namespaceOf(pod)}/${pod.metadata?.name ?? ''}`;
+  const slices = view.endpointSlices.byIndex?.(SLICES_BY_POD, key) ?? view.endpointSlices.list(namespaceOf(pod)).filter((s) => slicePodKeys(s).includes(key));
+  return [...new Set(slices.flatMap((s) => (s.metadata?.labels?.[SERVICE_NAME_LABEL] ? [s.metadata.labels[SERVICE_NAME_LABEL]] : [])))];
 }
 
 export interface ClusterView {

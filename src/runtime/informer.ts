@@ -16,6 +16,16 @@ export interface ResilientInformerOptions {
 
 export type ObjectHandler<T> = (object: T, kind: 'add' | 'update' | 'delete') => void;
 
+/** An index of the cache (client-go's Indexer): objects by the keys `keysOf` gives them, kept at every change. */
+interface Index<T> {
+  readonly keysOf: (object: T) => readonly string[];
+  readonly objects: Map<string, Map<string, T>>;
+  /** The keys each object (by namespace/name) is indexed under now, to unindex it when it changes or goes. */
+  readonly keysByObject: Map<string, readonly string[]>;
+}
+
+const cacheKey = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
 export class ResilientInformer<T extends KubernetesObject> {
   private stopped = false;
   private synced = false;
@@ -24,13 +34,21 @@ export class ResilientInformer<T extends KubernetesObject> {
   /** Set while a start is in progress: its errors are that start's failure, not a reason for another restart. */
   private starting: { error?: unknown } | undefined;
   private readonly handlers: ObjectHandler<T>[] = [];
+  private readonly indexes = new Map<string, Index<T>>();
 
   constructor(
     private readonly informer: Informer<T> & ObjectCache<T>,
     private readonly options: ResilientInformerOptions,
   ) {
     // client-node may open one more watch after stop() (during its reconnect delay): ignore what it brings.
-    for (const kind of ['add', 'update', 'delete'] as const) informer.on(kind, (object: T) => !this.stopped && this.handlers.forEach((handle) => handle(object, kind)));
+    for (const kind of ['add', 'update', 'delete'] as const) {
+      informer.on(kind, (object: T) => {
+        if (this.stopped) return;
+        // Indexes first: a handler that looks something up sees the change.
+        for (const index of this.indexes.values()) reindex(index, object, kind === 'delete');
+        this.handlers.forEach((handle) => handle(object, kind));
+      });
+    }
     informer.on('error', (error: unknown) => this.onError(error));
   }
 
@@ -49,6 +67,22 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   get(name: string, namespace?: string): T | undefined {
     return this.informer.get(name, namespace);
+  }
+
+  /**
+   * Indexes the cache by `keysOf` (e.g. EndpointSlices by their Service), so that a reconcile reads what is its own
+   * instead of filtering a namespace: per-reconcile work proportional to the object's inputs, not to the cluster.
+   */
+  addIndex(name: string, keysOf: (object: T) => readonly string[]): void {
+    const index: Index<T> = { keysOf, objects: new Map(), keysByObject: new Map() };
+    for (const object of this.list()) reindex(index, object, false);
+    this.indexes.set(name, index);
+  }
+
+  /** The cached objects an index has under `key` (none for an unknown index or key). */
+  byIndex(name: string, key: string): readonly T[] {
+    const found = this.indexes.get(name)?.objects.get(key);
+    return found ? [...found.values()] : [];
   }
 
   /** Resolves once the first list has landed in the cache (retrying until it does, or until stopped). */
@@ -126,5 +160,22 @@ export class ResilientInformer<T extends KubernetesObject> {
       notServed ? 'Informer cannot list its resource (not served: is its CRD installed?); retrying' : 'Informer stopped; restarting',
     );
     await (this.options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref?.())))(delay);
+  }
+}
+
+function reindex<T extends KubernetesObject>(index: Index<T>, object: T, deleted: boolean): void {
+  const key = cacheKey(object);
+  for (const old of index.keysByObject.get(key) ?? []) {
+    const set = index.objects.get(old);
+    set?.delete(key);
+    if (set && !set.size) index.objects.delete(old);
+  }
+  if (deleted) return void index.keysByObject.delete(key);
+  const keys = index.keysOf(object);
+  index.keysByObject.set(key, keys);
+  for (const k of keys) {
+    const set = index.objects.get(k) ?? new Map<string, T>();
+    set.set(key, object);
+    index.objects.set(k, set);
   }
 }

@@ -13,6 +13,7 @@ import { DEFAULT_DOMAIN, type DesiredListener, type DesiredLoadBalancer, type De
 import { declaresGate, directBackends } from './direct-targets.js';
 import { backendNodes, earliestGraceEnd, nodeGrace, readyEndpointsPerNode } from './nodes.js';
 import { parseServiceAnnotations, type PortProtocolSpec, type ServiceAnnotations } from './service-annotations.js';
+import type { Lookup } from '../kube/cluster-view.js';
 
 export interface ClusterSettings {
   readonly clusterId: string;
@@ -24,11 +25,11 @@ export interface ServiceInputs {
   readonly nodes: readonly V1Node[];
   readonly endpointSlices: readonly V1EndpointSlice[];
   /** Secrets of the Service's namespace, by name. */
-  readonly secrets: ReadonlyMap<string, V1Secret>;
+  readonly secrets: Lookup<V1Secret>;
   /** Subnets looked up for the internal-subnet annotation (undefined: does not exist). */
   readonly subnets: ReadonlyMap<string, Subnet | undefined>;
   /** Pods of the Service's namespace, by name (direct access). */
-  readonly pods?: ReadonlyMap<string, V1Pod>;
+  readonly pods?: Lookup<V1Pod>;
   /** The clock, as data: with it a node that went NotReady less than `nodeReadyGraceMs` ago stays bound. */
   readonly now?: number;
   /** Default 60 s; used only with `now`. */
@@ -232,7 +233,7 @@ function listenersFor(
 }
 
 /** A Tencent Cloud certificate named by a Secret's `qcloud_cert_id` (and `qcloud_ca_cert_id` for mutual TLS). */
-export function certificateFrom(secretName: string | undefined, secrets: ReadonlyMap<string, V1Secret>, what: string, problems: Problem[], annotationValue = ''): Certificate | undefined {
+export function certificateFrom(secretName: string | undefined, secrets: Lookup<V1Secret>, what: string, problems: Problem[], annotationValue = ''): Certificate | undefined {
   if (!secretName) {
     problems.push(problem('InvalidAnnotation', A.specifyProtocol, annotationValue, `${what} needs "tls": the name of a Secret holding ${SECRET_KEYS.certId}`));
     return undefined;

@@ -6,6 +6,7 @@
 import type { V1EndpointSlice, V1Pod, V1ServicePort } from '@kubernetes/client-node';
 import type { Target } from '../../providers/provider.js';
 import { READINESS_GATE } from '../annotations/keys.js';
+import type { Lookup } from '../kube/cluster-view.js';
 
 export { READINESS_GATE };
 
@@ -39,7 +40,7 @@ function slicePort(slice: V1EndpointSlice, servicePort: V1ServicePort): number |
   return match?.port ?? undefined;
 }
 
-export function directBackends(servicePort: V1ServicePort, slices: readonly V1EndpointSlice[], pods: ReadonlyMap<string, V1Pod>, options: DirectOptions): DirectBackends {
+export function directBackends(servicePort: V1ServicePort, slices: readonly V1EndpointSlice[], pods: Lookup<V1Pod>, options: DirectOptions): DirectBackends {
   const targets = new Map<string, Target>();
   const hostNetworkPods: string[] = [];
   const boundPods: string[] = [];

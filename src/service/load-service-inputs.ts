@@ -1,12 +1,13 @@
 /**
  * Step 1 for a Service: everything its model is built from, read from the cluster's stores — every node, its
- * own EndpointSlices, its namespace's Secrets, and (direct access) its namespace's Pods. The one loader the
- * controller, `plan` and the golden tests share.
+ * own EndpointSlices (by the informer's index), and lookups of its namespace's Secrets and (direct access) Pods by
+ * name: the work is proportional to the Service's own inputs, never to the size of its namespace. The one loader
+ * the controller, `plan` and the golden tests share.
  */
 import type { V1Service } from '@kubernetes/client-node';
 import type { Subnet } from '../../providers/provider.js';
-import { SERVICE_ANNOTATIONS as A, SERVICE_NAME_LABEL } from '../annotations/keys.js';
-import { byName, type ClusterView } from '../kube/cluster-view.js';
+import { SERVICE_ANNOTATIONS as A } from '../annotations/keys.js';
+import { endpointSlicesOf, inNamespace, type ClusterView } from '../kube/cluster-view.js';
 import type { ServiceInputs } from './build-service-model.js';
 
 /** The clock, as data, for the NotReady grace of nodes. */
@@ -22,10 +23,10 @@ export function loadServiceInputs(view: ClusterView, service: V1Service, subnets
   return {
     service,
     nodes: view.nodes.list(),
-    endpointSlices: view.endpointSlices.list(namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name),
-    secrets: byName(view.secrets.list(namespace)),
+    endpointSlices: endpointSlicesOf(view, namespace, name),
+    secrets: inNamespace(view.secrets, namespace),
     subnets,
-    ...(direct ? { pods: byName(view.pods.list(namespace)) } : {}),
+    ...(direct ? { pods: inNamespace(view.pods, namespace) } : {}),
     ...(clock.now !== undefined ? { now: clock.now } : {}),
     ...(clock.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: clock.nodeReadyGraceMs } : {}),
   };

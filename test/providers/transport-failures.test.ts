@@ -30,6 +30,9 @@ describe('transport failures surface as typed errors, never as unhandled rejecti
   afterAll(() => {
     process.off('unhandledRejection', collect);
     nock.enableNetConnect();
+    // nock patches node's http and net for the whole worker process: the test files run after this one in the same
+    // worker (real sockets on loopback: the data path, Pod servers) must get the real ones back.
+    nock.restore();
   });
 
   it.each([
