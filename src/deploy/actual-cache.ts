@@ -32,6 +32,8 @@ export class ActualStateCache {
    * would answer "none" and the owner's CLB would be created a second time.
    */
   private readonly known = new Map<string, LoadBalancer>();
+  /** `known` by each tag (`key=value`): an owner's lookup reads the CLBs of its most selective tag, not all of them. */
+  private readonly knownByTag = new Map<string, Set<string>>();
   /**
    * The listener settings no describe reports (rescheduling switches) as the controller last sent them, by CLB and
    * listener id: kept when the rest is forgotten, and laid over every describe. Lost on restart, when they are sent once more.
@@ -63,7 +65,28 @@ export class ActualStateCache {
 
   rememberLoadBalancer(lb: LoadBalancer): void {
     this.loadBalancers.set(lb.id, { value: lb, at: this.now() });
+    this.know(lb);
+  }
+
+  private know(lb: LoadBalancer): void {
+    this.unknow(lb.id);
     this.known.set(lb.id, lb);
+    for (const tag of Object.entries(lb.tags).map(([k, v]) => `${k}=${v}`)) {
+      const ids = this.knownByTag.get(tag) ?? new Set<string>();
+      ids.add(lb.id);
+      this.knownByTag.set(tag, ids);
+    }
+  }
+
+  private unknow(id: string): void {
+    const was = this.known.get(id);
+    if (!was) return;
+    this.known.delete(id);
+    for (const tag of Object.entries(was.tags).map(([k, v]) => `${k}=${v}`)) {
+      const ids = this.knownByTag.get(tag);
+      ids?.delete(id);
+      if (ids && !ids.size) this.knownByTag.delete(tag);
+    }
   }
 
   /** A CLB just created: running, and with nothing on it yet — no need to describe it. Returns what is remembered. */
@@ -92,6 +115,7 @@ export class ActualStateCache {
     const at = this.now();
     const listed = await this.provider.findLoadBalancersByTags(clusterTags);
     this.known.clear();
+    this.knownByTag.clear();
     for (const lb of listed) this.rememberLoadBalancer(lb);
     this.primedAt = at;
   }
@@ -99,7 +123,14 @@ export class ActualStateCache {
   /** The remembered CLBs carrying these tags, or undefined when memory cannot answer (not primed, or stale). */
   taggedWith(tags: Readonly<Record<string, string>>): LoadBalancer[] | undefined {
     if (this.primedAt === undefined || this.now() - this.primedAt >= this.options.ttlMs) return undefined;
-    return [...this.known.values()].filter((lb) => Object.entries(tags).every(([k, v]) => lb.tags[k] === v));
+    const wanted = Object.entries(tags);
+    // The smallest set of CLBs carrying one of the tags (an owner's uid tag: one), then the others checked on it.
+    const sets = wanted.map(([k, v]) => this.knownByTag.get(`${k}=${v}`) ?? new Set<string>());
+    const fewest = sets.length ? sets.reduce((a, b) => (b.size < a.size ? b : a)) : new Set(this.known.keys());
+    return [...fewest].flatMap((id) => {
+      const lb = this.known.get(id);
+      return lb && wanted.every(([k, v]) => lb.tags[k] === v) ? [lb] : [];
+    });
   }
 
   /** Listeners and targets of a CLB, from memory when fresh. */
@@ -156,6 +187,7 @@ export class ActualStateCache {
     this.loadBalancers.clear();
     this.observed.clear();
     this.known.clear();
+    this.knownByTag.clear();
     this.primedAt = undefined;
   }
 
@@ -177,7 +209,7 @@ export class ActualStateCache {
   drop(loadBalancerId: string): void {
     this.forget(loadBalancerId);
     this.writeOnly.delete(loadBalancerId);
-    this.known.delete(loadBalancerId);
+    this.unknow(loadBalancerId);
   }
 
   /** Applies target writes that succeeded to the remembered targets, so the next plan starts from the truth. */
