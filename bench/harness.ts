@@ -28,6 +28,18 @@ export interface ScenarioResult {
   readonly requests?: number;
   readonly failedRequests?: number;
   readonly longestGapMs?: number;
+  /** Scenario 6, where the controller runs in a process of its own (the fake API and the cloud in a child): its size… */
+  readonly services?: number;
+  readonly endpoints?: number;
+  /** …and the controller process's costs: CPU (user + system) from seeding to convergence and idle, per object event… */
+  readonly controllerCpuMsPerEvent?: number;
+  /** …heap growth per endpoint after a full GC, once idle keep-alive connections have closed (informer caches, remembered cloud state)… */
+  readonly controllerHeapBytesPerEndpoint?: number;
+  /** …its resident set at convergence, and the reconciles it ran. */
+  readonly controllerRssMb?: number;
+  readonly reconciles?: number;
+  /** CPU seconds the cloud child (fake API server + simulator) spent over the same stretch: the wall time's other part. */
+  readonly cloudChildCpuSeconds?: number;
 }
 
 export interface BenchOptions {
@@ -35,6 +47,10 @@ export interface BenchOptions {
   readonly scale: number;
   readonly taskLatencyMs: number;
   readonly rateLimitPerSecond: number;
+  /** Scenario 6's sizes as fractions of `scale` (`--memory-sizes 0.1,0.3,1`, the default). */
+  readonly memorySizes?: readonly number[];
+  /** `--cpu-profile DIR`: scenario 6 writes a .cpuprofile of the controller process per size there. */
+  readonly cpuProfileDir?: string;
 }
 
 export const SETTINGS = { clusterId: 'cls-bench', vpcId: 'vpc-cluster1' };

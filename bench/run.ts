@@ -2,6 +2,9 @@
  * `npm run bench [-- --scale 0.1] [--only name] [--task-latency 100] [--rate-limit 20]`: runs the scenarios
  * against the local mock cloud with its rate limits and task latency, prints a table, writes
  * bench/results.json. Performance is measured here, never asserted by timing in tests.
+ *
+ * Scenario 6 (`--only memory`) runs at 0.1, 0.3 and 1 of its size (`--memory-sizes 0.1,0.3,1`) and prints how the
+ * controller's costs grow; `--cpu-profile DIR` writes a .cpuprofile of the controller process per size to DIR.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BenchOptions, ScenarioResult } from './harness.js';
@@ -40,7 +43,11 @@ async function main(): Promise<void> {
     scale: Number(arg('scale', '1')),
     taskLatencyMs: Number(arg('task-latency', '100')),
     rateLimitPerSecond: Number(arg('rate-limit', '20')),
+    ...(process.argv.includes('--memory-sizes') ? { memorySizes: arg('memory-sizes', '').split(',').map(Number) } : {}),
+    // `--cpu-profile` alone writes to dist/profiles (ignored by git).
+    ...(process.argv.includes('--cpu-profile') ? { cpuProfileDir: /^(?!--)./.test(arg('cpu-profile', '')) ? arg('cpu-profile', '') : 'dist/profiles' } : {}),
   };
+  if (options.memorySizes?.some((f) => !(f > 0))) throw new Error('--memory-sizes takes fractions above 0, e.g. 0.1,0.3,1');
   const only = arg('only', '');
   const names = Object.keys(SCENARIOS).filter((n) => !only || only.split(',').includes(n));
   const results: ScenarioResult[] = [];
@@ -65,7 +72,33 @@ async function main(): Promise<void> {
     console.log('');
     for (const r of traffic) console.log(`${r.name}: ${r.requests} requests, ${r.failedRequests} failed, longest gap without a success ${r.longestGapMs} ms`);
   }
+  const growth = growthTable(results);
+  if (growth) console.log(`\n${growth}`);
   for (const r of results) if (r.note) console.log(`- ${r.name}: ${r.note}`);
+}
+
+/** Scenario 6 at its sizes: the controller process's costs, and how they grow from the smallest size to the largest. */
+function growthTable(results: readonly ScenarioResult[]): string | undefined {
+  const sized = results.filter((r) => r.services !== undefined && r.controllerCpuMsPerEvent !== undefined).sort((a, b) => a.services! - b.services!);
+  if (!sized.length) return undefined;
+  const header = ['Services', 'endpoints', 'wall s', 'CPU ms/event', 'heap B/endpoint', 'RSS MB', 'reconciles', 'cloud child CPU s'];
+  const rows = sized.map((r) =>
+    [r.services, r.endpoints, r.seconds, r.controllerCpuMsPerEvent, r.controllerHeapBytesPerEndpoint, r.controllerRssMb, r.reconciles, r.cloudChildCpuSeconds].map((v) => String(v ?? '')),
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join(' | ');
+  const lines = ['controller process (scenario 6):', line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)];
+  const small = sized[0]!;
+  const large = sized[sized.length - 1]!;
+  if (large.services! > small.services!) {
+    const factor = large.services! / small.services!;
+    // The issue's targets are for ten times the Services: time may grow at most 11×, CPU per event at most 1.2×.
+    const target = (bound: number) => (Math.abs(factor - 10) < 1e-9 ? ` (target ≤ ${bound})` : ` (targets are for 10× the Services; this is ${factor.toFixed(1)}×)`);
+    const ratio = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? 'n/a' : (a / b).toFixed(2));
+    lines.push(`wall(${large.services})/wall(${small.services}) = ${ratio(large.seconds, small.seconds)}${target(11)}`);
+    lines.push(`cpuPerEvent(${large.services})/cpuPerEvent(${small.services}) = ${ratio(large.controllerCpuMsPerEvent, small.controllerCpuMsPerEvent)}${target(1.2)}`);
+  }
+  return lines.join('\n');
 }
 
 main().then(

@@ -1,10 +1,17 @@
 /**
  * NodePort Services at scale: (1) cold start of N Services × 2 ports on 50 nodes, (2) a no-op resync of
  * it, (3) a controller restart with it converged, (5) 20 nodes joining then leaving under 500 Services,
- * (6) memory at 10,000 Services and 100,000 endpoints (direct mode) and CPU time per event.
+ * (6) the controller alone (its cluster and cloud in a child process) at 1,000, 3,000 and 10,000 Services with 10
+ * endpoints each (direct mode): CPU time per event, heap per endpoint, RSS, reconciles, and how they grow.
  */
 import { performance } from 'node:perf_hooks';
-import { callsOf, memory, mutatingCalls, node, readCalls, seconds, startCluster, waitUntil, type BenchCluster, type BenchOptions, type ScenarioResult } from '../harness.js';
+import { startServiceController, type RunningController } from '../../src/app.js';
+import type { ServiceReconciler } from '../../src/controllers/service-adapter.js';
+import { silentLogger } from '../../src/runtime/logger.js';
+import type { ProgressAnswer } from '../cloud-protocol.js';
+import { startCpuProfile, type CpuProfiler } from '../cpu-profile.js';
+import { memory, mutatingCalls, node, readCalls, seconds, SETTINGS, startCluster, waitUntil, type BenchCluster, type BenchOptions, type ScenarioResult } from '../harness.js';
+import { startRemoteCloud } from '../remote-cloud.js';
 
 const LB_ID = 'service.kubernetes.io/loadbalance-id';
 
@@ -131,47 +138,146 @@ export async function nodeChurn(options: BenchOptions): Promise<ScenarioResult> 
   }
 }
 
-export async function memoryAtScale(options: BenchOptions): Promise<ScenarioResult> {
-  const count = Math.max(100, Math.round(10_000 * options.scale));
+/** The sizes of scenario 6: fractions of 10,000 Services (× --scale), so one run shows how the costs grow. */
+export const MEMORY_SIZES: readonly number[] = [0.1, 0.3, 1];
+
+/**
+ * (6) N direct-access Services with 10 ready endpoints each, seeded at once, until every CLB has its targets. The
+ * fake API server and the simulator run in a child process (bench/cloud-child.ts) that this process reaches as a
+ * real controller reaches its cluster and its cloud — the API over HTTP, the tencentcloud SDK over HTTP to the TC3
+ * emulator — so this process's CPU, heap and RSS are the controller's own. One result per size.
+ */
+export async function memoryAtScale(options: BenchOptions): Promise<ScenarioResult[]> {
+  const counts = [...new Set((options.memorySizes ?? MEMORY_SIZES).map((f) => Math.max(10, Math.round(10_000 * options.scale * f))))].sort((a, b) => a - b);
+  const results: ScenarioResult[] = [];
+  for (const count of counts) {
+    process.stderr.write(`  6. at ${count} Services…\n`);
+    results.push(await controllerAtScale(count, options));
+  }
+  return results;
+}
+
+/** Heap in use after full collections (`--expose-gc`; without it the number includes garbage: undefined). */
+async function heapAfterGc(): Promise<number | undefined> {
+  if (!global.gc) return undefined;
+  for (let i = 0; i < 2; i++) {
+    global.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+async function pollUntil(check: () => Promise<boolean>, describe: () => string, timeoutMs: number, everyMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+async function controllerAtScale(count: number, options: BenchOptions): Promise<ScenarioResult> {
   const perService = 10;
-  // Memory, not time, is measured here: the cloud answers at once and without a rate limit.
-  const fast = { ...options, taskLatencyMs: 0, rateLimitPerSecond: 1_000_000 };
-  global.gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const cluster = await startCluster(fast, { nodes: 3, workers: 64, simulator: { rateLimitPerSecond: 1_000_000, taskLatencyMs: 0 } });
+  const endpoints = count * perService;
+  const events = 2 * count;
+  // The controller's costs, not the cloud's pace, are measured here: the cloud answers at once and without a rate limit.
+  const cloud = await startRemoteCloud({
+    nodes: 3,
+    simulator: { rateLimitPerSecond: 1_000_000, taskLatencyMs: 0, quotas: { openLoadBalancers: 100_000, internalLoadBalancers: 100_000, targetsPerRule: 100_000 } },
+  });
+  let controller: RunningController<ServiceReconciler> | undefined;
+  let profiler: CpuProfiler | undefined;
   try {
-    const objects: object[] = [];
-    for (let i = 0; i < count; i++) {
-      objects.push(service(i, 1, { 'service.cloud.tencent.com/direct-access': 'true' }));
-      objects.push({
-        apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
-        metadata: { name: `svc-${i}-slice`, namespace: 'default', labels: { 'kubernetes.io/service-name': `svc-${i}` } },
-        ports: [{ name: 'p0', port: 8080, protocol: 'TCP' }],
-        endpoints: Array.from({ length: perService }, (_, k) => ({ addresses: [`10.${100 + (Math.floor(i / 250) % 100)}.${i % 250}.${k + 1}`], conditions: { ready: true } })),
-      });
-    }
+    let reconciles = 0;
+    controller = await startServiceController({
+      kubeConfig: cloud.kubeConfig(),
+      provider: cloud.provider,
+      settings: SETTINGS,
+      logger: silentLogger(),
+      workers: 64,
+      resyncPeriodMs: 3_600_000,
+      onReconciled: () => {
+        reconciles += 1;
+      },
+    });
+    const running = controller;
+    // From a started, synced, empty controller: what the Services and their endpoints add.
+    const heapBefore = await heapAfterGc();
+    if (options.cpuProfileDir) profiler = await startCpuProfile(options.cpuProfileDir, `scenario6-${count}-services`);
+    const reconcilesBefore = reconciles;
     const cpuStart = process.cpuUsage();
     const started = performance.now();
-    cluster.kube.state.seed(...objects);
-    await waitUntil(() => converged(cluster, count, perService), 'convergence at scale', 1_800_000, 500);
-    await cluster.idle(500);
+    await cloud.ask({ op: 'seed', count, perService });
+    let progress: ProgressAnswer | undefined;
+    await pollUntil(
+      async () => (progress = await cloud.ask({ op: 'progress', count, targetsEach: perService })).converged,
+      () => `convergence at ${count} Services (last seen: ${progress ? `${progress.services} Services, ${progress.recorded} with a CLB, ${progress.bound} with ${perService} targets` : 'no answer'})`,
+      1_800_000,
+      Math.min(500, Math.max(50, count / 20)),
+    );
+    const wallSeconds = seconds(started);
+    // Idle: nothing queued here and no call reaching the cloud for 500 ms.
+    let calls = -1;
+    let quietSince = Date.now();
+    await pollUntil(
+      async () => {
+        const now = (await cloud.ask({ op: 'traffic' })).calls;
+        if (running.controller.queue.pending > 0 || now !== calls) quietSince = Date.now();
+        calls = now;
+        return Date.now() - quietSince >= 500;
+      },
+      () => `the controller to settle after convergence at ${count} Services (${running.controller.queue.pending} pending)`,
+      120_000,
+      50,
+    );
     const cpu = process.cpuUsage(cpuStart);
-    global.gc?.();
-    const heapMb = Math.round((process.memoryUsage().heapUsed - before) / 1e6);
-    const endpoints = count * perService;
-    const events = count * 2;
+    const ranReconciles = reconciles - reconcilesBefore;
+    const profilePath = await profiler?.stop();
+    profiler = undefined;
+    const rssMb = Math.round(process.memoryUsage().rss / 1e6);
+    const heapAtIdle = await heapAfterGc();
+    // What stays, measured once idle connections are gone: client-node 2 makes an undici dispatcher (and a connection)
+    // per request, alive until its keep-alive ends (4 s, or the server's 5 s hint), and the SDK's idle keep-alive
+    // sockets last until the server closes them (5 s). Unref'd sockets cannot be counted, so this waits 6 s.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    const heapAfter = await heapAfterGc();
+    const traffic = await cloud.ask({ op: 'traffic' });
+    const write = (action: string) => traffic.writes[action] ?? 0;
+    const cpuMsPerEvent = Math.round(((cpu.user + cpu.system) / 1000 / events) * 1000) / 1000;
+    const heapGrowth = heapBefore !== undefined && heapAfter !== undefined ? heapAfter - heapBefore : undefined;
+    const perAction = Object.entries(traffic.writes).map(([a, n]) => `${a} ${n}`).join(', ');
     return {
       name: `6. memory at ${count} Services and ${endpoints} endpoints`,
-      mutatingCalls: callsOf(cluster.cloud, 'BatchRegisterTargets') + callsOf(cluster.cloud, 'CreateListener') + callsOf(cluster.cloud, 'CreateLoadBalancer'),
+      mutatingCalls: write('BatchRegisterTargets') + write('CreateListener') + write('CreateLoadBalancer'),
       minMutatingCalls: 3 * count,
-      readCalls: null,
-      seconds: seconds(started),
+      readCalls: traffic.reads,
+      seconds: wallSeconds,
       boundSeconds: null, p50Ms: null, p99Ms: null,
-      rssMb: memory().rssMb,
-      heapMb,
-      note: `heap growth ${Math.round((heapMb * 1e6) / endpoints)} B per endpoint (fake API and mock cloud state included, they share the process); CPU ${(((cpu.user + cpu.system) / 1000) / events).toFixed(2)} ms per event (${events} object events)`,
+      rssMb,
+      heapMb: heapGrowth === undefined ? null : Math.round(heapGrowth / 1e6),
+      services: count,
+      endpoints,
+      controllerCpuMsPerEvent: cpuMsPerEvent,
+      ...(heapGrowth === undefined ? {} : { controllerHeapBytesPerEndpoint: Math.round(heapGrowth / endpoints) }),
+      controllerRssMb: rssMb,
+      reconciles: ranReconciles,
+      cloudChildCpuSeconds: Math.round(traffic.childCpuMsSinceSeed) / 1000,
+      note:
+        `controller process only (fake API server and simulator in a child — ${traffic.childRssMb} MB RSS, ${(traffic.childCpuMsSinceSeed / 1000).toFixed(1)} s CPU — reached over HTTP with the real client-node and tencentcloud SDK); ` +
+        `CPU ${cpuMsPerEvent} ms per event (${events} object events, seeding to convergence and 500 ms idle), ` +
+        (heapGrowth === undefined || heapAtIdle === undefined || heapBefore === undefined
+          ? 'heap not measured (run node with --expose-gc), '
+          : `heap growth after GC ${Math.round(heapGrowth / endpoints)} B per endpoint once idle keep-alive connections closed ` +
+            `(${Math.round((heapAtIdle - heapBefore) / endpoints)} B per endpoint right at idle, connections of the last seconds included), `) +
+        `${ranReconciles} reconciles; writes: ${perAction}; reads: ${Object.entries(traffic.readsPerAction).map(([a, n]) => `${a} ${n}`).join(', ') || 'none'}; ${traffic.taskPolls} DescribeTaskStatus; ${traffic.kubeRequests} Kubernetes API requests (${traffic.kubeWrites} writes)` +
+        (profilePath ? `; CPU profile ${profilePath}` : ''),
     };
   } finally {
-    await cluster.close();
+    await profiler?.stop().catch(() => undefined);
+    if (controller) {
+      await Promise.race([controller.stop(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]).catch((error: unknown) => {
+        process.stderr.write(`  stopping the controller failed: ${(error as Error).message}\n`);
+      });
+    }
+    await cloud.close();
   }
 }
