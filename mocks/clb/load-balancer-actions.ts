@@ -87,8 +87,10 @@ function createLoadBalancer(s: SimState, r: clb.CreateLoadBalancerRequest, reque
 
 /** TOTAL_OPEN_CLB_QUOTA / TOTAL_INTERNAL_CLB_QUOTA: `count` more CLBs of `type` must fit. */
 export function checkLoadBalancerQuota(s: SimState, type: 'OPEN' | 'INTERNAL', count: number): void {
-  const used = [...s.loadBalancers.values()].filter((lb) => lb.type === type).length;
   const quota = type === 'OPEN' ? s.quotas.openLoadBalancers : s.quotas.internalLoadBalancers;
+  // Far from the quota, counting by type (every CLB, at every create) cannot change the answer.
+  if (s.loadBalancers.size + count <= quota) return;
+  const used = [...s.loadBalancers.values()].filter((lb) => lb.type === type).length;
   if (used + count > quota) fail('LimitExceeded', `Creating ${count} ${type} CLB(s) exceeds the quota of ${quota} per region (${used} in use).`);
 }
 
@@ -143,8 +145,9 @@ function describeLoadBalancers(s: SimState, r: clb.DescribeLoadBalancersRequest)
   const limit = r.Limit ?? 20;
   if (limit < 1 || limit > BATCH_LIMITS.describePageSize) fail('InvalidParameterValue.Range', `Limit ${limit} is out of range [1, ${BATCH_LIMITS.describePageSize}].`);
   const offset = r.Offset ?? 0;
-  const matches = [...s.loadBalancers.values()]
-    .filter((lb) => !ids?.length || ids.includes(lb.id))
+  // By id when ids are given (the controller's usual call): the CLBs asked for, not a scan of every CLB.
+  const candidates = ids?.length ? [...new Set(ids)].flatMap((id) => s.loadBalancers.get(id) ?? []) : [...s.loadBalancers.values()];
+  const matches = candidates
     .filter((lb) => !r.LoadBalancerType || lb.type === r.LoadBalancerType)
     .filter((lb) => !r.VpcId || lb.vpcId === r.VpcId)
     .filter((lb) => (r.Filters ?? []).every((f) => matchesFilter(lb, f)))

@@ -12,17 +12,44 @@ export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 const specOf = (svc: Obj): Obj => (isObj(svc.spec) ? svc.spec : (svc.spec = {}));
 const portsOf = (spec: Obj): Obj[] => (Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []);
 
-function usedNodePorts(others: readonly Obj[]): Set<number> {
-  const used = new Set<number>();
-  for (const svc of others) {
-    const spec = specOf(svc);
-    for (const port of portsOf(spec)) if (typeof port.nodePort === 'number') used.add(port.nodePort);
-    if (typeof spec.healthCheckNodePort === 'number') used.add(spec.healthCheckNodePort);
-  }
-  return used;
+/** What is taken: a set to ask and (for this write only) to add to. */
+interface Taken<T> {
+  has(value: T): boolean;
+  add(value: T): unknown;
 }
 
-function allocateNodePort(used: Set<number>): number | undefined {
+/**
+ * The node ports and cluster IPs the stored Services hold, kept by the store at every commit — so a Service's write
+ * allocates without scanning every other Service (the fake API stays linear with thousands of Services).
+ */
+export class ServiceAllocations {
+  private readonly nodePorts = new Set<number>();
+  private readonly clusterIPs = new Set<string>();
+
+  /** After a commit: `previous` (if any) gives back what it held, `next` (if any) takes what it holds. */
+  record(previous: Obj | undefined, next: Obj | undefined): void {
+    if (previous) this.each(previous, (p) => this.nodePorts.delete(p), (ip) => this.clusterIPs.delete(ip));
+    if (next) this.each(next, (p) => this.nodePorts.add(p), (ip) => this.clusterIPs.add(ip));
+  }
+
+  private each(svc: Obj, port: (p: number) => void, ip: (ip: string) => void): void {
+    const spec = isObj(svc.spec) ? svc.spec : {};
+    for (const p of portsOf(spec)) if (typeof p.nodePort === 'number') port(p.nodePort);
+    if (typeof spec.healthCheckNodePort === 'number') port(spec.healthCheckNodePort);
+    if (typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None') ip(spec.clusterIP);
+  }
+
+  /** What one write sees as taken: the stored ones, plus what it allocates itself (not kept if the write fails). */
+  forWrite(): { nodePorts: Taken<number>; clusterIPs: Taken<string> } {
+    const overlay = <T>(base: Set<T>): Taken<T> => {
+      const mine = new Set<T>();
+      return { has: (v) => base.has(v) || mine.has(v), add: (v) => mine.add(v) };
+    };
+    return { nodePorts: overlay(this.nodePorts), clusterIPs: overlay(this.clusterIPs) };
+  }
+}
+
+function allocateNodePort(used: Taken<number>): number | undefined {
   for (let p = NODE_PORT_RANGE.min; p <= NODE_PORT_RANGE.max; p++) {
     if (!used.has(p)) {
       used.add(p);
@@ -32,8 +59,7 @@ function allocateNodePort(used: Set<number>): number | undefined {
   return undefined;
 }
 
-function allocateClusterIP(others: readonly Obj[]): string {
-  const used = new Set(others.map((svc) => specOf(svc).clusterIP));
+function allocateClusterIP(used: Taken<string>): string {
   for (let i = 10; i < 65535; i++) {
     const ip = `10.96.${i >> 8}.${i & 255}`;
     if (!used.has(ip)) return ip;
@@ -41,7 +67,7 @@ function allocateClusterIP(others: readonly Obj[]): string {
   return '10.96.255.254';
 }
 
-function defaultClusterIP(spec: Obj, old: Obj | undefined, others: readonly Obj[], causes: FieldCause[]): void {
+function defaultClusterIP(spec: Obj, old: Obj | undefined, taken: Taken<string>, causes: FieldCause[]): void {
   const oldIP = old && old.type !== 'ExternalName' ? old.clusterIP : undefined;
   if (typeof oldIP === 'string' && oldIP !== '') {
     if (spec.clusterIP === undefined || spec.clusterIP === '') {
@@ -51,14 +77,14 @@ function defaultClusterIP(spec: Obj, old: Obj | undefined, others: readonly Obj[
       causes.push({ field: 'spec.clusterIPs[0]', message: 'Invalid value: field is immutable' });
     }
   }
-  if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = allocateClusterIP(others);
+  if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = allocateClusterIP(taken);
   spec.clusterIPs ??= [spec.clusterIP];
   spec.ipFamilies ??= ['IPv4'];
   spec.ipFamilyPolicy ??= 'SingleStack';
   spec.internalTrafficPolicy ??= 'Cluster';
 }
 
-function defaultNodePorts(spec: Obj, old: Obj | undefined, used: Set<number>, causes: FieldCause[]): void {
+function defaultNodePorts(spec: Obj, old: Obj | undefined, used: Taken<number>, causes: FieldCause[]): void {
   const type = spec.type;
   const needsNodePorts = type === 'NodePort' || (type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
   const oldPorts = old ? portsOf(old) : [];
@@ -83,7 +109,7 @@ function defaultNodePorts(spec: Obj, old: Obj | undefined, used: Set<number>, ca
   });
 }
 
-function defaultHealthCheckNodePort(spec: Obj, old: Obj | undefined, used: Set<number>): void {
+function defaultHealthCheckNodePort(spec: Obj, old: Obj | undefined, used: Taken<number>): void {
   if (spec.type !== 'LoadBalancer' || spec.externalTrafficPolicy !== 'Local') {
     delete spec.healthCheckNodePort;
     return;
@@ -94,15 +120,15 @@ function defaultHealthCheckNodePort(spec: Obj, old: Obj | undefined, used: Set<n
 
 /**
  * Fills in a Service's defaults and allocations in place. `previous` is the stored Service on update;
- * `others` are all other Services (their node ports and cluster IPs are taken). Returns validation causes.
+ * `taken` is what the stored Services hold (ServiceAllocations.forWrite). Returns validation causes.
  */
-export function defaultService(svc: Obj, previous: Obj | undefined, others: readonly Obj[]): FieldCause[] {
+export function defaultService(svc: Obj, previous: Obj | undefined, taken: ReturnType<ServiceAllocations['forWrite']>): FieldCause[] {
   const causes: FieldCause[] = [];
   const spec = specOf(svc);
   const old = previous ? specOf(previous) : undefined;
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
-  if (spec.type !== 'ExternalName') defaultClusterIP(spec, old, others, causes);
+  if (spec.type !== 'ExternalName') defaultClusterIP(spec, old, taken.clusterIPs, causes);
   for (const port of portsOf(spec)) {
     port.protocol ??= 'TCP';
     port.targetPort ??= port.port;
@@ -110,8 +136,7 @@ export function defaultService(svc: Obj, previous: Obj | undefined, others: read
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
   else delete spec.externalTrafficPolicy;
-  const used = usedNodePorts(others);
-  defaultNodePorts(spec, old, used, causes);
-  defaultHealthCheckNodePort(spec, old, used);
+  defaultNodePorts(spec, old, taken.nodePorts, causes);
+  defaultHealthCheckNodePort(spec, old, taken.nodePorts);
   return causes;
 }

@@ -12,6 +12,7 @@ import {
   checkNamespace, checkPreconditions, checkTypeMeta, isNoop, isReadyToVanish, nameProblems, prepareCreate, prepareUpdate, type WriteTarget,
 } from './strategy.js';
 import { clone, metaOf, type Obj } from './types.js';
+import { ServiceAllocations } from './service-defaults.js';
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -52,6 +53,8 @@ export const timestamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/,
 
 export class ObjectStore {
   private readonly objects = new Map<string, Map<string, Obj>>();
+  /** The node ports and cluster IPs the stored Services hold (kept at every commit). */
+  private readonly serviceAllocations = new ServiceAllocations();
   private readonly history: ChangeEvent[] = [];
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
   /** Finalizers the registry adds on DELETE, per storage key (a CRD's cleanup finalizer). */
@@ -97,10 +100,6 @@ export class ObjectStore {
   }
 
   /** The stored objects themselves, uncopied: for read-only checks across a type (node port allocation). */
-  private raw(rt: ResourceType): readonly Obj[] {
-    return [...this.table(rt).values()];
-  }
-
   /** All objects of a type (in one namespace, or all), sorted by namespace/name, selected. */
   list(rt: ResourceType, namespace?: string, selector?: Selector): Obj[] {
     const items = [...this.table(rt).entries()]
@@ -139,7 +138,7 @@ export class ObjectStore {
     if (problems.length) throw invalid(rt, meta.name, problems);
     if (this.table(rt).has(keyOf(ns, meta.name))) throw alreadyExists(rt, meta.name);
     const obj = prepareCreate(draft, {
-      rt, target, uid: randomUUID(), now: timestamp(this.options.now()), others: () => this.raw(rt),
+      rt, target, uid: randomUUID(), now: timestamp(this.options.now()), taken: () => this.serviceAllocations.forWrite(),
     });
     return this.commit('ADDED', rt, obj);
   }
@@ -154,7 +153,7 @@ export class ObjectStore {
     if (meta.name !== undefined && meta.name !== name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     checkNamespace(rt, draft, namespace);
     checkPreconditions(rt, current, meta);
-    const next = prepareUpdate(current, draft, { rt, target, others: () => this.raw(rt).filter((o) => !sameObject(o, current)) });
+    const next = prepareUpdate(current, draft, { rt, target, taken: () => this.serviceAllocations.forWrite() });
     if (isReadyToVanish(next)) return this.remove(rt, next);
     if (isNoop(current, next)) return current;
     return this.commit('MODIFIED', rt, next, current);
@@ -248,6 +247,7 @@ export class ObjectStore {
     const key = keyOf(rt.namespaced ? (meta.namespace ?? '') : '', meta.name ?? '');
     if (type === 'DELETED') this.table(rt).delete(key);
     else this.table(rt).set(key, stored);
+    if (rt.name === 'services') this.serviceAllocations.record(previous, type === 'DELETED' ? undefined : stored);
     const event: ChangeEvent = { type, resource: rt, resourceVersion: this.revision, object: stored, ...(previous ? { previous } : {}) };
     this.history.push(event);
     while (this.history.length > this.options.historySize) {
@@ -275,7 +275,6 @@ export class ObjectStore {
   }
 }
 
-const sameObject = (a: Obj, b: Obj) => metaOf(a).namespace === metaOf(b).namespace && metaOf(a).name === metaOf(b).name;
 
 function decodeContinue(token: string): { rv: number; key: string } {
   try {

@@ -6,7 +6,7 @@
 import { crdProblems, crdStatus } from './crds.js';
 import { badRequest, conflict, invalid, type FieldCause } from './errors.js';
 import { apiVersionOf, type ResourceType } from './resources.js';
-import { defaultService } from './service-defaults.js';
+import { defaultService, type ServiceAllocations } from './service-defaults.js';
 import { clone, isObj, jsonEqual, metaOf, type Obj } from './types.js';
 
 /** What a write may touch: `main` and `status` as over HTTP; `all` for test seeding (spec and status at once). */
@@ -70,8 +70,8 @@ export interface CreateContext {
   readonly target: WriteTarget;
   readonly uid: string;
   readonly now: string;
-  /** The other objects of the same resource type (for Service allocations). */
-  readonly others: () => readonly Obj[];
+  /** What the stored Services hold (for a Service's allocations). */
+  readonly taken: () => ReturnType<ServiceAllocations['forWrite']>;
 }
 
 /** Completes an object for storage (its name is already set and checked); returns the object to store. */
@@ -97,7 +97,7 @@ export function prepareCreate(body: Obj, ctx: CreateContext): Obj {
     else obj.status = status;
   }
   if (rt.name === 'services') {
-    const causes = defaultService(obj, undefined, ctx.others());
+    const causes = defaultService(obj, undefined, ctx.taken());
     if (causes.length) throw invalid(rt, meta.name ?? '', causes);
   }
   if (rt.name === 'customresourcedefinitions') {
@@ -118,7 +118,7 @@ function generationPart(rt: ResourceType, o: Obj): unknown {
 export interface UpdateContext {
   readonly rt: ResourceType;
   readonly target: WriteTarget;
-  readonly others: () => readonly Obj[];
+  readonly taken: () => ReturnType<ServiceAllocations['forWrite']>;
 }
 
 /** Preconditions of an update: a stale `resourceVersion` or another `uid` is a 409 Conflict. */
@@ -168,7 +168,7 @@ export function prepareUpdate(current: Obj, body: Obj, ctx: UpdateContext): Obj 
     if (added.length) throw invalid(rt, oldMeta.name ?? '', [{ field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => `"${f}"`).join(', ')}}` }]);
   }
   if (rt.name === 'services') {
-    const causes = defaultService(next, current, ctx.others());
+    const causes = defaultService(next, current, ctx.taken());
     if (causes.length) throw invalid(rt, oldMeta.name ?? '', causes);
   }
   if (rt.name === 'customresourcedefinitions') {
