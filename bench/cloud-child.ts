@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { startApiServer } from '../mocks/clb/api-server.js';
 import { ClbSimulator } from '../mocks/clb/simulator.js';
 import { startFakeKube } from '../mocks/kube/index.js';
+import { startCpuProfile, type CpuProfiler } from './cpu-profile.js';
 import { directAccessService, LB_ID, readyNode, type CloudAnswers, type CloudChildOptions, type CloudChildReady, type CloudRequest, type FromChild, type ToChild } from './cloud-protocol.js';
 
 function send(message: FromChild): void {
@@ -23,7 +24,10 @@ async function main(): Promise<void> {
   const api = await startApiServer({ simulator, keys: [key] });
 
   let cpuAtSeed = process.cpuUsage();
-  const answer: { [K in CloudRequest['op']]: (request: Extract<CloudRequest, { op: K }>) => CloudAnswers[K] } = {
+  let profiler: CpuProfiler | undefined;
+  let logCursor = 0;
+  let registerCalls = 0;
+  const answer: { [K in CloudRequest['op']]: (request: Extract<CloudRequest, { op: K }>) => CloudAnswers[K] | Promise<CloudAnswers[K]> } = {
     seed({ count, perService }) {
       cpuAtSeed = process.cpuUsage();
       const objects: object[] = [];
@@ -32,6 +36,13 @@ async function main(): Promise<void> {
       return { objects: objects.length };
     },
     progress({ count, targetsEach }) {
+      // Read incrementally: polls cost the child next to nothing until the CLBs can all have their targets.
+      const log = simulator.traffic.log;
+      for (; logCursor < log.length; logCursor++) {
+        const c = log[logCursor]!;
+        if (c.kind === 'write' && !c.errorCode && c.action.includes('RegisterTargets')) registerCalls += 1;
+      }
+      if (registerCalls < count) return { registerCalls, services: 0, recorded: 0, bound: 0, converged: false };
       const services = kube.state.list<{ metadata: { annotations?: Record<string, string> } }>('services');
       let recorded = 0;
       let bound = 0;
@@ -41,7 +52,7 @@ async function main(): Promise<void> {
         recorded += 1;
         if (simulator.boundTargets(id).size === targetsEach) bound += 1;
       }
-      return { services: services.length, recorded, bound, converged: services.length >= count && bound === services.length };
+      return { registerCalls, services: services.length, recorded, bound, converged: services.length >= count && bound === services.length };
     },
     traffic() {
       const writes: Record<string, number> = {};
@@ -70,16 +81,29 @@ async function main(): Promise<void> {
         childCpuMsSinceSeed: Math.round((cpu.user + cpu.system) / 1000),
       };
     },
+    calls() {
+      return { calls: simulator.traffic.log.length };
+    },
+    async profile({ action, dir, name }) {
+      if (action === 'start') {
+        profiler ??= await startCpuProfile(dir, name);
+        return {};
+      }
+      const path = await profiler?.stop();
+      profiler = undefined;
+      return path ? { path } : {};
+    },
   };
 
   process.on('message', (message: ToChild) => {
-    try {
-      const handler = answer[message.op] as (request: CloudRequest) => unknown;
+    void (async () => {
+      const handler = answer[message.op] as ((request: CloudRequest) => unknown) | undefined;
       if (!handler) throw new Error(`unknown request ${String(message.op)}`);
-      send({ type: 'answer', id: message.id, result: handler(message) });
-    } catch (error) {
-      send({ type: 'answer', id: message.id, error: (error as Error).stack ?? String(error) });
-    }
+      return handler(message);
+    })().then(
+      (result) => send({ type: 'answer', id: message.id, result }),
+      (error: unknown) => send({ type: 'answer', id: message.id, error: (error as Error).stack ?? String(error) }),
+    );
   });
   // The parent went (finished, failed or killed): nothing is left to serve.
   process.on('disconnect', () => process.exit(0));

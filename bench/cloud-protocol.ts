@@ -39,13 +39,28 @@ export interface ProgressRequest {
 export interface TrafficRequest {
   readonly op: 'traffic';
 }
+/** Just how many calls the simulator has logged (cheap: polled while waiting for idle). */
+export interface CallsRequest {
+  readonly op: 'calls';
+}
 
-export type CloudRequest = SeedRequest | ProgressRequest | TrafficRequest;
+/** A CPU profile of the child (`--cpu-profile`): start it, or stop it and write `<dir>/<name>.cpuprofile`. */
+export interface ProfileRequest {
+  readonly op: 'profile';
+  readonly action: 'start' | 'stop';
+  readonly dir: string;
+  readonly name: string;
+}
+
+export type CloudRequest = SeedRequest | ProgressRequest | TrafficRequest | CallsRequest | ProfileRequest;
 
 export interface SeedAnswer {
   readonly objects: number;
 }
 export interface ProgressAnswer {
+  /** Accepted *RegisterTargets calls so far: each CLB needs one, so fewer than `count` means not converged (no listing). */
+  readonly registerCalls: number;
+  /** The rest is counted only once `registerCalls` reaches `count` (listing every Service costs the child a clone each). */
   readonly services: number;
   /** Services whose CLB id is recorded on them. */
   readonly recorded: number;
@@ -74,6 +89,9 @@ export interface CloudAnswers {
   seed: SeedAnswer;
   progress: ProgressAnswer;
   traffic: TrafficAnswer;
+  calls: { readonly calls: number };
+  /** The profile's path once stopped. */
+  profile: { readonly path?: string };
 }
 
 export type ToChild = { readonly id: number } & CloudRequest;

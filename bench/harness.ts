@@ -49,7 +49,7 @@ export interface BenchOptions {
   readonly rateLimitPerSecond: number;
   /** Scenario 6's sizes as fractions of `scale` (`--memory-sizes 0.1,0.3,1`, the default). */
   readonly memorySizes?: readonly number[];
-  /** `--cpu-profile DIR`: scenario 6 writes a .cpuprofile of the controller process per size there. */
+  /** `--cpu-profile DIR`: scenario 6 writes a .cpuprofile of the controller process per size there (and of its cloud child). */
   readonly cpuProfileDir?: string;
 }
 

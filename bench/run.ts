@@ -4,7 +4,8 @@
  * bench/results.json. Performance is measured here, never asserted by timing in tests.
  *
  * Scenario 6 (`--only memory`) runs at 0.1, 0.3 and 1 of its size (`--memory-sizes 0.1,0.3,1`) and prints how the
- * controller's costs grow; `--cpu-profile DIR` writes a .cpuprofile of the controller process per size to DIR.
+ * controller's costs grow; `--cpu-profile [DIR]` writes a .cpuprofile of the controller process per size to DIR (default dist/profiles),
+ * and one of the cloud child beside it.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BenchOptions, ScenarioResult } from './harness.js';

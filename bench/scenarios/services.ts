@@ -202,7 +202,10 @@ async function controllerAtScale(count: number, options: BenchOptions): Promise<
     const running = controller;
     // From a started, synced, empty controller: what the Services and their endpoints add.
     const heapBefore = await heapAfterGc();
-    if (options.cpuProfileDir) profiler = await startCpuProfile(options.cpuProfileDir, `scenario6-${count}-services`);
+    if (options.cpuProfileDir) {
+      profiler = await startCpuProfile(options.cpuProfileDir, `scenario6-${count}-services`);
+      await cloud.ask({ op: 'profile', action: 'start', dir: options.cpuProfileDir, name: `scenario6-${count}-services-cloud-child` });
+    }
     const reconcilesBefore = reconciles;
     const cpuStart = process.cpuUsage();
     const started = performance.now();
@@ -210,7 +213,8 @@ async function controllerAtScale(count: number, options: BenchOptions): Promise<
     let progress: ProgressAnswer | undefined;
     await pollUntil(
       async () => (progress = await cloud.ask({ op: 'progress', count, targetsEach: perService })).converged,
-      () => `convergence at ${count} Services (last seen: ${progress ? `${progress.services} Services, ${progress.recorded} with a CLB, ${progress.bound} with ${perService} targets` : 'no answer'})`,
+      () =>
+        `convergence at ${count} Services (last seen: ${progress ? `${progress.registerCalls} RegisterTargets calls; ${progress.services} Services, ${progress.recorded} with a CLB, ${progress.bound} with ${perService} targets` : 'no answer'})`,
       1_800_000,
       Math.min(500, Math.max(50, count / 20)),
     );
@@ -220,7 +224,7 @@ async function controllerAtScale(count: number, options: BenchOptions): Promise<
     let quietSince = Date.now();
     await pollUntil(
       async () => {
-        const now = (await cloud.ask({ op: 'traffic' })).calls;
+        const now = (await cloud.ask({ op: 'calls' })).calls;
         if (running.controller.queue.pending > 0 || now !== calls) quietSince = Date.now();
         calls = now;
         return Date.now() - quietSince >= 500;
@@ -233,6 +237,7 @@ async function controllerAtScale(count: number, options: BenchOptions): Promise<
     const ranReconciles = reconciles - reconcilesBefore;
     const profilePath = await profiler?.stop();
     profiler = undefined;
+    const childProfilePath = options.cpuProfileDir ? (await cloud.ask({ op: 'profile', action: 'stop', dir: options.cpuProfileDir, name: '' })).path : undefined;
     const rssMb = Math.round(process.memoryUsage().rss / 1e6);
     const heapAtIdle = await heapAfterGc();
     // What stays, measured once idle connections are gone: client-node 2 makes an undici dispatcher (and a connection)
@@ -269,7 +274,7 @@ async function controllerAtScale(count: number, options: BenchOptions): Promise<
           : `heap growth after GC ${Math.round(heapGrowth / endpoints)} B per endpoint once idle keep-alive connections closed ` +
             `(${Math.round((heapAtIdle - heapBefore) / endpoints)} B per endpoint right at idle, connections of the last seconds included), `) +
         `${ranReconciles} reconciles; writes: ${perAction}; reads: ${Object.entries(traffic.readsPerAction).map(([a, n]) => `${a} ${n}`).join(', ') || 'none'}; ${traffic.taskPolls} DescribeTaskStatus; ${traffic.kubeRequests} Kubernetes API requests (${traffic.kubeWrites} writes)` +
-        (profilePath ? `; CPU profile ${profilePath}` : ''),
+        (profilePath ? `; CPU profiles: controller ${profilePath}, cloud child ${childProfilePath ?? '(none)'}` : ''),
     };
   } finally {
     await profiler?.stop().catch(() => undefined);
