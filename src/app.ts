@@ -22,6 +22,7 @@ import type { Logger } from './runtime/logger.js';
 import type { Metrics } from './runtime/metrics.js';
 import { DEFAULT_NODE_READY_GRACE_MS } from './service/nodes.js';
 import { autoConfigWriter } from './tke-service-config/auto-config.js';
+import { withPooledConnections } from './kube/pooled-connections.js';
 
 export interface ControllersOptions {
   readonly kubeConfig: KubeConfig;
@@ -63,7 +64,9 @@ export interface RunningControllers {
 }
 
 export async function startControllers(options: ControllersOptions): Promise<RunningControllers> {
-  const { kubeConfig, provider, logger, metrics, settings } = options;
+  const { provider, logger, metrics, settings } = options;
+  // One connection pool per API server for every client of the process (client-node opens one per request otherwise).
+  const kubeConfig = withPooledConnections(options.kubeConfig);
   const resyncPeriodMs = options.resyncPeriodMs ?? 5 * 60_000;
   const kinds = new Set(options.kinds ?? ['service', 'ingress']);
   const ownInformers = !options.informers;

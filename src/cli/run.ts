@@ -19,6 +19,7 @@ import { createLeaderGatedProvider } from '../runtime/leader-gated-provider.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { Metrics } from '../runtime/metrics.js';
+import { withPooledConnections } from '../kube/pooled-connections.js';
 
 function cloudProvider(config: RunConfig, metrics: Metrics): CloudProvider {
   const onCall = metrics.cloudCallObserver();
@@ -42,7 +43,7 @@ function kubeConfig(config: RunConfig): KubeConfig {
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
-  return kc;
+  return withPooledConnections(kc);
 }
 
 export async function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<void> {

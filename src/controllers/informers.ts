@@ -7,6 +7,7 @@ import {
   type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
 import { SLICES_BY_POD, SLICES_BY_SERVICE, slicePodKeys, sliceServiceKeys, type ClusterView } from '../kube/cluster-view.js';
+import { withPooledConnections } from '../kube/pooled-connections.js';
 import { ResilientInformer } from '../runtime/informer.js';
 import { TKE_SERVICE_CONFIG, type TkeServiceConfig } from '../tke-service-config/tke-service-config.js';
 import { instanceIdOf, isEligibleNode, notReadyGraceEndsAt } from '../service/nodes.js';
@@ -36,7 +37,7 @@ export class SharedInformers implements ClusterView {
   private started: Promise<void> | undefined;
 
   constructor(options: SharedInformersOptions) {
-    const kc = options.kubeConfig;
+    const kc = withPooledConnections(options.kubeConfig);
     const core = kc.makeApiClient(CoreV1Api);
     const discovery = kc.makeApiClient(DiscoveryV1Api);
     const networking = kc.makeApiClient(NetworkingV1Api);
