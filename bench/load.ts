@@ -2,7 +2,7 @@
  * A bounded load generator for the data path: HTTP GETs at a fixed rate, each on a new connection (so a CLB picks
  * a backend per request and weight 0 applies at once), against a loopback address only, for at most `maxRequests`
  * and `maxMs`, and until `until()` says stop. It counts what a user would: requests sent, requests that failed (an
- * error, a timeout, or a status ≥ 500), and the longest time without a successful answer.
+ * error, a timeout, or any status but 2xx), and the longest time without a successful answer.
  */
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -42,7 +42,9 @@ function once(target: LoadTarget, timeoutMs: number): Promise<{ ok: boolean; by?
     const req = request({ host: target.host, port: target.port, path: target.path ?? '/', agent: false, headers: { host: target.hostHeader ?? target.host } }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
-      res.on('end', () => resolve((res.statusCode ?? 0) < 500 ? { ok: true, by: body.split(/\s/)[0] ?? '' } : { ok: false, why: `HTTP ${res.statusCode}` }));
+      // A success is a 2xx from a backend: a 404 (no rule) or a redirect is not what the client asked for.
+      const status = res.statusCode ?? 0;
+      res.on('end', () => resolve(status >= 200 && status < 300 ? { ok: true, by: body.split(/\s/)[0] ?? '' } : { ok: false, why: `HTTP ${status}` }));
       res.on('error', (e) => resolve({ ok: false, why: e.message }));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));

@@ -23,13 +23,20 @@ interface Taken<T> {
  * allocates without scanning every other Service (the fake API stays linear with thousands of Services).
  */
 export class ServiceAllocations {
-  private readonly nodePorts = new Set<number>();
-  private readonly clusterIPs = new Set<string>();
+  // Counted: a value two Services were given explicitly stays taken until both let it go.
+  private readonly nodePorts = new Map<number, number>();
+  private readonly clusterIPs = new Map<string, number>();
 
   /** After a commit: `previous` (if any) gives back what it held, `next` (if any) takes what it holds. */
   record(previous: Obj | undefined, next: Obj | undefined): void {
-    if (previous) this.each(previous, (p) => this.nodePorts.delete(p), (ip) => this.clusterIPs.delete(ip));
-    if (next) this.each(next, (p) => this.nodePorts.add(p), (ip) => this.clusterIPs.add(ip));
+    const give = <T>(map: Map<T, number>) => (v: T) => {
+      const n = (map.get(v) ?? 0) - 1;
+      if (n > 0) map.set(v, n);
+      else map.delete(v);
+    };
+    const take = <T>(map: Map<T, number>) => (v: T) => map.set(v, (map.get(v) ?? 0) + 1);
+    if (previous) this.each(previous, give(this.nodePorts), give(this.clusterIPs));
+    if (next) this.each(next, take(this.nodePorts), take(this.clusterIPs));
   }
 
   private each(svc: Obj, port: (p: number) => void, ip: (ip: string) => void): void {
@@ -41,7 +48,7 @@ export class ServiceAllocations {
 
   /** What one write sees as taken: the stored ones, plus what it allocates itself (not kept if the write fails). */
   forWrite(): { nodePorts: Taken<number>; clusterIPs: Taken<string> } {
-    const overlay = <T>(base: Set<T>): Taken<T> => {
+    const overlay = <T>(base: Map<T, number>): Taken<T> => {
       const mine = new Set<T>();
       return { has: (v) => base.has(v) || mine.has(v), add: (v) => mine.add(v) };
     };

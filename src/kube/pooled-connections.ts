@@ -17,11 +17,25 @@ export function withPooledConnections(kubeConfig: KubeConfig): KubeConfig {
   const patched = kubeConfig as unknown as { [POOLED]?: true; createDispatcher?: DispatcherFactory };
   if (patched[POOLED] || typeof patched.createDispatcher !== 'function') return kubeConfig;
   const original = patched.createDispatcher.bind(kubeConfig);
-  const dispatchers = new Map<string, unknown>();
+  // The current dispatcher per cluster and user, with the key of the TLS options it was made for: a rotated client
+  // certificate replaces it, and the one replaced is closed (its idle connections go).
+  const current = new Map<string, { key: string; dispatcher: unknown }>();
   patched.createDispatcher = (cluster, agentOptions) => {
-    const key = createHash('sha256').update(JSON.stringify([cluster, agentOptions], (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v))).digest('hex');
-    if (!dispatchers.has(key)) dispatchers.set(key, original(cluster, agentOptions));
-    return dispatchers.get(key);
+    const c = (cluster ?? {}) as { name?: string; server?: string; proxyUrl?: string; skipTLSVerify?: boolean };
+    const slot = JSON.stringify([c.name, c.server, c.proxyUrl, kubeConfig.getCurrentUser()?.name]);
+    const hash = createHash('sha256').update(JSON.stringify([c.skipTLSVerify, c.server, c.proxyUrl]));
+    for (const [name, value] of Object.entries(agentOptions).sort(([a], [b]) => a.localeCompare(b))) {
+      hash.update(`|${name}=`);
+      if (Buffer.isBuffer(value)) hash.update(value);
+      else if (value !== undefined) hash.update(String(value));
+    }
+    const key = hash.digest('hex');
+    const held = current.get(slot);
+    if (held?.key === key) return held.dispatcher;
+    const dispatcher = original(cluster, agentOptions);
+    current.set(slot, { key, dispatcher });
+    void (held?.dispatcher as { close?: () => Promise<void> } | undefined)?.close?.().catch(() => undefined);
+    return dispatcher;
   };
   patched[POOLED] = true;
   return kubeConfig;

@@ -322,9 +322,37 @@ describe('the data path', () => {
       const { host, port } = path.addressOf(lb, 5300);
       const client = createSocket('udp4');
       closers.push(() => new Promise<void>((resolve) => client.close(() => resolve())));
-      const reply = new Promise<string>((resolve) => client.once('message', (m) => resolve(String(m))));
+      const replies: string[] = [];
+      const two = new Promise<void>((resolve) => client.on('message', (m) => replies.push(String(m)) === 2 && resolve()));
+      // Back to back, before the CLB's side of the pairing is set up: both arrive, and nothing crashes.
       client.send('hello', port, host);
-      expect(await reply).toBe('pod-a hello');
+      client.send('again', port, host);
+      await two;
+      expect(replies.sort()).toEqual(['pod-a again', 'pod-a hello']);
+    });
+
+    it('a target whose address cannot be resolved (or resolves off loopback) takes no traffic, and crashes nothing', async () => {
+      const cloud = createLocalCloud({ publicVipRanges: ['127.101.0.0/16'], rateLimitPerSecond: 1000 });
+      const path = new DataPath(cloud.simulator, {
+        resolve: (t) => {
+          if (t.eniIp === pod(1)) throw new Error('no such address');
+          if (t.eniIp === pod(2)) return { host: '10.0.1.102', port: t.port }; // not loopback
+          return t.eniIp ? { host: loopback(t.eniIp), port: t.port } : undefined;
+        },
+        syncEveryMs: 20,
+      });
+      await path.start();
+      closers.push(() => path.stop());
+      const { lb, ids } = await clbWith(cloud, [{ name: 'tcp', protocol: 'TCP', port: 9006 }]);
+      await tcpBackend('good', pod(3));
+      await cloud.provider.registerTargets(lb.id, [pod(1), pod(2), pod(3)].map((ip) => ({ listenerId: ids[0]!, target: eni(ip, 9000) })));
+      await path.sync();
+      const { host, port } = path.addressOf(lb, 9006);
+      for (let i = 0; i < 6; i++) {
+        const { name, socket } = await firstLine(host, port);
+        socket.destroy();
+        expect(name).toBe('good');
+      }
     });
   });
 });

@@ -27,7 +27,10 @@ export class Balancer {
    * undefined when none can take it.
    */
   pick(clientIp: string, targets: Iterable<SimTarget>, settings: PoolSettings, usable: (key: string) => boolean): SimTarget | undefined {
-    const eligible = [...targets].filter((t) => t.weight > 0 && usable(targetKeyOf(t)));
+    const all = [...targets];
+    const eligible = all.filter((t) => t.weight > 0 && usable(targetKeyOf(t)));
+    // A target out of the rotation (weight 0, unhealthy) starts afresh when it is back, without a burst.
+    for (const t of all) if (!eligible.includes(t)) this.current.delete(targetKeyOf(t));
     if (!eligible.length) return undefined;
     const sticky = settings.sessionExpireTime > 0 ? this.sessions.get(clientIp) : undefined;
     const kept = sticky && sticky.expiresAt > this.now() ? eligible.find((t) => targetKeyOf(t) === sticky.target) : undefined;

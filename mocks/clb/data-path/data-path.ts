@@ -47,6 +47,7 @@ export class DataPath {
   private readonly unservable = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly simulator: ClbSimulator,
@@ -56,13 +57,15 @@ export class DataPath {
   /** Serves what the CLBs have now, and follows their changes. */
   async start(): Promise<void> {
     await this.sync();
-    this.timer = setInterval(() => void this.sync(), this.options.syncEveryMs ?? 100);
+    this.timer = setInterval(() => void this.sync().catch((error: unknown) => this.options.onError?.('sync', error instanceof Error ? error : new Error(String(error)))), this.options.syncEveryMs ?? 100);
     this.timer.unref();
   }
 
+  /** Closes every listener; a sync asked for afterwards serves nothing. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.syncing;
+    await this.syncing?.catch(() => undefined);
     await Promise.all([...this.served.keys()].map((key) => this.unserve(key)));
   }
 
@@ -81,6 +84,7 @@ export class DataPath {
 
   /** One pass (concurrent calls share it): bind, rebind and close listeners; pools apply CLB's connection rules. */
   sync(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.syncing ??= this.syncOnce().finally(() => (this.syncing = undefined));
     return this.syncing;
   }
@@ -90,8 +94,18 @@ export class DataPath {
     for (const lb of this.simulator.liveLoadBalancers()) {
       const vip = lb.vips[0];
       if (!vip) continue;
-      const host = this.listenAddress(vip);
-      if (!isLoopback(host)) throw new Error(`the data path serves loopback addresses only; CLB ${lb.id}'s VIP ${vip} is served on ${host}`);
+      let host: string;
+      try {
+        host = this.listenAddress(vip);
+      } catch (error) {
+        this.reportOnce(lb.id, error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+      // One CLB that cannot be served leaves the others served.
+      if (!isLoopback(host)) {
+        this.reportOnce(lb.id, new Error(`the data path serves loopback addresses only; CLB ${lb.id}'s VIP ${vip} would be served on ${host}`));
+        continue;
+      }
       for (const listener of lb.listeners.values()) {
         const certs = listener.protocol === 'HTTPS' ? `${listener.certificate?.CertId ?? ''}|${[...listener.domainCertificates].map(([d, c]) => `${d}=${c.CertId}`).join(',')}` : '';
         wanted.set(`${lb.id}/${listener.id}`, { lb, listener, host, signature: `${host}:${this.listenPort(listener.port)}/${listener.protocol}/${certs}` });
@@ -100,6 +114,7 @@ export class DataPath {
     for (const [key, served] of this.served) if (wanted.get(key)?.signature !== served.signature) await this.unserve(key);
     for (const [key, signature] of this.unservable) if (wanted.get(key)?.signature !== signature) this.unservable.delete(key);
     for (const [key, want] of wanted) {
+      if (this.stopped) return;
       if (!this.served.has(key) && !this.unservable.has(key)) await this.serve(key, want);
       const served = this.served.get(key);
       served?.followRules?.();
@@ -164,6 +179,14 @@ export class DataPath {
     this.served.delete(key);
     for (const pool of served.pools.values()) pool.stop();
     await served.frontend.close();
+  }
+
+  private readonly reported = new Set<string>();
+
+  private reportOnce(what: string, error: Error): void {
+    if (this.reported.has(what)) return;
+    this.reported.add(what);
+    this.options.onError?.(what, error);
   }
 
   /** How many listeners are served now. */

@@ -37,8 +37,9 @@ export function tcpFrontend(host: string, port: number, pool: Pool): Frontend {
   });
   const frontend: Frontend = {
     ready: new Promise((resolve) => {
-      server.once('error', (error) => {
-        frontend.error = error;
+      // A bind error is the frontend's; any later error (an accept failing) is kept, never thrown.
+      server.on('error', (error) => {
+        frontend.error ??= error;
         resolve();
       });
       server.listen({ host, port }, () => resolve());
@@ -53,7 +54,7 @@ export function tcpFrontend(host: string, port: number, pool: Pool): Frontend {
 
 export function udpFrontend(host: string, port: number, pool: Pool): Frontend {
   const socket = createSocket('udp4');
-  const sessions = new Map<string, { upstream: UdpSocket; idle: NodeJS.Timeout }>();
+  const sessions = new Map<string, { upstream: UdpSocket; backend: { host: string; port: number }; idle: NodeJS.Timeout }>();
   const endSession = (client: string) => {
     const session = sessions.get(client);
     if (!session) return;
@@ -67,33 +68,38 @@ export function udpFrontend(host: string, port: number, pool: Pool): Frontend {
     if (!session) {
       const chosen = pool.pick(from.address);
       if (!chosen) return; // dropped: no backend can take it
+      // Not connect()ed: a datagram sent before a connect completes would throw. Each is sent to the backend's address.
       const upstream = createSocket('udp4');
-      upstream.on('message', (reply) => socket.send(reply, from.port, from.address));
+      const backend = chosen.backend;
+      upstream.on('message', (reply, sender) => {
+        if (sender.address === backend.host && sender.port === backend.port) socket.send(reply, from.port, from.address);
+      });
       upstream.on('error', () => endSession(client));
-      upstream.connect(chosen.backend.port, chosen.backend.host);
-      session = { upstream, idle: setTimeout(() => endSession(client), UDP_IDLE_MS).unref() };
+      session = { upstream, backend, idle: setTimeout(() => endSession(client), UDP_IDLE_MS).unref() };
       sessions.set(client, session);
-      let closed = false;
-      upstream.once('close', () => (closed = true));
       pool.balancer.track(chosen.key, { destroy: () => endSession(client), once: (_e, f) => void upstream.once('close', f) });
-      const pending = message;
-      upstream.once('connect', () => !closed && upstream.send(pending));
-      return;
+    } else {
+      session.idle.refresh();
     }
-    session.idle.refresh();
-    session.upstream.send(message);
+    session.upstream.send(message, session.backend.port, session.backend.host);
   });
   const frontend: Frontend = {
     ready: new Promise((resolve) => {
-      socket.once('error', (error) => {
-        frontend.error = error;
+      socket.on('error', (error) => {
+        frontend.error ??= error;
         resolve();
       });
       socket.bind({ address: host, port }, () => resolve());
     }),
     close: async () => {
       for (const client of [...sessions.keys()]) endSession(client);
-      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // never bound
+        }
+      });
     },
   };
   return frontend;

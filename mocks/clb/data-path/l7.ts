@@ -49,12 +49,14 @@ export function httpFrontend(options: HttpFrontendOptions): Frontend {
     const pool = options.poolOf(rule.id);
     const chosen = pool?.pick(req.socket.remoteAddress ?? '');
     if (!pool || !chosen) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('no backend can take the request\n');
-    const upstream = request({ host: chosen.backend.host, port: chosen.backend.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } }, (answer) => {
+    // A connection per request (no pooled keep-alive): a backend closing an idle socket must not show as a 502.
+    const upstream = request({ host: chosen.backend.host, port: chosen.backend.port, method: req.method, path: req.url, agent: false, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
     pool.balancer.track(chosen.key, { destroy: () => upstream.destroy(), once: (_e, f) => void res.once('close', f) });
     upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502, { 'content-type': 'text/plain' }).end('the backend failed\n')));
+    res.on('close', () => !res.writableFinished && upstream.destroy()); // the client went away
     req.pipe(upstream);
   };
 
@@ -86,8 +88,8 @@ export function httpFrontend(options: HttpFrontendOptions): Frontend {
   });
   const frontend: Frontend = {
     ready: new Promise((resolve) => {
-      server.once('error', (error) => {
-        frontend.error = error;
+      server.on('error', (error) => {
+        frontend.error ??= error;
         resolve();
       });
       server.listen({ host: options.host, port: options.port }, () => resolve());

@@ -37,12 +37,24 @@ export class Pool {
   readonly balancer = new Balancer();
   private readonly health: HealthTracker;
 
+  private readonly resolve: ResolveTarget;
+
   constructor(
     private readonly source: () => PoolSource | undefined,
-    private readonly resolve: ResolveTarget,
+    resolve: ResolveTarget,
     healthScale: number,
   ) {
     this.health = new HealthTracker(healthScale);
+    // A target that cannot be resolved (an address the caller cannot map), or that resolves off loopback, takes no
+    // traffic: the data path never connects outside 127.0.0.0/8, and a bad address never crashes it.
+    this.resolve = (target) => {
+      try {
+        const backend = resolve(target);
+        return backend && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(backend.host) ? backend : undefined;
+      } catch {
+        return undefined;
+      }
+    };
   }
 
   /** A backend for a new connection of `clientIp`, and the key it is tracked under; undefined when none can take it. */
