@@ -116,8 +116,8 @@ export function directAccessService(i: number, perService: number): [object, obj
   ];
 }
 
-/** A Ready node as harness.ts's `node(i)` makes it (that module loads the controller, which the child must not). */
-export function readyNode(i: number): object {
+/** A Ready node of a bench cluster (here, not in harness.ts: that module loads the controller, which the child must not). */
+export function readyNode(i: number) {
   const ip = `10.0.${Math.floor(i / 250) + 1}.${(i % 250) + 1}`;
   return {
     apiVersion: 'v1', kind: 'Node',

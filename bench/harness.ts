@@ -10,6 +10,7 @@ import { startServiceController, type RunningController } from '../src/app.js';
 import type { ServiceReconciler } from '../src/controllers/service-adapter.js';
 import { ActualStateCache } from '../src/deploy/actual-cache.js';
 import { silentLogger } from '../src/runtime/logger.js';
+import { readyNode } from './cloud-protocol.js';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -67,15 +68,8 @@ export interface BenchCluster {
   close(): Promise<void>;
 }
 
-export function node(i: number) {
-  const ip = `10.0.${Math.floor(i / 250) + 1}.${(i % 250) + 1}`;
-  return {
-    apiVersion: 'v1', kind: 'Node',
-    metadata: { name: ip, labels: { 'kubernetes.io/hostname': ip } },
-    spec: { providerID: `qcloud:///800002/ins-${String(i).padStart(8, '0')}` },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
-  };
-}
+/** A Ready node (defined with the child's protocol, which must not load the controller). */
+export const node = readyNode;
 
 export async function startCluster(options: BenchOptions, extra: { nodes?: number; simulator?: SimulatorOptions; workers?: number } = {}): Promise<BenchCluster> {
   const kube = await startFakeKube({ seed: Array.from({ length: extra.nodes ?? 3 }, (_, i) => node(i)) });

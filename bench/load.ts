@@ -6,6 +6,7 @@
  */
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { isLoopback } from '../mocks/cluster-net/addresses.js';
 
 export interface LoadTarget {
   readonly host: string;
@@ -35,7 +36,6 @@ export interface LoadResult {
   readonly failures: readonly string[];
 }
 
-const isLoopback = (host: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
 function once(target: LoadTarget, timeoutMs: number): Promise<{ ok: boolean; by?: string; why?: string }> {
   return new Promise((resolve) => {

@@ -14,8 +14,8 @@ import type { V1Node } from '@kubernetes/client-node';
 import { DataPath } from '../../mocks/clb/data-path/data-path.js';
 import { createLocalCloud } from '../../mocks/clb/local-cloud.js';
 import { LOOPBACK_VIP_RANGES } from '../../mocks/clb/options.js';
-import { loopbackFor, portFor } from '../../mocks/cluster-net/addresses.js';
-import { nodeAddress } from '../../mocks/cluster-net/node-proxy.js';
+import { portFor } from '../../mocks/cluster-net/addresses.js';
+import { clusterTargetResolver } from '../../mocks/cluster-net/node-proxy.js';
 import { startFakeKube } from '../../mocks/kube/index.js';
 import { ClusterSimulator } from '../../mocks/sandbox/cluster-sim.js';
 import { READINESS_GATE, SERVICE_ANNOTATIONS as A } from '../../src/annotations/keys.js';
@@ -65,16 +65,7 @@ async function runVariant(variant: Variant, options: BenchOptions, ratePerSecond
   const nodes = [0, 1, 2].map(node);
   const kube = await startFakeKube({ seed: nodes });
   const cloud = createLocalCloud({ publicVipRanges: LOOPBACK_VIP_RANGES, taskLatencyMs: options.taskLatencyMs, rateLimitPerSecond: options.rateLimitPerSecond });
-  // Where a target is: an ENI target is its Pod; an instance target, the node proxy of the node with that instance id.
-  const dataPath = new DataPath(cloud.simulator, {
-    listenPort: portFor,
-    resolve: (t) => {
-      if (t.eniIp) return { host: loopbackFor(t.eniIp), port: portFor(t.port) };
-      const owner = kube.state.list<V1Node>('nodes').find((n) => n.spec?.providerID?.endsWith(`/${t.instanceId}`));
-      const address = owner && nodeAddress(owner);
-      return address ? { host: loopbackFor(address), port: portFor(t.port) } : undefined;
-    },
-  });
+  const dataPath = new DataPath(cloud.simulator, { listenPort: portFor, resolve: clusterTargetResolver(kube) });
   const cluster = new ClusterSimulator(kube, { dataPath: true });
   const controller = await startServiceController({ kubeConfig: kube.kubeConfig(), provider: cloud.provider, settings: SETTINGS, logger: silentLogger(), resyncPeriodMs: 3_600_000 });
   try {

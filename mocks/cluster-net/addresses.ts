@@ -30,6 +30,9 @@ export interface BindContext {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** Is this an address of 127.0.0.0/8 (where every socket of the simulated cluster and its load balancers is)? */
+export const isLoopback = (address: string): boolean => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+
 /** The loopback address where the sockets of `clusterIp` (a node InternalIP or a Pod IP) listen. */
 export function loopbackFor(clusterIp: string): string {
   const match = IPV4.exec(clusterIp);

@@ -318,3 +318,26 @@ export async function startNodeProxy(options: NodeProxyOptions): Promise<NodePro
   await refresh().catch(() => undefined);
   return proxy;
 }
+
+/**
+ * Where a CLB target of this simulated cluster really is, for the data path: an ENI target is its Pod's socket; an
+ * instance target, the proxy of the node with that instance id (its providerID), at the target's NodePort. Node
+ * addresses are looked up again only when the cluster's state changed (this runs for every new connection).
+ */
+export function clusterTargetResolver(kube: FakeKube): (target: { readonly instanceId?: string; readonly eniIp?: string; readonly port: number }) => { host: string; port: number } | undefined {
+  let seenAt = '';
+  let byInstance = new Map<string, string>();
+  return (target) => {
+    if (target.eniIp) return { host: loopbackFor(target.eniIp), port: portFor(target.port) };
+    if (seenAt !== kube.state.resourceVersion()) {
+      seenAt = kube.state.resourceVersion();
+      byInstance = new Map(kube.state.list<V1Node>('nodes').flatMap((node) => {
+        const id = node.spec?.providerID?.split('/').pop();
+        const address = nodeAddress(node);
+        return id && address ? [[id, address] as const] : [];
+      }));
+    }
+    const address = target.instanceId ? byInstance.get(target.instanceId) : undefined;
+    return address ? { host: loopbackFor(address), port: portFor(target.port) } : undefined;
+  };
+}

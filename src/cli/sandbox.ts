@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { KubernetesObject, V1Ingress, V1Node, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
 import { createLocalCloud, type LocalCloud } from '../../mocks/clb/local-cloud.js';
 import { readCloudState, type CloudState } from '../../providers/cloud-state.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../annotations/keys.js';
@@ -19,7 +19,7 @@ import { DataPath } from '../../mocks/clb/data-path/data-path.js';
 import { selfSignedKeyPair } from '../../mocks/clb/data-path/self-signed.js';
 import { LOOPBACK_VIP_RANGES } from '../../mocks/clb/options.js';
 import { describePortMapping, loopbackFor, portFor } from '../../mocks/cluster-net/addresses.js';
-import { nodeAddress } from '../../mocks/cluster-net/node-proxy.js';
+import { clusterTargetResolver } from '../../mocks/cluster-net/node-proxy.js';
 import { startControllers, type RunningControllers } from '../app.js';
 import { startHealthServer, type HealthServer } from '../runtime/health-server.js';
 import { createLogger } from '../runtime/logger.js';
@@ -123,12 +123,7 @@ async function startSandboxDataPath(kube: FakeKube, cloud: LocalCloud, cluster: 
     listenAddress: loopbackFor,
     listenPort: portFor,
     keyPairOf: () => keyPair,
-    resolve: (t) => {
-      if (t.eniIp) return { host: loopbackFor(t.eniIp), port: portFor(t.port) };
-      const node = kube.state.list<V1Node>('nodes').find((n) => n.spec?.providerID?.endsWith(`/${t.instanceId}`));
-      const address = node && nodeAddress(node);
-      return address ? { host: loopbackFor(address), port: portFor(t.port) } : undefined;
-    },
+    resolve: clusterTargetResolver(kube),
     onError: (what, error) => logger.warn({ listener: what, err: error.message }, 'The data path cannot serve a listener'),
   });
   await cluster.dataPathReady().catch((error: unknown) => logger.warn({ err: String(error) }, 'Some Pods or node proxies cannot listen'));
@@ -224,12 +219,13 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
     await sandbox.stop();
     return;
   }
+  const curl = curlLine(sandbox);
   console.log([
     '', `Fake Kubernetes API: ${sandbox.kube.url}`, `  export KUBECONFIG=${sandbox.kubeconfigPath}`,
     '  kubectl get services,ingresses', '  kubectl apply -f my-service.yaml        (validated by the server, as a cluster does)',
     '  kubectl get events --sort-by=.lastTimestamp',
     `Metrics and health, as run serves them: ${sandbox.metricsUrl}/metrics  ${sandbox.metricsUrl}/healthz  ${sandbox.metricsUrl}/readyz`,
-    ...(curlLine(sandbox) ? [`Traffic through a CLB (every VIP is a loopback address): ${curlLine(sandbox)}`] : []),
+    ...(curl ? [`Traffic through a CLB (every VIP is a loopback address): ${curl}`] : []),
     'The controller reacts to what you create, change and delete. Ctrl-C stops.',
   ].join('\n'));
   await new Promise<void>((resolve) => {

@@ -84,6 +84,3 @@ export function viewOf(objects: readonly KubernetesObject[]): ClusterView {
     tkeServiceConfigs: storeOf(of<TkeServiceConfig>('TkeServiceConfig')),
   };
 }
-
-/** Objects by name (the builders take a namespace's Secrets, Services and Pods this way). */
-export const byName = <T extends KubernetesObject>(list: readonly T[]): Map<string, T> => new Map(list.map((o) => [o.metadata?.name ?? '', o]));

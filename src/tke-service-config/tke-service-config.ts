@@ -355,7 +355,7 @@ export type ConfigLookup =
   | { readonly kind: 'missing'; readonly problem: Problem };
 
 /** The TkeServiceConfig an owner uses (in its namespace), parsed; `field` is the annotation a missing config is told under. */
-export function lookUpConfig(owner: KubernetesObject, choice: ConfigChoice, store: ConfigStore | undefined, field: string): ConfigLookup {
+function lookUpConfig(owner: KubernetesObject, choice: ConfigChoice, store: ConfigStore | undefined, field: string): ConfigLookup {
   const { name } = choice;
   if (!name) return { kind: 'none' };
   if (!store || store.hasSynced === false) return { kind: 'waiting' };

@@ -8,6 +8,7 @@
  * backend a target is — a node's proxy for an instance target, a Pod for an ENI target — the caller says
  * (`resolve`): the data path only forwards.
  */
+import { isLoopback } from '../../cluster-net/addresses.js';
 import type { ClbSimulator } from '../simulator.js';
 import type { SimListener, SimLoadBalancer } from '../state.js';
 import { tcpFrontend, udpFrontend, type Frontend } from './l4.js';
@@ -39,7 +40,6 @@ interface Served {
   readonly followRules?: () => void;
 }
 
-const isLoopback = (address: string) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 
 export class DataPath {
   private readonly served = new Map<string, Served>();

@@ -6,6 +6,7 @@
  * rescheduling switches, those of a target set to weight 0 or found unhealthy.
  */
 import type { clb } from '../../../providers/tencentcloud/api.js';
+import { isLoopback } from '../../cluster-net/addresses.js';
 import type { SimTarget } from '../state.js';
 import { targetKey } from '../state.js';
 import { Balancer } from './balancer.js';
@@ -50,7 +51,7 @@ export class Pool {
     this.resolve = (target) => {
       try {
         const backend = resolve(target);
-        return backend && /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(backend.host) ? backend : undefined;
+        return backend && isLoopback(backend.host) ? backend : undefined;
       } catch {
         return undefined;
       }
