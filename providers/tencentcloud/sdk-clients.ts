@@ -8,6 +8,7 @@ import { Client as TagClient } from 'tencentcloud-sdk-nodejs/tencentcloud/servic
 import { Client as VpcClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js';
 import type { ApiClients } from './api-caller.js';
 import type { DynamicCredential } from './credentials.js';
+import { installCachedSigning } from './tc3-signing.js';
 
 export interface SdkClientsConfig {
   readonly region: string;
@@ -31,6 +32,7 @@ export const DEFAULT_ENDPOINTS: Record<keyof ApiClients, string> = {
 };
 
 export function createSdkClients(config: SdkClientsConfig): ApiClients {
+  installCachedSigning();
   const clientConfig = (service: keyof ApiClients) => ({
     credential: config.credential,
     region: config.region,
