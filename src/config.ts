@@ -31,6 +31,8 @@ export interface RunConfig {
   /** Orphan CLBs and listeners are deleted after this long; 0 turns the collector off. */
   readonly orphanGcDelayMs: number;
   readonly orphanGcDryRun: boolean;
+  /** A sync-state series per Service and Ingress on /metrics (clb_controller_object_sync_state). */
+  readonly perObjectMetrics: boolean;
 }
 
 /** Flag → environment variable → description (also the --help text). */
@@ -56,6 +58,7 @@ export const RUN_SETTINGS = {
   'node-ready-grace': { env: 'CLB_NODE_READY_GRACE', help: 'a node that went NotReady stays bound this long (default 60s)' },
   'orphan-gc-delay': { env: 'CLB_ORPHAN_GC_DELAY', help: "delete this cluster's CLBs/listeners whose owner is gone after this long (default 10m; 0 = off)" },
   'orphan-gc-dry-run': { env: 'CLB_ORPHAN_GC_DRY_RUN', help: 'true: the orphan collector only logs what it would delete (default false)' },
+  'per-object-metrics': { env: 'CLB_PER_OBJECT_METRICS', help: 'true: a sync-state series per Service and Ingress on /metrics, one per object (default false)' },
 } as const;
 
 export type SettingName = keyof typeof RUN_SETTINGS;
@@ -126,5 +129,6 @@ export function readRunConfig(argv: readonly string[], env: Readonly<Record<stri
     nodeReadyGraceMs: parseDuration('node-ready-grace', get('node-ready-grace') ?? '60s'),
     orphanGcDelayMs: parseDuration('orphan-gc-delay', get('orphan-gc-delay') ?? '10m'),
     orphanGcDryRun: boolean('orphan-gc-dry-run', get('orphan-gc-dry-run') ?? 'false'),
+    perObjectMetrics: boolean('per-object-metrics', get('per-object-metrics') ?? 'false'),
   };
 }

@@ -49,7 +49,7 @@ function kubeConfig(config: RunConfig): KubeConfig {
 export async function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<void> {
   const config = readRunConfig(argv, env, hostname());
   const logger: Logger = createLogger(config.logLevel);
-  const metrics = new Metrics();
+  const metrics = new Metrics({ perObjectSyncState: config.perObjectMetrics });
   const kc = kubeConfig(config);
   let elector: LeaderElector | undefined;
   const provider = createLeaderGatedProvider({

@@ -9,6 +9,7 @@ describe('run configuration', () => {
     expect(config).toMatchObject({
       clusterId: 'cls-abcdefgh', vpcId: 'vpc-abcdefgh', region: 'ap-shanghai', accountUin: '100000000001', provider: 'tencentcloud',
       workers: 8, resyncPeriodMs: 300_000, rateLimitPerSecond: 20, leaderElect: true, leaseNamespace: 'clb-controller', metricsPort: 8080, logLevel: 'info',
+      orphanGcDryRun: false, perObjectMetrics: false,
     });
     expect(config.identity).toMatch(/^host-1-\d+$/);
   });
@@ -22,8 +23,15 @@ describe('run configuration', () => {
     ['a bad duration', ['--resync-period', 'soon'], ENV, '--resync-period "soon" is not a duration: use e.g. 30s, 5m, 1h'],
     ['too many workers', ['--workers', '1000'], ENV, '--workers "1000" must be an integer from 1 to 64'],
     ['a non-boolean', ['--leader-elect', 'maybe'], ENV, '--leader-elect "maybe" must be true or false'],
+    ['a non-boolean per-object metrics switch', [], { ...ENV, CLB_PER_OBJECT_METRICS: 'yes' }, '--per-object-metrics "yes" must be true or false'],
   ])('stops on %s with one line saying what to set', (_name, argv, env, message) => {
     expect(() => readRunConfig(argv, env, 'h')).toThrow(new ConfigError(message));
+  });
+
+  it('turns per-object metrics on from the flag or the environment, the flag winning', () => {
+    expect(readRunConfig(['--per-object-metrics', 'true'], ENV, 'h').perObjectMetrics).toBe(true);
+    expect(readRunConfig([], { ...ENV, CLB_PER_OBJECT_METRICS: 'true' }, 'h').perObjectMetrics).toBe(true);
+    expect(readRunConfig(['--per-object-metrics', 'false'], { ...ENV, CLB_PER_OBJECT_METRICS: 'true' }, 'h').perObjectMetrics).toBe(false);
   });
 
   it('needs no account id with the mock provider', () => {
