@@ -23,6 +23,7 @@ import type { Metrics } from './runtime/metrics.js';
 import { DEFAULT_NODE_READY_GRACE_MS } from './service/nodes.js';
 import { autoConfigWriter } from './tke-service-config/auto-config.js';
 import { withPooledConnections } from './kube/pooled-connections.js';
+import { kubeWriteClients } from './kube/kube-writes.js';
 
 export interface ControllersOptions {
   readonly kubeConfig: KubeConfig;
@@ -73,13 +74,15 @@ export async function startControllers(options: ControllersOptions): Promise<Run
   const informers = options.informers ?? new SharedInformers({ kubeConfig, logger, ...(options.informerBackoffMs ? { backoffMs: options.informerBackoffMs } : {}) });
   const cache = new ActualStateCache(provider, { ttlMs: resyncPeriodMs });
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const writes = kubeWriteClients(kubeConfig);
   const nodeReadyGraceMs = options.nodeReadyGraceMs ?? DEFAULT_NODE_READY_GRACE_MS;
   const reconcilerDeps: SharedReconcilerDeps = {
     provider,
     cache,
     view: informers,
     autoConfigs: autoConfigWriter(kubeConfig.makeApiClient(CustomObjectsApi)),
-    events: options.events ?? new EventRecorder({ api: core, component: 'clb-controller', logger }),
+    events: options.events ?? new EventRecorder({ api: writes.events, component: 'clb-controller', logger }),
+    ...(metrics ? { observer: metrics.syncObserver() } : {}),
     gates: new ReadinessGates({ api: core, ...(metrics ? { onGateSet: (seconds: number) => metrics.observeReadinessGateLatency(seconds) } : {}) }),
     logger,
     nodeReadyGraceMs,
@@ -95,7 +98,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
         } }
       : {};
   };
-  const common = { kubeConfig, informers, logger, reconcilerDeps, nodeReadyGraceMs, ...(options.workers !== undefined ? { workers: options.workers } : {}) };
+  const common = { kubeConfig, informers, logger, reconcilerDeps, writes, nodeReadyGraceMs, ...(options.workers !== undefined ? { workers: options.workers } : {}) };
   const services = kinds.has('service') ? wireServiceController({ ...common, settings, ...observe('service') }) : undefined;
   const ingressSettings = { clusterId: settings.clusterId, vpcId: settings.vpcId, defaultClass: settings.defaultIngressClass ?? false };
   const ingresses = kinds.has('ingress') ? wireIngressController({ ...common, settings: ingressSettings, ...observe('ingress') }) : undefined;
@@ -154,6 +157,7 @@ export async function startControllers(options: ControllersOptions): Promise<Run
       clearInterval(timer);
       await gc?.stop();
       await Promise.all(running.map((c) => c.stop()));
+      writes.close();
       if (ownInformers) await informers.stop();
     },
   };

@@ -1,4 +1,6 @@
 /** l7-lb-controller's part of the owner pipeline (reconcile-owner.ts): which Ingresses, and how to build one. */
+import { ingressBackendLines } from '../explain/owner-backends.js';
+import { nodeGrace } from '../service/nodes.js';
 import { withTkeServiceConfig, type ConfigAnnotations } from '../tke-service-config/tke-service-config.js';
 import type { V1Ingress } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A, INGRESS_FINALIZER } from '../annotations/keys.js';
@@ -39,7 +41,8 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
     owner: (ingress) => ingressOwner(ingress, settings),
     subnetId: (ingress) => ingress.metadata?.annotations?.[A.subnetId]?.trim(),
     build: (view, ingress, subnets, clock) => {
-      const built = buildIngressModel(loadIngressInputs(view, ingress, subnets, clock), settings);
+      const inputs = loadIngressInputs(view, ingress, subnets, clock);
+      const built = buildIngressModel(inputs, settings);
       if (!built.ok) return built;
       // Deletion protection changes only by the annotation: absent, the CLB keeps what the user set in the console.
       const { deletionProtection: deleteProtect, modificationProtection: modificationProtect } = parseIngressLifecycle(ingress);
@@ -48,7 +51,7 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
         attributes: { ...built.model.attributes, ...(deleteProtect !== undefined ? { deleteProtect } : {}), ...(modificationProtect !== undefined ? { modificationProtect } : {}) },
       };
       // While a rule is left out for a problem, nothing is deleted: a typo never takes a rule down.
-      return { ...withTkeServiceConfig({ ...built, model }, ingress, INGRESS_CONFIGS, view.tkeServiceConfigs), keepExisting: built.skippedRules > 0 };
+      return { ...withTkeServiceConfig({ ...built, model }, ingress, INGRESS_CONFIGS, view.tkeServiceConfigs), keepExisting: built.skippedRules > 0, backends: () => ingressBackendLines(ingress, { ...inputs, namespace: ingress.metadata?.namespace ?? 'default', grace: nodeGrace(inputs) }) };
     },
     // An existing CLB serves the Ingress only if its ports are free: never take a listener over.
     refuseReused: (model, listeners, owner) => {

@@ -3,7 +3,7 @@
  * affects (the Ingress, a Service it routes to, that Service's EndpointSlices or Pods, a Secret it names, a
  * node), the reconciler, the queue and workers. The composition root (src/app.ts) owns the rest.
  */
-import { NetworkingV1Api, type V1Ingress, type V1Pod } from '@kubernetes/client-node';
+import type { V1Ingress, V1Pod } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A, INGRESS_FINALIZER, SERVICE_ANNOTATIONS, SERVICE_NAME_LABEL } from '../annotations/keys.js';
 import { ingressReferences, isQcloudIngress, type IngressSettings } from '../ingress/build-ingress-model.js';
 import { servicesOfPod } from '../kube/cluster-view.js';
@@ -12,13 +12,14 @@ import { Controller } from '../runtime/controller.js';
 import { configChoice } from '../tke-service-config/tke-service-config.js';
 import { INGRESS_CONFIGS, ingressKey, IngressReconciler } from './ingress-adapter.js';
 import { onTrafficRelevantNodeChange } from './informers.js';
+import { INGRESS_CONDITIONS_ANNOTATION } from '../kube/sync-condition.js';
 import { relevantChanges } from './owner-changes.js';
 import type { WireOptions, WiredController } from './wiring.js';
 
 export function wireIngressController(options: WireOptions & { readonly settings: IngressSettings }): WiredController<IngressReconciler> {
   const { informers, logger, settings } = options;
   const isTracked = (ingress: V1Ingress) => isQcloudIngress(ingress, settings) || hasFinalizer(ingress, INGRESS_FINALIZER);
-  const reconciler = new IngressReconciler({ ...options.reconcilerDeps, settings, writer: ingressWriter(options.kubeConfig.makeApiClient(NetworkingV1Api)) });
+  const reconciler = new IngressReconciler({ ...options.reconcilerDeps, settings, writer: ingressWriter(options.writes.ingresses) });
   const controller = new Controller({
     name: 'ingress',
     reconcile: (key) => reconciler.reconcile(key),
@@ -38,7 +39,7 @@ export function wireIngressController(options: WireOptions & { readonly settings
   const referring = (namespace: string | undefined, kind: 'services' | 'secrets', name: string) =>
     informers.ingresses.byIndex(kind, `${namespace ?? 'default'}/${name}`).filter(isTracked);
 
-  const ingressChanged = relevantChanges([A.loadBalancerId], { finalizer: INGRESS_FINALIZER, wants: (i: V1Ingress) => isQcloudIngress(i, settings) });
+  const ingressChanged = relevantChanges([A.loadBalancerId, INGRESS_CONDITIONS_ANNOTATION], { finalizer: INGRESS_FINALIZER, wants: (i: V1Ingress) => isQcloudIngress(i, settings) });
   informers.ingresses.onChange((ingress, kind) => {
     if (ingressChanged(ingress, kind) && isTracked(ingress)) controller.enqueue(ingressKey(ingress));
   });
@@ -56,18 +57,23 @@ export function wireIngressController(options: WireOptions & { readonly settings
   informers.secrets.onChange((secret) => {
     referring(secret.metadata?.namespace, 'secrets', secret.metadata?.name ?? '').forEach((i) => controller.enqueue(ingressKey(i)));
   });
+  /** A change that may move targets: the latency to "programmed" counts from it. */
+  const targetsMayMove = (key: string) => {
+    reconciler.noticeChange(key);
+    controller.enqueue(key);
+  };
   informers.endpointSlices.onChange((slice) => {
     const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (service) referring(slice.metadata?.namespace, 'services', service).forEach((i) => controller.enqueue(ingressKey(i)));
+    if (service) referring(slice.metadata?.namespace, 'services', service).forEach((i) => targetsMayMove(ingressKey(i)));
   });
   informers.pods.onChange((pod: V1Pod) => {
     // Direct Ingresses bind Pods; a gated Pod becomes bindable when its containers are ready, which no EndpointSlice shows.
     // The Services whose slices list the Pod, then the direct Ingresses naming them.
     for (const service of servicesOfPod(informers, pod)) {
-      for (const ingress of referring(pod.metadata?.namespace, 'services', service)) if (ingress.metadata?.annotations?.[A.directAccess] === 'true') controller.enqueue(ingressKey(ingress));
+      for (const ingress of referring(pod.metadata?.namespace, 'services', service)) if (ingress.metadata?.annotations?.[A.directAccess] === 'true') targetsMayMove(ingressKey(ingress));
     }
   });
-  const stopNodeRechecks = onTrafficRelevantNodeChange(informers.nodes, enqueueAll, { graceMs: options.nodeReadyGraceMs });
+  const stopNodeRechecks = onTrafficRelevantNodeChange(informers.nodes, () => tracked().forEach((i) => targetsMayMove(ingressKey(i))), { graceMs: options.nodeReadyGraceMs });
 
   return {
     controller,

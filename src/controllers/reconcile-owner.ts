@@ -22,7 +22,10 @@ import type { ActualStateCache } from '../deploy/actual-cache.js';
 import { applyLoadBalancerPlan } from '../deploy/apply.js';
 import type { Owner } from '../model/naming.js';
 import { missingOwnershipTags, ownershipTagsMissing } from '../deploy/ownership.js';
-import { planLoadBalancer, planWrites, type ActualLoadBalancer, type LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
+import { planLoadBalancer, planWrites, planWritesByKind, targetWrites, type ActualLoadBalancer, type LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
+import { OwnerMemory } from './owner-memory.js';
+import type { BackendLine } from '../explain/backend-lines.js';
+import { logTargetDecisions } from '../explain/decision-log.js';
 import { releaseCandidates, resolveLoadBalancer, type OwnerFields } from '../deploy/resolve.js';
 import type { ClusterView, ObjectStore } from '../kube/cluster-view.js';
 import { EVENT_REASONS } from '../kube/events.js';
@@ -36,7 +39,8 @@ import type { AutoConfigWriter } from '../tke-service-config/auto-config.js';
 import { dropAutoConfig, keepAutoConfig } from '../tke-service-config/keep-auto-config.js';
 import type { ConfigAnnotations } from '../tke-service-config/tke-service-config.js';
 import type { LoadClock } from '../service/load-service-inputs.js';
-import { announceEnsuring, BlockedError, modificationProtectionDiffers, refuse, reportEnsured, reportGone, reportingFailures, reportModificationProtected, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
+import { announceEnsuring, BlockedError, failureVerdict, modificationProtectionDiffers, refuse, reportEnsured, reportGone, reportingFailures, reportModificationProtected, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
+import type { DriftKind, ObservedOwner, OwnedResources, SyncObserver } from './sync-observer.js';
 
 /** What one kind tells the pipeline. */
 export interface OwnerAdapter<T extends StatusObject> {
@@ -54,7 +58,14 @@ export interface OwnerAdapter<T extends StatusObject> {
   refuseReused?(model: DesiredState, listeners: readonly Listener[], owner: Owner): Problem | undefined;
 }
 
-export type OwnerBuilt = (Built & { /** Delete no listener or rule this time. */ readonly keepExisting: boolean }) | Refused;
+export type OwnerBuilt =
+  | (Built & {
+      /** Delete no listener or rule this time. */
+      readonly keepExisting: boolean;
+      /** Every node and endpoint it could bind, and why it is (not) bound — computed only when asked (explain, the decision log). */
+      readonly backends?: () => readonly BackendLine[];
+    })
+  | Refused;
 
 export interface PipelineDeps<T extends StatusObject> extends ReportDeps<T> {
   readonly provider: CloudProvider;
@@ -64,6 +75,7 @@ export interface PipelineDeps<T extends StatusObject> extends ReportDeps<T> {
   readonly subnets: SubnetLookup;
   readonly empty: EmptyBackendsGuard;
   readonly now: () => number;
+  readonly memory: OwnerMemory;
   readonly nodeReadyGraceMs?: number;
   /** Told every CLB plan before it is applied (how `plan` sees what `run` would do). */
   readonly onPlanned?: (object: T, plan: LoadBalancerPlan, actual: ActualLoadBalancer | undefined) => void;
@@ -71,6 +83,8 @@ export interface PipelineDeps<T extends StatusObject> extends ReportDeps<T> {
   readonly onBuilt?: (object: T, built: OwnerBuilt) => void;
   /** Told the user errors that stop an object (the build's, the CLB's refusals, the cloud refusing their values). */
   readonly onRefused?: (object: T, problems: readonly Problem[]) => void;
+  /** Keeps score of owners' sync states and resources (metrics). */
+  readonly observer?: SyncObserver;
 }
 
 /** How soon targets left for the next reconcile at a quota (after this one's removals) are added. */
@@ -90,16 +104,35 @@ export async function reconcileOwner<T extends StatusObject>(deps: PipelineDeps<
     if (!wanted) await deps.writer.removeFinalizer(object, adapter.fields.finalizer);
     return;
   }
-  return reportingFailures(deps.events, object, () => (wanted ? ensure(deps, adapter, object) : release(deps, adapter, object, lifecycle.retain)));
+  const noticedAt = deps.memory.takeNoticed(key);
+  try {
+    return await reportingFailures(deps.events, object, () => (wanted ? ensure(deps, adapter, object, noticedAt) : release(deps, adapter, object, lifecycle.retain)));
+  } catch (error) {
+    deps.memory.restoreNoticed(key, noticedAt);
+    await reportFailedSync(deps, adapter, object, error);
+    throw error;
+  }
 }
 
-async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, object: T): Promise<ReconcileResult | void> {
+/** A reconcile that failed: the sync condition and the observer say why (the Warning was told already). */
+async function reportFailedSync<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, object: T, error: unknown): Promise<void> {
+  const verdict = failureVerdict(error);
+  if (!verdict) return;
+  deps.observer?.synced(observed(adapter, object), verdict.state, verdict.reason, verdict.code);
+  // The object in hand may be stale by now (this reconcile may have patched it): the condition goes unversioned.
+  await deps.writer.report(object, { sync: verdict }, { unversioned: true }).catch((e: unknown) => {
+    deps.logger.warn({ owner: keyOf(object), err: (e as Error).message }, 'Could not set the sync condition');
+  });
+}
+
+const observed = <T extends StatusObject>(adapter: OwnerAdapter<T>, object: T): ObservedOwner => ({ kind: adapter.fields.kind, namespace: object.metadata?.namespace ?? 'default', name: object.metadata?.name ?? '' });
+
+async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, object: T, noticedAt: number | undefined): Promise<ReconcileResult | void> {
   const { fields } = adapter;
   const clock = { now: deps.now(), ...(deps.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: deps.nodeReadyGraceMs } : {}) };
   const built = adapter.build(deps.view, object, await deps.subnets.lookup(adapter.subnetId(object)), clock); // 1, 2
   deps.onBuilt?.(object, built);
   if (!built.ok) return refuse(deps, object, built.problems);
-  warn(deps.events, object, built.warnings);
 
   const owner = adapter.owner(object);
   const resolution = await resolveLoadBalancer(deps, owner, built.model.loadBalancer, object.metadata?.annotations?.[fields.loadBalancerIdAnnotation], fields); // 3
@@ -114,9 +147,9 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   if (plan.modificationProtected) {
     // Nothing written; the retry (with backoff) describes the CLB again, to see when the user has turned it off.
     if (plan.modificationProtectionDiffers) warn(deps.events, object, [modificationProtectionDiffers(fields, actual!.loadBalancer)]);
-    reportModificationProtected(deps.events, fields, object, actual!.loadBalancer, false);
+    const told = reportModificationProtected(deps.events, fields, object, actual!.loadBalancer, false);
     deps.cache.forget(actual!.loadBalancer.id);
-    throw new BlockedError(`load balancer ${actual!.loadBalancer.id} has modification protection on`);
+    throw new BlockedError(`load balancer ${actual!.loadBalancer.id} has modification protection on`, told);
   }
 
   // The finalizer goes on before the first cloud write, never for a refused object.
@@ -127,8 +160,10 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   const applied = await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: false, refuseCreated, ...(fields.extraParameters ? { extraParametersField: fields.extraParameters } : {}) }); // 6
   if (!applied.ok) return refuse(deps, current, [applied.problem]);
   const lb = applied.loadBalancer!;
-  warn(deps.events, current, applied.refusedSettings ?? []);
-  if (plan.modificationProtectionDiffers) warn(deps.events, current, [modificationProtectionDiffers(fields, lb)]);
+  if (built.backends) logTargetDecisions(deps.logger, keyOf(object), lb.id, plan, built.backends);
+  if (writes) observeWrites(deps, observed(adapter, object), keyOf(object), built.model, plan, lb.id, noticedAt);
+  // What is not as the object asks — left out by the build, refused by the cloud — is told, and the condition says so.
+  const unmet = [...built.warnings, ...(applied.refusedSettings ?? []), ...(plan.modificationProtectionDiffers ? [modificationProtectionDiffers(fields, lb)] : [])];
   if (applied.created) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id }, 'Created load balancer');
   if (writes) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, changes: writes }, 'Applied load balancer changes');
   if (plan.heldEmpty) deps.logger.info({ owner: keyOf(object), lb: lb.id }, 'Kept the last targets while the empty backend view settles');
@@ -136,7 +171,10 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   // A Pod whose target a quota left out is not bound: its gate stays closed.
   const unbound = new Set(plan.leftOutAddresses ?? []);
   const gatePods: (V1Pod | undefined)[] = built.readinessGatePods.map((pod) => deps.view.pods.get(pod, owner.namespace)).filter((pod) => !pod?.status?.podIP || !unbound.has(pod.status.podIP));
-  current = await reportEnsured(deps, fields, current, lb, plan, { announced: writes > 0, gatePods, provider: deps.cache }); // 7
+  const reported = await reportEnsured(deps, fields, current, lb, plan, { announced: writes > 0, gatePods, provider: deps.cache, unmet }); // 7
+  current = reported.object;
+  deps.observer?.synced(observed(adapter, object), reported.verdict.state, reported.verdict.reason, reported.verdict.code);
+  deps.observer?.owns(observed(adapter, object), ownedBy(lb.id, built.model));
   await keepAutoConfig(deps, fields.configs, current, lb, built.model.listeners, built.keepExisting); // 8
   // Come back when the empty view has settled, when targets wait for room a removal made (at a quota), or when a
   // NotReady node's grace ends (it is then unbound).
@@ -158,15 +196,48 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     deps.events.emit(object, 'Normal', EVENT_REASONS.deleting, `Deleting load balancer ${lb.id}`);
     // 6: tasks awaited — a listener whose delete task failed must not outlive its owner unnoticed.
     await applyLoadBalancerPlan(plan, actual, deps, { awaitTasks: true });
-    reportReleased(deps, fields, object, owner, lb, plan); // 7
+    const told = reportReleased(deps, fields, object, owner, lb, plan); // 7
     // The finalizer stays: the object waits for the user (told how), and is looked at again with backoff.
-    if (plan.release === 'protected') throw new BlockedError(`load balancer ${lb.id} has ${plan.modificationProtected ? 'modification' : 'deletion'} protection on`);
-    if (plan.release === 'not-ours') throw new BlockedError(`load balancer ${lb.id} lacks its ownership tags`);
+    if (told && plan.release === 'protected') throw new BlockedError(`load balancer ${lb.id} has ${plan.modificationProtected ? 'modification' : 'deletion'} protection on`, told);
+    if (told && plan.release === 'not-ours') throw new BlockedError(`load balancer ${lb.id} lacks its ownership tags`, told);
     deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
   }
   deps.empty.forget(keyOf(object));
+  deps.memory.forget(keyOf(object));
   await dropAutoConfig(deps, fields.configs, object, true); // 8
   await reportGone(deps, fields, object);
+  deps.observer?.forget(observed(adapter, object));
+}
+
+/**
+ * For the metrics, after an apply with writes: drift corrections (writes while the model stayed as last applied),
+ * and — once the CLB confirms the target writes (their tasks finished) — the time from the change noticed.
+ */
+function observeWrites<T extends StatusObject>(deps: PipelineDeps<T>, owner: ObservedOwner, key: string, model: DesiredState, plan: LoadBalancerPlan, loadBalancerId: string, noticedAt: number | undefined): void {
+  const { observer } = deps;
+  if (!observer) return;
+  if (deps.memory.isLastApplied(key, model)) {
+    for (const [kind, changes] of Object.entries(planWritesByKind(plan))) if (changes) observer.driftCorrected(owner, kind as DriftKind, changes);
+  }
+  deps.memory.rememberApplied(key, model);
+  if (noticedAt === undefined || !targetWrites(plan)) return;
+  // Not awaited: the reconcile goes on; a task that failed is the next reconcile's to report, not a latency.
+  deps.cache.awaitWrites(loadBalancerId).then(
+    () => observer.targetsProgrammed(owner, Math.max(0, deps.now() - noticedAt) / 1000),
+    () => undefined,
+  );
+}
+
+/** What the owner has on its CLB, as its model says (what a quota left out included: it is asked for). */
+function ownedBy(loadBalancerId: string, model: DesiredState): OwnedResources {
+  let rules = 0;
+  let targets = 0;
+  for (const listener of model.listeners) {
+    targets += listener.targets.length;
+    rules += listener.rules.length;
+    for (const rule of listener.rules) targets += rule.targets.length;
+  }
+  return { loadBalancers: [loadBalancerId], listeners: model.listeners.length, rules, targets };
 }
 
 async function observe(cache: ActualStateCache, lb: ActualLoadBalancer['loadBalancer']): Promise<ActualLoadBalancer> {
@@ -194,6 +265,7 @@ export interface SharedReconcilerDeps extends ReportSinks {
   /** How long a subnet lookup is trusted. */
   readonly subnetCacheMs?: number;
   readonly now?: () => number;
+  readonly observer?: SyncObserver;
 }
 
 export interface OwnerReconcilerDeps<T extends StatusObject> extends SharedReconcilerDeps {
@@ -218,10 +290,16 @@ export class OwnerReconciler<T extends StatusObject> {
       now,
       subnets: new SubnetLookup(deps.provider, deps.subnetCacheMs, now),
       empty: new EmptyBackendsGuard(deps.emptyGraceMs ?? 30_000, now),
+      memory: new OwnerMemory(),
     };
   }
 
   reconcile(key: string): Promise<ReconcileResult | void> {
     return reconcileOwner(this.pipeline, this.adapter, key);
+  }
+
+  /** A change that may move the owner's targets (an endpoint, a Pod, a node) was seen: the latency metric counts from now. */
+  noticeChange(key: string): void {
+    this.pipeline.memory.noticeChange(key, this.pipeline.now());
   }
 }

@@ -8,7 +8,10 @@ import type { LoadBalancer } from '../../providers/provider.js';
 import { describeProblem, problem, type Problem } from '../model/problems.js';
 import { claimTagMissing, isNamedFor, ownershipTagsMissing, type Owner } from '../deploy/ownership.js';
 import type { LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
-import { EVENT_REASONS, type EventSink } from '../kube/events.js';
+import { EVENT_REASONS, emitWarning, type EventSink } from '../kube/events.js';
+import { codeOfFailure } from './failure-codes.js';
+import { withCode, type ErrorCode } from '../model/error-codes.js';
+import type { SyncVerdict } from '../kube/sync-condition.js';
 import type { ObjectWriter, StatusObject } from '../kube/object-writer.js';
 import { TerminalError } from '../runtime/controller.js';
 import type { Logger } from '../runtime/logger.js';
@@ -36,21 +39,66 @@ export interface ReportFields {
   readonly modificationProtection: string;
 }
 
+/** What was told in a Warning: its reason, code and text (the sync condition says the same). */
+export interface Told {
+  readonly reason: string;
+  readonly code: ErrorCode;
+  /** Without the code. */
+  readonly text: string;
+}
+
+const verdictOf = (state: SyncVerdict['state'], told: Told): SyncVerdict => ({ state, reason: told.reason, code: told.code, message: withCode(told.code, told.text) });
+
 /** A step that cannot go on until the user acts, already told in a Warning: retried with backoff, not re-reported. */
 export class BlockedError extends Error {
   override name = 'BlockedError';
+  constructor(
+    message: string,
+    readonly told: Told,
+  ) {
+    super(message);
+  }
+}
+
+/** User errors that stop the object, already told in Warnings: it waits for the object to change. */
+export class RefusedError extends TerminalError {
+  override name = 'RefusedError';
+  constructor(readonly problems: readonly Problem[]) {
+    super(problems.map((p) => withCode(p.code, describeProblem(p))).join('; '));
+  }
+}
+
+const toldOf = (p: Problem): Told => ({ reason: p.eventReason, code: p.code, text: describeProblem(p) });
+
+function tell(events: EventSink, object: KubernetesObject, told: Told): Told {
+  emitWarning(events, object, told.reason, told.code, told.text);
+  return told;
 }
 
 export function warn(events: EventSink, object: KubernetesObject, problems: readonly Problem[]): void {
-  for (const p of problems) events.emit(object, 'Warning', p.eventReason, describeProblem(p));
+  for (const p of problems) emitWarning(events, object, p.eventReason, p.code, describeProblem(p));
 }
 
-/** User errors: a Warning each, then a TerminalError so the key waits for the object to change. */
+/** User errors: a Warning each, then a RefusedError so the key waits for the object to change. */
 export function refuse(sinks: { readonly events: EventSink; readonly onRefused?: ((object: never, problems: readonly Problem[]) => void) | undefined }, object: KubernetesObject, problems: readonly Problem[]): never {
   sinks.onRefused?.(object as never, problems);
   warn(sinks.events, object, problems);
-  throw new TerminalError(problems.map(describeProblem).join('; '));
+  throw new RefusedError(problems);
 }
+
+/**
+ * What a failed reconcile tells the object's sync condition (undefined: nothing — a 409 is a routine race with
+ * the cache, and the retry comes at once).
+ */
+export function failureVerdict(error: unknown): SyncVerdict | undefined {
+  if (error instanceof RefusedError && error.problems[0]) return verdictOf('Refused', toldOf(error.problems[0]));
+  if (error instanceof BlockedError) return verdictOf('Blocked', error.told);
+  if (error instanceof TerminalError || (error as { code?: unknown })?.code === 409) return undefined;
+  const code = codeOfFailure(error);
+  return { state: 'Failed', reason: EVENT_REASONS.syncFailed, code, message: withCode(code, syncFailedMessage(error)) };
+}
+
+const syncFailedMessage = (error: unknown) => `Error syncing load balancer: ${error instanceof Error ? error.message : String(error)}`;
 
 /**
  * Runs a reconcile; a failure other than a user error (already warned about) or a 409 (a routine race with the
@@ -61,7 +109,7 @@ export async function reportingFailures<R>(events: EventSink, object: Kubernetes
     return await step();
   } catch (error) {
     if (!(error instanceof TerminalError) && !(error instanceof BlockedError) && (error as { code?: unknown })?.code !== 409) {
-      events.emit(object, 'Warning', EVENT_REASONS.syncFailed, `Error syncing load balancer: ${error instanceof Error ? error.message : String(error)}`);
+      emitWarning(events, object, EVENT_REASONS.syncFailed, codeOfFailure(error), syncFailedMessage(error));
     }
     throw error;
   }
@@ -81,37 +129,45 @@ export async function reportEnsured<T extends StatusObject>(
   object: T,
   lb: LoadBalancer,
   plan: LoadBalancerPlan,
-  outcome: { readonly announced: boolean; readonly gatePods: readonly (V1Pod | undefined)[]; readonly provider: { awaitWrites(id: string): Promise<void> } },
-): Promise<T> {
-  warn(deps.events, object, [...plan.listeners.conflicts, ...plan.leftOut]);
+  outcome: {
+    readonly announced: boolean;
+    readonly gatePods: readonly (V1Pod | undefined)[];
+    readonly provider: { awaitWrites(id: string): Promise<void> };
+    /** What the apply could not do as asked (settings the CLB refused, an annotation it cannot honour). */
+    readonly unmet: readonly Problem[];
+  },
+): Promise<{ readonly object: T; readonly verdict: SyncVerdict }> {
+  // Applied, except what a port conflict, a quota or the cloud left out: then the condition says so.
+  const unmet = [...outcome.unmet, ...plan.listeners.conflicts, ...plan.leftOut];
+  warn(deps.events, object, unmet);
   if (!plan.listeners.conflicts.length) {
     const opened = await deps.gates.openAfterWrites(outcome.provider, lb.id, outcome.gatePods);
     for (const pod of opened) deps.logger.info({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }, 'Opened readiness gate');
   }
-  let current = await deps.writer.setAnnotation(object, fields.loadBalancerIdAnnotation, lb.id);
-  current = await deps.writer.setIngress(current, ingressOf(lb));
+  const verdict: SyncVerdict = unmet[0] ? verdictOf('Refused', toldOf(unmet[0])) : { state: 'Synced', reason: EVENT_REASONS.ensured, message: `Load balancer ${lb.id} is in sync` };
+  const current = await deps.writer.report(object, { annotations: { [fields.loadBalancerIdAnnotation]: lb.id }, ingress: ingressOf(lb), sync: verdict });
   if (outcome.announced) deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
-  return current;
+  return { object: current, verdict };
 }
 
 /**
  * The CLB's modification protection is on, so nothing was written to it (the cloud refuses every change). Told
  * with the way out; the owner waits, retried with backoff.
  */
-export function reportModificationProtected(events: EventSink, fields: ReportFields, object: KubernetesObject, lb: LoadBalancer, releasing: boolean): void {
+export function reportModificationProtected(events: EventSink, fields: ReportFields, object: KubernetesObject, lb: LoadBalancer, releasing: boolean): Told {
   const waiting = releasing ? `this ${fields.kind} waits until it can be released` : `its listeners, rules and targets stay as they are`;
-  events.emit(object, 'Warning', EVENT_REASONS.protected, `Left load balancer ${lb.id} as it is: its modification protection is on, so the cloud refuses every change to it, and ${waiting}. To let the controller manage it, turn modification protection off in the console (the CLB API cannot switch it).${releasing ? ` ${fields.letGoHint}` : ''}`);
+  return tell(events, object, { reason: EVENT_REASONS.protected, code: 'C4102', text: `Left load balancer ${lb.id} as it is: its modification protection is on, so the cloud refuses every change to it, and ${waiting}. To let the controller manage it, turn modification protection off in the console (the CLB API cannot switch it).${releasing ? ` ${fields.letGoHint}` : ''}` });
 }
 
 /** The owner asks for modification protection the other way round from the CLB's; only the console can switch it. */
 export function modificationProtectionDiffers(fields: ReportFields, lb: LoadBalancer): Problem {
   const wanted = !lb.modificationProtect;
   const then = wanted ? ' (while it is on, the controller leaves the CLB as it is: the cloud refuses every change)' : '';
-  return problem('UnsupportedFeature', fields.modificationProtection, String(wanted), `CLB ${lb.id} has modification protection ${lb.modificationProtect ? 'on' : 'off'} and the CLB API cannot switch it; turn it ${wanted ? 'on' : 'off'} in the console${then}`);
+  return problem('UnsupportedFeature', fields.modificationProtection, String(wanted), `CLB ${lb.id} has modification protection ${lb.modificationProtect ? 'on' : 'off'} and the CLB API cannot switch it; turn it ${wanted ? 'on' : 'off'} in the console${then}`, 'C4104');
 }
 
-/** After one CLB's part of a release was applied. */
-export function reportReleased(deps: ReportSinks, fields: ReportFields, object: KubernetesObject, owner: Owner, lb: LoadBalancer, plan: LoadBalancerPlan): void {
+/** After one CLB's part of a release was applied; what was told when the release must wait for the user. */
+export function reportReleased(deps: ReportSinks, fields: ReportFields, object: KubernetesObject, owner: Owner, lb: LoadBalancer, plan: LoadBalancerPlan): Told | void {
   const { events } = deps;
   switch (plan.release) {
     case 'deleted':
@@ -119,12 +175,12 @@ export function reportReleased(deps: ReportSinks, fields: ReportFields, object: 
     case 'retained':
       return events.emit(object, 'Normal', EVENT_REASONS.deleted, `Released load balancer ${lb.id}: retained as asked, it is no longer managed`);
     case 'not-ours':
-      return warn(events, object, [(isNamedFor(lb, owner) ? ownershipTagsMissing : claimTagMissing)(fields.loadBalancerIdAnnotation, lb, owner, fields.letGoHint)]);
+      return tell(events, object, toldOf((isNamedFor(lb, owner) ? ownershipTagsMissing : claimTagMissing)(fields.loadBalancerIdAnnotation, lb, owner, fields.letGoHint)));
     case 'protected':
       if (plan.modificationProtected) return reportModificationProtected(events, fields, object, lb, true);
-      return events.emit(object, 'Warning', EVENT_REASONS.protected, `Kept load balancer ${lb.id}: its deletion protection is on, so this ${fields.kind} waits until it can be released. ${fields.protectedHint}`);
+      return tell(events, object, { reason: EVENT_REASONS.protected, code: 'C4101', text: `Kept load balancer ${lb.id}: its deletion protection is on, so this ${fields.kind} waits until it can be released. ${fields.protectedHint}` });
     case 'kept-foreign':
-      return events.emit(object, 'Warning', EVENT_REASONS.syncFailed, `Kept load balancer ${lb.id}: it has ${plan.foreignListeners} listener(s) this controller does not manage; delete them and the CLB by hand`);
+      return emitWarning(events, object, EVENT_REASONS.syncFailed, 'C4103', `Kept load balancer ${lb.id}: it has ${plan.foreignListeners} listener(s) this controller does not manage; delete them and the CLB by hand`);
     default:
       return events.emit(object, 'Normal', EVENT_REASONS.deleted, `Removed this ${fields.kind}'s listeners from load balancer ${lb.id}`);
   }
@@ -133,9 +189,6 @@ export function reportReleased(deps: ReportSinks, fields: ReportFields, object: 
 /** The owner's part is released: a Service or Ingress that stays loses status and annotation, then the finalizer. */
 export async function reportGone<T extends StatusObject>(deps: ReportDeps<T>, fields: ReportFields, object: T): Promise<void> {
   let current = object;
-  if (!current.metadata?.deletionTimestamp) {
-    current = await deps.writer.setAnnotation(current, fields.loadBalancerIdAnnotation, null);
-    current = await deps.writer.setIngress(current, []);
-  }
+  if (!current.metadata?.deletionTimestamp) current = await deps.writer.report(current, { annotations: { [fields.loadBalancerIdAnnotation]: null }, ingress: [], sync: null });
   await deps.writer.removeFinalizer(current, fields.finalizer);
 }

@@ -4,6 +4,7 @@ import type { V1Service } from '@kubernetes/client-node';
 import { LOAD_BALANCER_CLASS, SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER } from '../annotations/keys.js';
 import { buildServiceModel, serviceOwner, type ClusterSettings } from '../service/build-service-model.js';
 import { loadServiceInputs } from '../service/load-service-inputs.js';
+import { serviceBackendLines } from '../explain/owner-backends.js';
 import { OwnerReconciler, type OwnerAdapter, type OwnerReconcilerDeps } from './reconcile-owner.js';
 
 /** Does this controller handle the Service's load balancer? (Another `spec.loadBalancerClass` is someone else's.) */
@@ -37,8 +38,9 @@ export function serviceAdapter(settings: ClusterSettings): OwnerAdapter<V1Servic
     owner: (service) => serviceOwner(service, settings),
     subnetId: (service) => service.metadata?.annotations?.[A.internalSubnetId]?.trim(),
     build: (view, service, subnets, clock) => {
-      const built = buildServiceModel(loadServiceInputs(view, service, subnets, clock), settings);
-      return built.ok ? { ...withTkeServiceConfig(built, service, SERVICE_CONFIGS, view.tkeServiceConfigs), keepExisting: false } : built;
+      const inputs = loadServiceInputs(view, service, subnets, clock);
+      const built = buildServiceModel(inputs, settings);
+      return built.ok ? { ...withTkeServiceConfig(built, service, SERVICE_CONFIGS, view.tkeServiceConfigs), keepExisting: false, backends: () => serviceBackendLines(inputs) } : built;
     },
   };
 }

@@ -3,7 +3,7 @@
  * the reconciler, the work queue and workers. The composition root (src/app.ts) owns the informers, the
  * actual-state cache and the one resync timer.
  */
-import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
 import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER, SERVICE_NAME_LABEL } from '../annotations/keys.js';
 import { servicesOfPod } from '../kube/cluster-view.js';
 import { hasFinalizer, serviceWriter } from '../kube/object-writer.js';
@@ -26,7 +26,7 @@ const isDirect = (service: V1Service): boolean => service.metadata?.annotations?
 export function wireServiceController(options: WireOptions & { readonly settings: ClusterSettings }): WiredController<ServiceReconciler> {
   const { informers, logger } = options;
   const { services, nodes, endpointSlices: slices, secrets, pods } = informers;
-  const reconciler = new ServiceReconciler({ ...options.reconcilerDeps, settings: options.settings, writer: serviceWriter(options.kubeConfig.makeApiClient(CoreV1Api)) });
+  const reconciler = new ServiceReconciler({ ...options.reconcilerDeps, settings: options.settings, writer: serviceWriter(options.writes.services) });
   const controller = new Controller({
     name: 'service',
     reconcile: (key) => reconciler.reconcile(key),
@@ -41,13 +41,18 @@ export function wireServiceController(options: WireOptions & { readonly settings
   services.onChange((service, kind) => {
     if (changed(service, kind) && isTracked(service)) controller.enqueue(serviceKey(service));
   });
-  const stopNodeRechecks = onTrafficRelevantNodeChange(nodes, enqueueAll, { graceMs: options.nodeReadyGraceMs });
+  /** A change that may move targets: the latency to "programmed" counts from it. */
+  const targetsMayMove = (key: string) => {
+    reconciler.noticeChange(key);
+    controller.enqueue(key);
+  };
+  const stopNodeRechecks = onTrafficRelevantNodeChange(nodes, () => trackedServices().forEach((s) => targetsMayMove(serviceKey(s))), { graceMs: options.nodeReadyGraceMs });
   slices.onChange((slice) => {
     const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     const service = name ? services.get(name, slice.metadata?.namespace) : undefined;
     // Direct Services bind endpoints; NodePort Services depend on them only when binding nodes by their Pods.
     if (service && isTracked(service) && (isDirect(service) || service.metadata?.annotations?.[A.localOnlyBindNodeWithPod] === 'true')) {
-      controller.enqueue(serviceKey(service));
+      targetsMayMove(serviceKey(service));
     }
   });
   pods.onChange((pod) => {
@@ -55,7 +60,7 @@ export function wireServiceController(options: WireOptions & { readonly settings
     // (it lists the Pod, not ready): the Services whose slices list it are looked at again.
     for (const name of servicesOfPod(informers, pod)) {
       const service = services.get(name, pod.metadata?.namespace);
-      if (service && isTracked(service) && isDirect(service)) controller.enqueue(serviceKey(service));
+      if (service && isTracked(service) && isDirect(service)) targetsMayMove(serviceKey(service));
     }
   });
   // Owners using a config were built without it until the configs could be listed: build them again then. A

@@ -97,7 +97,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
     } catch (error) {
       // Only a refusal of the values (InvalidParameter…, MissingParameter) is the user's; OperationDenied and the like are retried.
       if (!(error instanceof InvalidRequestError) || !/^(InvalidParameter|MissingParameter|UnknownParameter)/.test(error.code ?? '')) return void (createFailed ??= error);
-      refusedSettings.push(problem('InvalidTkeServiceConfig', what, JSON.stringify(changes), `the CLB refused these settings (${error.message}); they stay as the CLB has them`));
+      refusedSettings.push(problem('InvalidTkeServiceConfig', what, JSON.stringify(changes), `the CLB refused these settings (${error.message}); they stay as the CLB has them`, 'C4008'));
     }
   };
   for (const { listenerId, changes } of plan.modifyListeners) await setting(`listener ${nameOf(listenerId)}`, changes, () => provider.modifyListener(lb, listenerId, changes));

@@ -25,10 +25,10 @@ export function isCreatedFor(lb: LoadBalancer, owner: Owner): boolean {
  */
 export function refuseExistingLoadBalancer(field: string, id: string, lb: LoadBalancer | undefined, clusterId: string, vpcId: string): Problem | undefined {
   if (!lb) return problem('ExistingLoadBalancerNotFound', field, id, 'no CLB with this id exists in the region (E4011)', 'E4011');
-  if (lb.vpcId !== vpcId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is in ${lb.vpcId}, not in the cluster's VPC ${vpcId}`);
-  if (lb.tags[TAGS.createdBy] === 'yes') return problem('ExistingLoadBalancerRefused', field, id, 'the CLB was created automatically by TKE or this controller and cannot be reused (E4012)', 'E4012');
+  if (lb.vpcId !== vpcId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is in ${lb.vpcId}, not in the cluster's VPC ${vpcId}`, 'C4010');
+  if (lb.tags[TAGS.createdBy] === 'yes') return problem('ExistingLoadBalancerRefused', field, id, 'the CLB was created automatically by TKE or this controller and cannot be reused', 'E4012');
   const claimedBy = lb.tags[TAGS.clusterId];
-  if (claimedBy && claimedBy !== clusterId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is used by another cluster, ${claimedBy} (E4013)`, 'E4013');
+  if (claimedBy && claimedBy !== clusterId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is used by another cluster, ${claimedBy}`, 'E4013');
   return undefined;
 }
 
@@ -48,7 +48,7 @@ export function ownershipTagsMissing(field: string, lb: LoadBalancer, owner: Own
     'OwnershipTagsMissing',
     field,
     lb.id,
-    `the CLB ${lb.id} was created for this ${owner.kind} but lacks its ownership tags ${missing.join(', ')}; nothing is written to it, and its listeners and targets stay as they are, until they are restored (add them back to the CLB in the console). ${howToLetGo} (E4017)`,
+    `the CLB ${lb.id} was created for this ${owner.kind} but lacks its ownership tags ${missing.join(', ')}; nothing is written to it, and its listeners and targets stay as they are, until they are restored (add them back to the CLB in the console). ${howToLetGo}`,
     'E4017',
   );
 }
@@ -62,7 +62,7 @@ export function claimTagMissing(field: string, lb: LoadBalancer, owner: Owner, h
     'OwnershipTagsMissing',
     field,
     lb.id,
-    `the CLB ${lb.id} holds this ${owner.kind}'s listeners but lacks the tag ${TAGS.clusterId}=${owner.clusterId} that claims it for the cluster; nothing is deleted from it until the tag is restored. ${howToLetGo} (E4017)`,
+    `the CLB ${lb.id} holds this ${owner.kind}'s listeners but lacks the tag ${TAGS.clusterId}=${owner.clusterId} that claims it for the cluster; nothing is deleted from it until the tag is restored. ${howToLetGo}`,
     'E4017',
   );
 }

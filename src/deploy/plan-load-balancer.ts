@@ -84,6 +84,19 @@ export function planWrites(plan: LoadBalancerPlan): number {
   return (plan.create ? 1 : 0) + (plan.tag ? 1 : 0) + (plan.securityGroups ? 1 : 0) + (plan.attributes ? 1 : 0) + planCount(plan.listeners) + (plan.untag ? 1 : 0) + (plan.deleteLoadBalancer ? 1 : 0);
 }
 
+/** The plan's writes by the kind of resource they change (drift metrics). */
+export function planWritesByKind(plan: LoadBalancerPlan): { loadBalancer: number; listener: number; rule: number; target: number } {
+  const l = plan.listeners;
+  return {
+    loadBalancer: (plan.create ? 1 : 0) + (plan.tag ? 1 : 0) + (plan.securityGroups ? 1 : 0) + (plan.attributes ? 1 : 0) + (plan.untag ? 1 : 0) + (plan.deleteLoadBalancer ? 1 : 0),
+    listener: l.deleteListenersFirst.length + l.createListeners.length + l.modifyListeners.length + l.deleteListeners.length,
+    rule: l.createRules.length + l.modifyRules.length + l.setDomainCertificates.length + l.setDefaultDomains.length + l.deleteRedirects.length + l.setRedirects.length + l.deleteRules.length,
+    target: targetWrites(plan),
+  };
+}
+
+export const targetWrites = (plan: LoadBalancerPlan): number => plan.listeners.deregisterFirst.length + plan.listeners.register.length + plan.listeners.reweight.length + plan.listeners.deregister.length;
+
 /** A CLB not created yet: no listeners, and rules without a host keep the VIP placeholder until it exists. */
 const NOT_CREATED: LoadBalancer = { id: '', name: '', type: 'OPEN', vpcId: '', vips: [DEFAULT_DOMAIN], status: 'creating', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false };
 

@@ -92,7 +92,7 @@ export function planChanges(desiredListeners: readonly DesiredListener[], actual
     const holder = foreign.find((f) => f.port === listener.port && portFamily(f.protocol) === portFamily(listener.protocol));
     if (holder) {
       plan.conflicts.push(
-        problem('PortConflict', `${listener.protocol}:${listener.port}`, String(listener.port), `port ${listener.port} is already used by listener ${holder.id} (${holder.protocol}, "${holder.name}") which this Service does not own (E4014)`, 'E4014'),
+        problem('PortConflict', `${listener.protocol}:${listener.port}`, String(listener.port), `port ${listener.port} is already used by listener ${holder.id} (${holder.protocol}, "${holder.name}") which this Service does not own`, 'E4014'),
       );
       continue;
     }

@@ -59,7 +59,7 @@ export function fitToQuota(desired: readonly DesiredListener[], actual: ActualSt
     });
   }
   if (droppedPorts.length) {
-    leftOut.push(problem('QuotaExceeded', 'listeners', preview(droppedPorts), `the CLB can hold at most ${limits.listenersPerLoadBalancer} listeners (TOTAL_LISTENER_QUOTA), its own and others'; ${droppedPorts.length} left out: ${preview(droppedPorts)}`));
+    leftOut.push(problem('QuotaExceeded', 'listeners', preview(droppedPorts), `the CLB can hold at most ${limits.listenersPerLoadBalancer} listeners (TOTAL_LISTENER_QUOTA), its own and others'; ${droppedPorts.length} left out: ${preview(droppedPorts)}`, 'E4004'));
   }
   return { listeners, leftOut, leftOutAddresses: [...outAddresses] };
 }
@@ -71,6 +71,6 @@ function fitRules(listener: DesiredListener, current: Listener | undefined, limi
   const fresh = listener.rules.filter((r) => !existing.has(ruleKey(r)));
   const kept = new Set([...staying, ...fresh].slice(0, limits.rulesPerListener).map(ruleKey));
   const out = listener.rules.filter((r) => !kept.has(ruleKey(r))).map(ruleKey);
-  leftOut.push(problem('QuotaExceeded', `listener ${listenerKey(listener)}`, String(listener.rules.length), `a listener can hold at most ${limits.rulesPerListener} rules (TOTAL_LISTENER_RULE_QUOTA); ${out.length} left out: ${preview(out)}`));
+  leftOut.push(problem('QuotaExceeded', `listener ${listenerKey(listener)}`, String(listener.rules.length), `a listener can hold at most ${limits.rulesPerListener} rules (TOTAL_LISTENER_RULE_QUOTA); ${out.length} left out: ${preview(out)}`, 'E4005'));
   return listener.rules.filter((r) => kept.has(ruleKey(r)));
 }

@@ -54,7 +54,9 @@ export function backendResolver(inputs: BackendInputs, directAccess: boolean, wa
     }
     if (!('failure' in resolution)) return resolution;
     const { at, eventReason, value, reason } = resolution.failure;
-    return { problem: problem(eventReason, at === 'service' ? ref.serviceField : ref.portField, value, reason) };
+    // TKE numbers a missing backend port apart from a missing Service.
+    const code = eventReason === 'ServiceNotFound' && at === 'port' ? 'E4042' : undefined;
+    return { problem: problem(eventReason, at === 'service' ? ref.serviceField : ref.portField, value, reason, code) };
   };
 
   function resolve(ref: BackendRef): Resolution {

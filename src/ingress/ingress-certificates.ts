@@ -46,7 +46,7 @@ export interface TlsCertificates {
 
 /** A Tencent Cloud certificate named by a Secret's keys, or why it cannot be read. */
 export function readCertificate(secretName: string, secrets: Lookup<V1Secret>, field: string): Read {
-  if (!secretName) return { problem: problem('SecretNotFound', field, '', `needs the name of a Secret holding ${SECRET_KEYS.certId}`) };
+  if (!secretName) return { problem: problem('SecretNotFound', field, '', `needs the name of a Secret holding ${SECRET_KEYS.certId}`, 'E4009') };
   const secret = secrets.get(secretName);
   const read = (key: string): string | undefined => {
     const data = secret?.data?.[key];
@@ -55,7 +55,7 @@ export function readCertificate(secretName: string, secrets: Lookup<V1Secret>, f
   };
   if (!secret) return { problem: problem('SecretNotFound', field, secretName, `Secret ${secretName} does not exist in the Ingress's namespace`) };
   const certId = read(SECRET_KEYS.certId);
-  if (!certId) return { problem: problem('SecretNotFound', field, secretName, `Secret ${secretName} has no key ${SECRET_KEYS.certId} (the id of a certificate uploaded to Tencent Cloud SSL)`) };
+  if (!certId) return { problem: problem('SecretNotFound', field, secretName, `Secret ${secretName} has no key ${SECRET_KEYS.certId} (the id of a certificate uploaded to Tencent Cloud SSL)`, 'C4009') };
   const caCertId = read(SECRET_KEYS.caCertId);
   return { certificate: { mode: caCertId ? 'MUTUAL' : 'UNIDIRECTIONAL', certId, ...(caCertId ? { caCertId } : {}) } };
 }

@@ -3,8 +3,10 @@
  * the same object are folded for a while so a resync loop never floods the API with identical Events.
  */
 import { randomUUID } from 'node:crypto';
-import type { CoreV1Api, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { EventCreator } from './lean-writes.js';
 import type { Logger } from '../runtime/logger.js';
+import { withCode, type ErrorCode } from '../model/error-codes.js';
 
 export const EVENT_REASONS = {
   ensuring: 'EnsuringLoadBalancer',
@@ -18,12 +20,20 @@ export const EVENT_REASONS = {
 
 export type EventType = 'Normal' | 'Warning';
 
+/**
+ * The one way a Warning is emitted: its message leads with a stable error code (src/model/error-codes.ts), so a
+ * runbook can match the case. (A test fails on any other 'Warning' in src/.)
+ */
+export function emitWarning(events: EventSink, object: KubernetesObject, reason: string, code: ErrorCode, message: string): void {
+  events.emit(object, 'Warning', reason, withCode(code, message));
+}
+
 export interface EventSink {
   emit(object: KubernetesObject, type: EventType, reason: string, message: string): void;
 }
 
 export interface EventRecorderOptions {
-  readonly api: CoreV1Api;
+  readonly api: EventCreator;
   readonly component: string;
   readonly logger: Logger;
   /** Identical events on one object within this window are emitted once. */
@@ -69,7 +79,7 @@ export class EventRecorder implements EventSink {
       count: 1,
     };
     // Events are best effort: a failure to record one never fails a reconcile.
-    this.options.api.createNamespacedEvent({ namespace, body: event }).catch((error: unknown) => {
+    this.options.api.createEvent(namespace, event).catch((error: unknown) => {
       // Not recorded: the next identical emit must try again, or a Warning lost to an API blip stays lost for the window.
       if (this.recent.get(key) === now) this.recent.delete(key);
       this.options.logger.warn({ reason, object: `${namespace}/${object.metadata?.name}`, err: (error as Error).message }, 'Failed to record event');

@@ -1,29 +1,42 @@
 /**
- * Writes to an object a controller owns (a Service or an Ingress): its finalizer, a read-only annotation and
- * status.loadBalancer. Each write is a merge patch carrying the resourceVersion it was computed from, so a
+ * Writes to an object a controller owns (a Service or an Ingress): its finalizer, read-only annotations,
+ * status.loadBalancer and its sync condition (kube/sync-condition.ts). Each write is a merge patch carrying the resourceVersion it was computed from, so a
  * concurrent change makes it fail (409) instead of overwriting someone else's edit. Nothing is written when
  * nothing differs.
  */
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type KubernetesObject, type NetworkingV1Api } from '@kubernetes/client-node';
-
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Patchers } from './lean-writes.js';
+import { conditionsWith, conditionsWithout, INGRESS_CONDITIONS_ANNOTATION, type ConditionsAt, type SyncVerdict } from './sync-condition.js';
 
 export interface LoadBalancerIngress {
   readonly ip?: string;
   readonly hostname?: string;
 }
 
-export type StatusObject = KubernetesObject & { status?: { loadBalancer?: { ingress?: readonly LoadBalancerIngress[] } } };
+export type StatusObject = KubernetesObject & { status?: { loadBalancer?: { ingress?: readonly LoadBalancerIngress[] }; conditions?: readonly unknown[] } };
 
-interface Patchers<T> {
-  patch(name: string, namespace: string, body: object): Promise<T>;
-  patchStatus(name: string, namespace: string, body: object): Promise<T>;
-}
+const IN_STATUS = (): ConditionsAt => 'status';
+const IN_INGRESS_ANNOTATION = (): ConditionsAt => ({ annotation: INGRESS_CONDITIONS_ANNOTATION });
+
 
 export const hasFinalizer = (object: KubernetesObject, finalizer: string): boolean => object.metadata?.finalizers?.includes(finalizer) ?? false;
 
+/** What the report step sets on an owner at once: at most one metadata patch and one status patch. */
+export interface OwnerReport {
+  /** Annotations to set; null removes one. */
+  readonly annotations?: Readonly<Record<string, string | null>>;
+  readonly ingress?: readonly LoadBalancerIngress[];
+  /** The sync condition's verdict; null removes the condition (the owner no longer has a CLB). */
+  readonly sync?: SyncVerdict | null;
+}
+
 export class ObjectWriter<T extends StatusObject> {
-  constructor(private readonly api: Patchers<T>) {}
+  constructor(
+    private readonly api: Patchers<T>,
+    /** Where this kind keeps its conditions: status.conditions, or an annotation (Ingress). */
+    private readonly conditionsAt: (object: T) => ConditionsAt,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async addFinalizer(object: T, finalizer: string): Promise<T> {
     if (hasFinalizer(object, finalizer)) return object;
@@ -36,41 +49,50 @@ export class ObjectWriter<T extends StatusObject> {
   }
 
   /** Sets (or with null removes) one annotation, if it differs. */
-  async setAnnotation(object: T, key: string, value: string | null): Promise<T> {
-    if ((object.metadata?.annotations?.[key] ?? null) === value) return object;
-    return this.patchMeta(object, { annotations: { [key]: value } });
+  setAnnotation(object: T, key: string, value: string | null): Promise<T> {
+    return this.report(object, { annotations: { [key]: value } });
   }
 
-  /** Sets status.loadBalancer.ingress, if it differs. */
-  async setIngress(object: T, ingress: readonly LoadBalancerIngress[]): Promise<T> {
-    const current = object.status?.loadBalancer?.ingress ?? [];
-    const same = current.length === ingress.length && current.every((c, i) => c.ip === ingress[i]?.ip && c.hostname === ingress[i]?.hostname);
-    if (same) return object;
-    const { name, namespace } = ref(object);
-    return this.api.patchStatus(name, namespace, { metadata: { resourceVersion: object.metadata?.resourceVersion }, status: { loadBalancer: { ingress } } });
+  /**
+   * Writes what differs of the report: annotations (and an Ingress's conditions) in one merge patch, status
+   * (load balancer ingress, a Service's conditions) in one status patch; nothing when nothing differs.
+   * `unversioned`: without the resourceVersion the object was read at — for a condition told after a failure,
+   * from an object that may be stale by then (a merge patch of the keys named, nothing else is overwritten).
+   */
+  async report(object: T, report: OwnerReport, options: { readonly unversioned?: boolean } = {}): Promise<T> {
+    const where = this.conditionsAt(object);
+    const conditions = report.sync === undefined ? undefined : report.sync === null ? conditionsWithout(object, where) : conditionsWith(object, where, report.sync, this.now());
+    const annotations: Record<string, string | null> = {};
+    for (const [key, value] of Object.entries(report.annotations ?? {})) if ((object.metadata?.annotations?.[key] ?? null) !== value) annotations[key] = value;
+    if (conditions && where !== 'status') annotations[where.annotation] = conditions.length ? JSON.stringify(conditions) : null;
+    const status: Record<string, unknown> = {};
+    if (report.ingress && !sameIngress(object.status?.loadBalancer?.ingress ?? [], report.ingress)) status.loadBalancer = { ingress: report.ingress };
+    if (conditions && where === 'status') status.conditions = conditions;
+    let current = object;
+    if (Object.keys(annotations).length) current = await this.patchMeta(current, { annotations }, options.unversioned);
+    if (Object.keys(status).length) {
+      const { name, namespace } = ref(current);
+      current = await this.api.patchStatus(name, namespace, { metadata: options.unversioned ? {} : { resourceVersion: current.metadata?.resourceVersion }, status });
+    }
+    return current;
   }
 
-  private patchMeta(object: T, metadata: Record<string, unknown>): Promise<T> {
+  private patchMeta(object: T, metadata: Record<string, unknown>, unversioned = false): Promise<T> {
     const { name, namespace } = ref(object);
-    return this.api.patch(name, namespace, { metadata: { ...metadata, resourceVersion: object.metadata?.resourceVersion } });
+    return this.api.patch(name, namespace, { metadata: { ...metadata, ...(unversioned ? {} : { resourceVersion: object.metadata?.resourceVersion }) } });
   }
 }
+
+const sameIngress = (current: readonly LoadBalancerIngress[], wanted: readonly LoadBalancerIngress[]): boolean =>
+  current.length === wanted.length && current.every((c, i) => c.ip === wanted[i]?.ip && c.hostname === wanted[i]?.hostname);
 
 function ref(object: KubernetesObject): { name: string; namespace: string } {
   return { name: object.metadata?.name ?? '', namespace: object.metadata?.namespace ?? 'default' };
 }
 
-export const serviceWriter = (core: CoreV1Api) =>
-  new ObjectWriter({
-    patch: (name, namespace, body) => core.patchNamespacedService({ name, namespace, body }, MERGE),
-    patchStatus: (name, namespace, body) => core.patchNamespacedServiceStatus({ name, namespace, body }, MERGE),
-  });
+export const serviceWriter = <T extends StatusObject>(patchers: Patchers<T>) => new ObjectWriter<T>(patchers, IN_STATUS);
 
-export const ingressWriter = (networking: NetworkingV1Api) =>
-  new ObjectWriter({
-    patch: (name, namespace, body) => networking.patchNamespacedIngress({ name, namespace, body }, MERGE),
-    patchStatus: (name, namespace, body) => networking.patchNamespacedIngressStatus({ name, namespace, body }, MERGE),
-  });
+export const ingressWriter = <T extends StatusObject>(patchers: Patchers<T>) => new ObjectWriter<T>(patchers, IN_INGRESS_ANNOTATION);
 
 /**
  * A writer over an object held in memory (the dry runs of `plan`, table tests): finalizers, annotations and
@@ -87,9 +109,10 @@ export function memoryWriter<T extends StatusObject>(holder: { object: T }): Obj
     holder.object = {
       ...holder.object,
       metadata: { ...current, annotations, ...(body.metadata?.finalizers ? { finalizers: body.metadata.finalizers } : {}) },
-      ...(body.status ? { status: body.status } : {}),
+      // A merge patch of status merges its fields (conditions and loadBalancer are written apart).
+      ...(body.status ? { status: { ...(holder.object.status as object | undefined), ...(body.status as object) } } : {}),
     } as T;
     return Promise.resolve(holder.object);
   };
-  return new ObjectWriter<T>({ patch: (_n, _ns, body) => merge(body), patchStatus: (_n, _ns, body) => merge(body) });
+  return new ObjectWriter<T>({ patch: (_n, _ns, body) => merge(body), patchStatus: (_n, _ns, body) => merge(body) }, (o) => (o.kind === 'Ingress' ? IN_INGRESS_ANNOTATION() : IN_STATUS()));
 }

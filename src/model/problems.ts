@@ -1,4 +1,6 @@
 /** User errors as data: what is wrong, with which value, and what would be accepted. */
+import type { ErrorCode } from './error-codes.js';
+
 export interface Problem {
   /** The annotation or field at fault, e.g. `service.kubernetes.io/tke-existed-lbid` or `spec.ports[1].protocol`. */
   readonly field: string;
@@ -7,8 +9,8 @@ export interface Problem {
   readonly reason: string;
   /** The Warning event reason this problem is reported under. */
   readonly eventReason: ProblemReason;
-  /** TKE's error code for it, where TKE has one (e.g. E4011: the CLB to reuse does not exist). */
-  readonly code?: string;
+  /** Its stable error code (src/model/error-codes.ts): TKE's where TKE has one (e.g. E4011: the CLB to reuse does not exist). */
+  readonly code: ErrorCode;
 }
 
 export const PROBLEM_REASONS = [
@@ -40,7 +42,28 @@ export const PROBLEM_REASONS = [
 ] as const;
 export type ProblemReason = (typeof PROBLEM_REASONS)[number];
 
-export const problem = (eventReason: ProblemReason, field: string, value: string, reason: string, code?: string): Problem => ({ field, value, reason, eventReason, ...(code ? { code } : {}) });
+/** The code of a problem whose site names none: the case each reason covers most often. */
+const DEFAULT_CODES: Record<ProblemReason, ErrorCode> = {
+  InvalidAnnotation: 'E4045',
+  InvalidServiceSpec: 'C4001',
+  ExistingLoadBalancerNotFound: 'E4011',
+  ExistingLoadBalancerRefused: 'E4020',
+  ImmutableLoadBalancerChange: 'C4005',
+  PortConflict: 'E4014',
+  SubnetNotFound: 'E4091',
+  SecretNotFound: 'E4010',
+  UnsupportedFeature: 'C4004',
+  InvalidIngressSpec: 'C4002',
+  ServiceNotFound: 'E4041',
+  InvalidBackendService: 'C4003',
+  MissingCertificate: 'E4009',
+  OwnershipTagsMissing: 'E4017',
+  QuotaExceeded: 'C4006',
+  InvalidTkeServiceConfig: 'C4007',
+  TkeServiceConfigNotFound: 'E4043',
+};
+
+export const problem = (eventReason: ProblemReason, field: string, value: string, reason: string, code: ErrorCode = DEFAULT_CODES[eventReason]): Problem => ({ field, value, reason, eventReason, code });
 
 /** "annotation X: value "v": reason" — the text of a Warning event. */
 export function describeProblem(p: Problem): string {

@@ -103,18 +103,30 @@ function desiredLoadBalancer(owner: Owner, annotations: ServiceAnnotations, inpu
   };
 }
 
+/**
+ * An eligible node's weight as a NodePort backend: the default, or — with Local traffic policy and local-only
+ * binding — none without a ready local endpoint, and (weighted balance) in proportion to its local endpoints.
+ */
+export function nodePortWeights(inputs: ServiceInputs, annotations: ServiceAnnotations): (nodeName: string) => number | 'NoLocalEndpoint' {
+  if (inputs.service.spec?.externalTrafficPolicy !== 'Local' || !annotations.localOnlyBindNodeWithPod) return () => DEFAULT_WEIGHT;
+  const perNode = readyEndpointsPerNode(inputs.endpointSlices);
+  const most = Math.max(1, ...perNode.values());
+  return (nodeName) => {
+    const local = perNode.get(nodeName);
+    if (local === undefined) return 'NoLocalEndpoint';
+    return annotations.localWeightedBalance ? Math.max(1, Math.round((100 * local) / most)) : DEFAULT_WEIGHT;
+  };
+}
+
 /** NodePort targets for a port: eligible nodes, narrowed and weighted by Local traffic policy when asked. */
 function nodePortBackendsFor(inputs: ServiceInputs, annotations: ServiceAnnotations): BackendsFor {
-  let nodes = backendNodes(inputs.nodes, annotations.backendsSelector, nodeGrace(inputs));
+  const weightOf = nodePortWeights(inputs, annotations);
   const weights = new Map<string, number>();
-  if (inputs.service.spec?.externalTrafficPolicy === 'Local' && annotations.localOnlyBindNodeWithPod) {
-    const perNode = readyEndpointsPerNode(inputs.endpointSlices);
-    nodes = nodes.filter((n) => perNode.has(n.nodeName));
-    if (annotations.localWeightedBalance) {
-      const most = Math.max(1, ...perNode.values());
-      for (const n of nodes) weights.set(n.instanceId, Math.max(1, Math.round((100 * (perNode.get(n.nodeName) ?? 0)) / most)));
-    }
-  }
+  const nodes = backendNodes(inputs.nodes, annotations.backendsSelector, nodeGrace(inputs)).filter((n) => {
+    const weight = weightOf(n.nodeName);
+    if (weight !== 'NoLocalEndpoint') weights.set(n.instanceId, weight);
+    return weight !== 'NoLocalEndpoint';
+  });
   return (port, field, problems) => {
     if (!port.nodePort) {
       problems.push(problem('InvalidServiceSpec', `${field}.nodePort`, '', 'the port has no NodePort (allocateLoadBalancerNodePorts: false?); NodePort backends need one'));
@@ -245,7 +257,7 @@ export function certificateFrom(secretName: string | undefined, secrets: Lookup<
   };
   const certId = read(SECRET_KEYS.certId);
   if (!secret || !certId) {
-    problems.push(problem('SecretNotFound', A.specifyProtocol, secretName, secret ? `Secret ${secretName} has no key ${SECRET_KEYS.certId}` : `Secret ${secretName} does not exist in the Service's namespace`));
+    problems.push(problem('SecretNotFound', A.specifyProtocol, secretName, secret ? `Secret ${secretName} has no key ${SECRET_KEYS.certId}` : `Secret ${secretName} does not exist in the Service's namespace`, secret ? 'C4009' : 'E4010'));
     return undefined;
   }
   const caCertId = read(SECRET_KEYS.caCertId);

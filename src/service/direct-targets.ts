@@ -40,10 +40,20 @@ function slicePort(slice: V1EndpointSlice, servicePort: V1ServicePort): number |
   return match?.port ?? undefined;
 }
 
-export function directBackends(servicePort: V1ServicePort, slices: readonly V1EndpointSlice[], pods: Lookup<V1Pod>, options: DirectOptions): DirectBackends {
-  const targets = new Map<string, Target>();
-  const hostNetworkPods: string[] = [];
-  const boundPods: string[] = [];
+/** How one endpoint address is bound, and why (the same reasons `explain` shows). */
+export type EndpointBinding =
+  | { readonly bound: true; readonly weight: number; /** Serving: its readiness gate may turn True once bound. */ readonly live: boolean; readonly reason: 'Bound' | 'ReadinessGatePending' | 'TerminatingAtWeightZero' | 'NotReadyAtWeightZero' }
+  | { readonly bound: false; readonly reason: 'Terminating' | 'PodNotReady' | 'HostNetwork' };
+
+export interface VisitedEndpoint {
+  readonly podName: string | undefined;
+  readonly ip: string;
+  readonly port: number;
+  readonly binding: EndpointBinding;
+}
+
+/** Every IPv4 endpoint address of the slices that serves `servicePort`, with how it is bound. */
+export function visitEndpoints(servicePort: V1ServicePort, slices: readonly V1EndpointSlice[], pods: Lookup<V1Pod>, options: DirectOptions, visit: (endpoint: VisitedEndpoint) => void): void {
   for (const slice of slices) {
     if (slice.addressType !== 'IPv4') continue;
     const port = slicePort(slice, servicePort);
@@ -51,36 +61,39 @@ export function directBackends(servicePort: V1ServicePort, slices: readonly V1En
     for (const endpoint of slice.endpoints ?? []) {
       const podName = endpoint.targetRef?.kind === 'Pod' ? endpoint.targetRef.name : undefined;
       const pod = podName ? pods.get(podName) : undefined;
-      if (pod?.spec?.hostNetwork) {
-        if (podName && !hostNetworkPods.includes(podName)) hostNetworkPods.push(podName);
-        continue;
-      }
-      const binding = bindingOf(endpoint.conditions ?? {}, pod, podName, options);
-      if (!binding) continue;
-      for (const ip of endpoint.addresses) {
-        if (targets.has(`${ip}:${port}`)) continue;
-        targets.set(`${ip}:${port}`, { eniIp: ip, port, weight: binding.weight });
-        if (podName && binding.live && !boundPods.includes(podName)) boundPods.push(podName);
-      }
+      const binding: EndpointBinding = pod?.spec?.hostNetwork ? { bound: false, reason: 'HostNetwork' } : bindingOf(endpoint.conditions ?? {}, pod, podName, options);
+      for (const ip of endpoint.addresses) visit({ podName, ip, port, binding });
     }
   }
+}
+
+export function directBackends(servicePort: V1ServicePort, slices: readonly V1EndpointSlice[], pods: Lookup<V1Pod>, options: DirectOptions): DirectBackends {
+  const targets = new Map<string, Target>();
+  const hostNetworkPods: string[] = [];
+  const boundPods: string[] = [];
+  visitEndpoints(servicePort, slices, pods, options, ({ podName, ip, port, binding }) => {
+    if (binding.reason === 'HostNetwork') {
+      if (podName && !hostNetworkPods.includes(podName)) hostNetworkPods.push(podName);
+      return;
+    }
+    if (!binding.bound || targets.has(`${ip}:${port}`)) return;
+    targets.set(`${ip}:${port}`, { eniIp: ip, port, weight: binding.weight });
+    if (podName && binding.live && !boundPods.includes(podName)) boundPods.push(podName);
+  });
   return { targets: [...targets.values()].sort((a, b) => (a.eniIp ?? '').localeCompare(b.eniIp ?? '', 'en', { numeric: true })), hostNetworkPods, boundPods };
 }
 
-/**
- * How an endpoint is bound: its weight, and whether it is live (serving, so its readiness gate may turn
- * True once bound) — or undefined when it must not be bound at all.
- */
+/** How an endpoint is bound: its weight, whether it is live, and why — or why it must not be bound at all. */
 function bindingOf(
   conditions: { ready?: boolean; serving?: boolean; terminating?: boolean },
   pod: V1Pod | undefined,
   podName: string | undefined,
   options: DirectOptions,
-): { weight: number; live: boolean } | undefined {
+): EndpointBinding {
   const weight = (podName ? options.podWeights[podName] : undefined) ?? options.defaultWeight;
-  if (conditions.terminating || pod?.metadata?.deletionTimestamp) return options.graceShutdown ? { weight: 0, live: false } : undefined;
-  if (conditions.ready !== false) return { weight, live: true };
+  if (conditions.terminating || pod?.metadata?.deletionTimestamp) return options.graceShutdown ? { bound: true, weight: 0, live: false, reason: 'TerminatingAtWeightZero' } : { bound: false, reason: 'Terminating' };
+  if (conditions.ready !== false) return { bound: true, weight, live: true, reason: 'Bound' };
   // A Pod waiting on our readiness gate is not Ready *because* it is not bound yet: bind it once its containers are.
-  if (declaresGate(pod) && containersReady(pod)) return { weight, live: true };
-  return options.graceNotReady ? { weight: 0, live: false } : undefined;
+  if (declaresGate(pod) && containersReady(pod)) return { bound: true, weight, live: true, reason: 'ReadinessGatePending' };
+  return options.graceNotReady ? { bound: true, weight: 0, live: false, reason: 'NotReadyAtWeightZero' } : { bound: false, reason: 'PodNotReady' };
 }

@@ -47,11 +47,19 @@ export function notReadyGraceEndsAt(node: V1Node, grace: NodeGrace | undefined):
   return Number.isFinite(end) && end > grace.now ? end : undefined;
 }
 
-const isExcluded = (node: V1Node): boolean => {
+/** Why a node is never a backend, whatever its readiness (undefined: it may be one). */
+export type NodeExclusion = 'NodeControlPlane' | 'NodeExcludedByLabel' | 'NodeUnschedulable' | 'NodeBeingDeleted';
+
+export function exclusionOf(node: V1Node): NodeExclusion | undefined {
   const labels = node.metadata?.labels ?? {};
-  if (CONTROL_PLANE_LABELS.some((l) => l in labels) || EXCLUDE_LABEL in labels) return true;
-  return Boolean(node.spec?.unschedulable) || (node.spec?.taints?.some((t) => t.key === AUTOSCALER_DELETION_TAINT) ?? false);
-};
+  if (CONTROL_PLANE_LABELS.some((l) => l in labels)) return 'NodeControlPlane';
+  if (EXCLUDE_LABEL in labels) return 'NodeExcludedByLabel';
+  if (node.spec?.unschedulable) return 'NodeUnschedulable';
+  if (node.spec?.taints?.some((t) => t.key === AUTOSCALER_DELETION_TAINT)) return 'NodeBeingDeleted';
+  return undefined;
+}
+
+const isExcluded = (node: V1Node): boolean => exclusionOf(node) !== undefined;
 
 /**
  * Default eligibility (TKE and upstream): not control plane, Ready, schedulable, not being scaled away, not excluded.
@@ -60,6 +68,13 @@ const isExcluded = (node: V1Node): boolean => {
 export function isEligibleNode(node: V1Node, grace?: NodeGrace): boolean {
   if (isExcluded(node)) return false;
   return isReady(node) || notReadyGraceEndsAt(node, grace) !== undefined;
+}
+
+/** When the node's Ready condition last changed (ms since the epoch), if it says. */
+export function readySince(node: V1Node): number | undefined {
+  const at = node.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+  const ms = at === undefined ? NaN : new Date(at as Date | string).getTime();
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** The earliest end of a NotReady grace that keeps one of these nodes bound: the model must be built again then. */
@@ -78,14 +93,32 @@ export interface BackendNode {
   readonly instanceId: string;
 }
 
+/** Whether a node is a backend, and why (or why not): the reasons `explain` shows. */
+export type NodeDecision =
+  | { readonly bound: true; readonly instanceId: string; readonly reason: 'Bound' }
+  | { readonly bound: true; readonly instanceId: string; readonly reason: 'NodeNotReadyInGrace'; readonly since: number | undefined; readonly graceEndsAt: number }
+  | { readonly bound: false; readonly reason: NodeExclusion | 'NodeWithoutInstanceId' | 'NodeNotSelected' }
+  | { readonly bound: false; readonly reason: 'NodeNotReady'; readonly since: number | undefined; readonly graceMs: number | undefined };
+
+export function nodeDecision(node: V1Node, selector: readonly Requirement[] | undefined, grace: NodeGrace | undefined): NodeDecision {
+  const exclusion = exclusionOf(node);
+  if (exclusion) return { bound: false, reason: exclusion };
+  const instanceId = instanceIdOf(node);
+  if (!instanceId) return { bound: false, reason: 'NodeWithoutInstanceId' };
+  if (selector && !matchesSelector(node.metadata?.labels, selector)) return { bound: false, reason: 'NodeNotSelected' };
+  if (isReady(node)) return { bound: true, instanceId, reason: 'Bound' };
+  const graceEndsAt = notReadyGraceEndsAt(node, grace);
+  if (graceEndsAt !== undefined) return { bound: true, instanceId, reason: 'NodeNotReadyInGrace', since: readySince(node), graceEndsAt };
+  return { bound: false, reason: 'NodeNotReady', since: readySince(node), graceMs: grace?.graceMs };
+}
+
 export function backendNodes(nodes: readonly V1Node[], selector: readonly Requirement[] | undefined, grace?: NodeGrace): BackendNode[] {
-  return nodes
-    .filter((node) => isEligibleNode(node, grace) && (!selector || matchesSelector(node.metadata?.labels, selector)))
-    .flatMap((node) => {
-      const instanceId = instanceIdOf(node);
-      return instanceId ? [{ nodeName: node.metadata?.name ?? '', instanceId }] : [];
-    })
-    .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  const bound: BackendNode[] = [];
+  for (const node of nodes) {
+    const decision = nodeDecision(node, selector, grace);
+    if (decision.bound) bound.push({ nodeName: node.metadata?.name ?? '', instanceId: decision.instanceId });
+  }
+  return bound.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
 }
 
 /** Ready endpoints per node, from the Service's EndpointSlices. */

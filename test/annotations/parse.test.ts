@@ -21,7 +21,7 @@ function expectValue<T>(parsed: Parsed<T>, want: T): void {
 
 function expectProblem(parsed: Parsed<unknown>, given: string, reason: string | RegExp): void {
   if (parsed.ok) throw new Error(`accepted ${JSON.stringify(given)} as ${JSON.stringify(parsed.value)}`);
-  expect(parsed.problem).toEqual({ field: FIELD, value: given, reason: expect.any(String), eventReason: 'InvalidAnnotation' });
+  expect(parsed.problem).toEqual({ field: FIELD, value: given, reason: expect.any(String), eventReason: 'InvalidAnnotation', code: 'E4045' });
   if (typeof reason === 'string') expect(parsed.problem.reason).toBe(reason);
   else expect(parsed.problem.reason).toMatch(reason);
 }
@@ -187,7 +187,7 @@ describe('parseId and parseEnum', () => {
     {
       name: 'a CLB id of the wrong length',
       given: 'lb-0a1b2c3',
-      want: { ok: false, problem: { field: FIELD, value: 'lb-0a1b2c3', reason: 'expected an id like lb-xxxxxxxx', eventReason: 'InvalidAnnotation' } },
+      want: { ok: false, problem: { field: FIELD, value: 'lb-0a1b2c3', reason: 'expected an id like lb-xxxxxxxx', eventReason: 'InvalidAnnotation', code: 'E4045' } },
     },
   ])('parseId: $name', ({ given, want }) => {
     expect(parseId(FIELD, given, /^lb-[a-z0-9]{8}$/, 'lb-xxxxxxxx')).toEqual(want);
@@ -200,7 +200,7 @@ describe('parseId and parseEnum', () => {
       given: 'traffic_postpaid_by_hour',
       want: {
         ok: false,
-        problem: { field: FIELD, value: 'traffic_postpaid_by_hour', reason: 'accepted values are BANDWIDTH_POSTPAID_BY_HOUR, TRAFFIC_POSTPAID_BY_HOUR', eventReason: 'InvalidAnnotation' },
+        problem: { field: FIELD, value: 'traffic_postpaid_by_hour', reason: 'accepted values are BANDWIDTH_POSTPAID_BY_HOUR, TRAFFIC_POSTPAID_BY_HOUR', eventReason: 'InvalidAnnotation', code: 'E4045' },
       },
     },
   ])('parseEnum: $name', ({ given, want }) => {

@@ -55,10 +55,10 @@ spec: { type: LoadBalancer, selector: { app: bad }, ports: [{ port: 80 }] }
 `);
     expect(bad?.desired).toBeNull();
     expect(bad?.problems).toEqual([
-      { field: 'service.kubernetes.io/tke-existed-lbid', value: 'lb-NOPE', reason: 'expected an id like lb-xxxxxxxx' },
-      { field: 'service.kubernetes.io/qcloud-loadbalancer-internet-max-bandwidth-out', value: '5000', reason: 'expected an integer from 1 to 2048' },
+      { field: 'service.kubernetes.io/tke-existed-lbid', value: 'lb-NOPE', reason: 'expected an id like lb-xxxxxxxx', code: 'E4045' },
+      { field: 'service.kubernetes.io/qcloud-loadbalancer-internet-max-bandwidth-out', value: '5000', reason: 'expected an integer from 1 to 2048', code: 'E4045' },
     ]);
-    expect(renderPlanText([bad!])).toContain('✗ service.kubernetes.io/tke-existed-lbid: "lb-NOPE": expected an id like lb-xxxxxxxx');
+    expect(renderPlanText([bad!])).toContain('✗ E4045 service.kubernetes.io/tke-existed-lbid: "lb-NOPE": expected an id like lb-xxxxxxxx');
   });
 
   it('plans an Ingress\'s rules on the VIP and its hosts, and skips objects that are not its', async () => {

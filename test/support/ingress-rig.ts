@@ -1,4 +1,5 @@
 /** An integration rig for l7-lb-controller: the fake Kubernetes API, the local mock cloud, the Ingress controller. */
+import { assertWarningsCoded } from './warning-codes.js';
 import { CoreV1Api, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
 import { createLocalCloud, type LocalCloud, type ProviderOverrides } from '../../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../../mocks/clb/options.js';
@@ -81,7 +82,9 @@ export async function startIngressRig(options: IngressRigOptions = {}): Promise<
     async close() {
       await rig.controller.stop();
       await informers.stop();
+      const events = kube.state;
       await kube.close();
+      assertWarningsCoded(events);
     },
   };
   return rig;

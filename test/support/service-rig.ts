@@ -2,6 +2,8 @@
  * An integration rig: the fake Kubernetes API, the local mock cloud, and service-controller running with real
  * client-node informers between them.
  */
+import type { Metrics } from '../../src/runtime/metrics.js';
+import { assertWarningsCoded } from './warning-codes.js';
 import { CoreV1Api, type V1Node, type V1Service } from '@kubernetes/client-node';
 import { createLocalCloud, type LocalCloud, type ProviderOverrides } from '../../mocks/clb/local-cloud.js';
 import type { SimulatorOptions } from '../../mocks/clb/options.js';
@@ -110,6 +112,7 @@ export interface ServiceRigOptions {
   nodeReadyGraceMs?: number;
   /** Told after every reconcile. */
   onReconciled?: (key: string) => void;
+  metrics?: Metrics;
 }
 
 export async function startServiceRig(options: ServiceRigOptions = {}): Promise<ServiceRig> {
@@ -125,6 +128,7 @@ export async function startServiceRig(options: ServiceRigOptions = {}): Promise<
       workers: 2,
       resyncPeriodMs: options.resyncPeriodMs ?? 3_600_000,
       informerBackoffMs: { min: 20, max: 200 },
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(options.emptyGraceMs !== undefined ? { emptyGraceMs: options.emptyGraceMs } : {}),
       ...(options.nodeReadyGraceMs !== undefined ? { nodeReadyGraceMs: options.nodeReadyGraceMs } : {}),
       ...(options.onReconciled ? { onReconciled: (_c: string, _o: unknown, _ms: number, key: string) => options.onReconciled!(key) } : {}),
@@ -157,7 +161,9 @@ export async function startServiceRig(options: ServiceRigOptions = {}): Promise<
     },
     async close() {
       await rig.controller.stop();
+      const events = kube.state;
       await kube.close();
+      assertWarningsCoded(events);
     },
   };
   return rig;

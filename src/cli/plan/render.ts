@@ -144,7 +144,7 @@ export function renderPlanText(planned: readonly PlannedObject[]): string {
   return planned
     .map((p) => {
       const lines = [`${p.kind} ${p.namespace}/${p.name}`];
-      for (const problem of p.problems) lines.push(`  ✗ ${problem.field}: ${JSON.stringify(problem.value)}: ${problem.reason}`);
+      for (const problem of p.problems) lines.push(`  ✗ ${problem.code ? `${problem.code} ` : ""}${problem.field}: ${JSON.stringify(problem.value)}: ${problem.reason}`);
       for (const warning of p.warnings) lines.push(`  ! ${warning.field}: ${JSON.stringify(warning.value)}: ${warning.reason}`);
       for (const note of p.notes) lines.push(`  note: ${note}`);
       if (p.desired) {
