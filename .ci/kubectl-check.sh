@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kubectl against the offline sandbox, as against a cluster: server-side Table columns, `apply` validated by the
 # server (no --validate=false), an invalid manifest refused with its field path, the TkeServiceConfig CRD and a
-# config applied (an out-of-range value refused naming the field), the auto config the controller made, `kubectl wait` on an address,
+# config applied (an out-of-range value refused naming the field), the auto config the controller made, `kubectl wait` on an address
+# and on the LoadBalancerSynced condition, `explain`,
 # describe and events, the deployment manifests rendered by kustomize and applied, and the controller reacting
 # to what kubectl creates, changes and deletes. .ci/run calls this when kubectl can be had.
 set -euo pipefail
@@ -62,6 +63,10 @@ fi
 ip=$(kubectl get service kubectl-check -o jsonpath='{.status.loadBalancer.ingress[0].ip}')
 lb=$(kubectl get service kubectl-check -o jsonpath='{.metadata.annotations.service\.kubernetes\.io/loadbalance-id}')
 if [ "$minor" -ge 23 ]; then ok "kubectl wait --for=jsonpath='{.status.loadBalancer.ingress}': $ip on $lb"; else ok "an address (polled: kubectl < 1.23 has no wait --for=jsonpath): $ip on $lb"; fi
+kubectl wait --for=condition=LoadBalancerSynced service/kubectl-check --timeout=30s > /dev/null || fail "kubectl wait --for=condition=LoadBalancerSynced: $(kubectl get service kubectl-check -o jsonpath='{.status.conditions}')"
+node_modules/.bin/node dist/src/cli/main.js explain service/kubectl-check --kubeconfig "$KUBECONFIG" > "$work/explain.out" 2>&1 || fail "explain failed: $(cat "$work/explain.out")"
+grep -q 'Synced: *True' "$work/explain.out" && grep -q 'Bound: a backend' "$work/explain.out" || fail "explain shows no synced CLB with backends: $(cat "$work/explain.out")"
+ok "kubectl wait --for=condition=LoadBalancerSynced; explain service/kubectl-check shows it synced, with its backends"
 
 cat > "$work/bad.yaml" <<'YAML'
 apiVersion: v1

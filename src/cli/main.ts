@@ -4,6 +4,7 @@
  * `sandbox` (everything offline, = npm start). Errors a user can fix end the program with one line.
  */
 import { ConfigError, RUN_SETTINGS } from '../config.js';
+import { explainCommand } from './explain.js';
 import { planCommand } from './plan.js';
 import { run } from './run.js';
 import { sandboxCommand } from './sandbox.js';
@@ -15,6 +16,9 @@ Usage:
   clb-controller plan -f <file|dir> [-o text|json] [--cloud-state <file>] [--write-cloud-state <file>]
                      [--kubeconfig <file>] [--provider tencentcloud --region … --account-uin … --endpoint …]
                                                   what the controller would do for these manifests; writes nothing
+  clb-controller explain service/NAME|ingress/NAME [-n NS] --kubeconfig <file> [-o text|json]
+                        [--provider tencentcloud --cluster-id … --region … --account-uin …] [--node-ready-grace 60s]
+                                                  is its CLB in sync; why each node and Pod is (not) a backend; read-only
   clb-controller sandbox [--once] [--examples <dir>] [--kubeconfig <file>] [--metrics-port <port>]
                          [--write-cloud-state <file>]
                                                   fake cluster + mock cloud + controller, with manifests/examples applied
@@ -32,6 +36,8 @@ async function main(argv: string[]): Promise<void> {
       return planCommand(rest, process.env);
     case 'sandbox':
       return sandboxCommand(rest);
+    case 'explain':
+      return explainCommand(rest, process.env);
     case undefined:
     case '-h':
     case '--help':
@@ -39,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(HELP);
       return;
     default:
-      throw new ConfigError(`Unknown command "${command}": use run, plan or sandbox (see --help)`);
+      throw new ConfigError(`Unknown command "${command}": use run, plan, explain or sandbox (see --help)`);
   }
 }
 

@@ -26,6 +26,8 @@ import { createLogger } from '../runtime/logger.js';
 import { Metrics } from '../runtime/metrics.js';
 import { loadManifests } from './manifests.js';
 import { renderCloud, renderObjects } from './tables.js';
+import { explain } from './explain.js';
+import { renderExplainText } from '../explain/render.js';
 
 export const SANDBOX_SETTINGS = { clusterId: 'cls-sandbox', vpcId: 'vpc-cluster1', defaultIngressClass: false } as const;
 /** The placeholder examples use for "an existing CLB": the sandbox creates one and puts its id there. */
@@ -184,6 +186,16 @@ export async function sandboxCloudState(sandbox: Sandbox): Promise<CloudState> {
   return { ...state, owners };
 }
 
+/** `explain` of one example (the direct-access Service, else the first LoadBalancer Service), reading the mock cloud. */
+export async function explainExample(sandbox: Sandbox): Promise<string | undefined> {
+  const services = sandbox.kube.state.list<V1Service>('services').filter((s) => s.spec?.type === 'LoadBalancer');
+  const example = services.find((s) => s.metadata?.annotations?.[SERVICE_ANNOTATIONS.directAccess] === 'true') ?? services[0];
+  if (!example) return undefined;
+  const target = { kind: 'Service' as const, namespace: example.metadata?.namespace ?? 'default', name: example.metadata?.name ?? '' };
+  const report = await explain(target, sandbox.kubeconfigPath, { cloud: sandbox.cloud.provider, clusterId: SANDBOX_SETTINGS.clusterId, vpcId: SANDBOX_SETTINGS.vpcId });
+  return [`Why each node or Pod is (not) a backend — clb-controller explain service/${target.name} -n ${target.namespace} --kubeconfig ${sandbox.kubeconfigPath}:`, renderExplainText(report)].join('\n');
+}
+
 async function writeCloudState(sandbox: Sandbox, file: string | undefined): Promise<void> {
   if (!file) return;
   writeFileSync(file, `${JSON.stringify(await sandboxCloudState(sandbox), null, 2)}\n`);
@@ -214,6 +226,8 @@ export async function sandboxCommand(argv: readonly string[]): Promise<void> {
   console.log(report(sandbox));
   console.log(`\nConverged in ${((Date.now() - started) / 1000).toFixed(1)} s: ${sandbox.cloud.simulator.traffic.mutatingCalls()} cloud writes.`);
   if (sandbox.skipped.length) console.log(`Not applied (kinds the fake API does not serve): ${sandbox.skipped.join(', ')}`);
+  const explained = await explainExample(sandbox);
+  if (explained) console.log(`\n${explained}`);
   await writeCloudState(sandbox, values['write-cloud-state']);
   if (values.once) {
     await sandbox.stop();

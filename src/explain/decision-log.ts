@@ -12,6 +12,8 @@ const addressOf = (target: Target) => target.instanceId ?? target.eniIp ?? '';
 export function logTargetDecisions(logger: Logger, owner: string, loadBalancerId: string, plan: LoadBalancerPlan, lines: () => readonly BackendLine[]): void {
   const { register, reweight, deregister, deregisterFirst } = plan.listeners;
   if (!register.length && !reweight.length && !deregister.length && !deregisterFirst.length) return;
+  // The reasons cost a walk over the owner's nodes and endpoints: not for a logger that would drop the lines.
+  if ((logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') === false) return;
   const byAddress = new Map<string, BackendLine[]>();
   for (const line of lines()) byAddress.set(line.address, [...(byAddress.get(line.address) ?? []), line]);
   const why = (target: Target) => {

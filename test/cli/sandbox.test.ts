@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
 import { portFor } from '../../mocks/cluster-net/addresses.js';
-import { curlLine, report, settle, startSandbox, type Sandbox } from '../../src/cli/sandbox.js';
+import { curlLine, explainExample, report, settle, startSandbox, type Sandbox } from '../../src/cli/sandbox.js';
 import { waitFor } from '../support/service-rig.js';
 
 // What `npm start` does: the examples applied to a fake cluster, converged against the mock cloud.
@@ -35,6 +35,14 @@ describe('the offline sandbox', () => {
     });
     const ip = await waitFor(() => sandbox.kube.state.get<V1Service>('services', 'default/added-later')?.status?.loadBalancer?.ingress?.[0]?.ip, 'an address for the new Service');
     expect(ip).toMatch(/^203\.0\.113\./);
+  });
+
+  it('prints one explain: a direct-access Service synced on the mock cloud, each of its Pods a backend or why not', async () => {
+    const text = await explainExample(sandbox);
+    expect(text).toMatch(/^Why each node or Pod is \(not\) a backend — clb-controller explain service\/\S+ -n default --kubeconfig /);
+    expect(text).toMatch(/Synced: +True — EnsuredLoadBalancer/);
+    expect(text).toMatch(/Pending: +nothing: the CLB is as the object asks/);
+    expect(text).toMatch(/✓ pod \S+ +172\.16\.\d+\.\d+:\d+ +Bound: a backend, weight \d+/);
   });
 
   it('serves /metrics, /healthz and /readyz as run does, with the controller\'s metrics', async () => {

@@ -6,9 +6,9 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createLocalCloud, type LocalCloud } from '../../../mocks/clb/local-cloud.js';
-import { clusterVpcs } from '../../../mocks/clb/options.js';
+import { clusterVpcs, type Quotas } from '../../../mocks/clb/options.js';
 import { CloudStateError, readCloudState, type CloudStateVpc } from '../../../providers/cloud-state.js';
-import type { CloudProvider, LoadBalancer } from '../../../providers/provider.js';
+import type { CloudProvider, LoadBalancer, QuotaUsage } from '../../../providers/provider.js';
 import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS, TAGS } from '../../annotations/keys.js';
 import { ConfigError } from '../../config.js';
 
@@ -29,11 +29,33 @@ export async function scratchCloud(world: { readonly provider: CloudProvider; re
   const state = await readCloudState(world.provider, [...createdForThem, ...namedLoadBalancers], named(subjects, SUBNET_ANNOTATIONS, SUBNET_ID));
   // The cluster's VPC is always there (a new CLB goes into it), with the simulator's default subnets.
   const vpcs = clusterVpcs(settings.vpcId);
+  const quotas = await quotasOf(world.provider, [...createdForThem, ...namedLoadBalancers]);
   try {
-    return createLocalCloud({ vpcs, cloudState: { ...state, ...(world.vpcs ? { vpcs: world.vpcs } : {}) } });
+    return createLocalCloud({ vpcs, ...(quotas ? { quotas } : {}), cloudState: { ...state, ...(world.vpcs ? { vpcs: world.vpcs } : {}) } });
   } catch (error) {
     // What the real cloud holds but the simulator cannot represent (e.g. a CLB with two VIPs): say which, and stop.
     if (error instanceof CloudStateError) throw new ConfigError(`plan cannot copy the cloud's state to plan on: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * The world's quotas, so the scratch copy refuses (and the plan leaves out) what the cloud would: per-CLB limits as
+ * they are, instance quotas as the room left in the account plus the CLBs copied (the copy holds only those).
+ * Unknown (the read failed, or no quota API): the simulator's defaults.
+ */
+async function quotasOf(provider: CloudProvider, copied: readonly LoadBalancer[]): Promise<Partial<Quotas> | undefined> {
+  const quota = await provider.getQuota().catch(() => undefined);
+  if (!quota) return undefined;
+  // A limit of 0 is a quota the cloud did not report: left to the simulator's default.
+  const room = (q: QuotaUsage, type: LoadBalancer['type']) => (q.limit <= 0 ? undefined : q.used === null ? q.limit : Math.max(0, q.limit - q.used) + copied.filter((lb) => lb.type === type).length);
+  const limit = (q: QuotaUsage) => (q.limit > 0 ? q.limit : undefined);
+  const quotas = {
+    openLoadBalancers: room(quota.openLoadBalancers, 'OPEN'),
+    internalLoadBalancers: room(quota.internalLoadBalancers, 'INTERNAL'),
+    listenersPerLoadBalancer: limit(quota.listenersPerLoadBalancer),
+    rulesPerListener: limit(quota.rulesPerListener),
+    targetsPerRule: limit(quota.targetsPerRule),
+  };
+  return Object.fromEntries(Object.entries(quotas).filter(([, value]) => value !== undefined)) as Partial<Quotas>;
 }
