@@ -67,6 +67,9 @@ export function visitEndpoints(servicePort: V1ServicePort, slices: readonly V1En
   }
 }
 
+/** 172.16.0.9 before 172.16.0.10. One collator: localeCompare with options builds one per call (2% of CPU at scale). */
+const byAddress = new Intl.Collator('en', { numeric: true }).compare;
+
 export function directBackends(servicePort: V1ServicePort, slices: readonly V1EndpointSlice[], pods: Lookup<V1Pod>, options: DirectOptions): DirectBackends {
   const targets = new Map<string, Target>();
   const hostNetworkPods: string[] = [];
@@ -80,7 +83,7 @@ export function directBackends(servicePort: V1ServicePort, slices: readonly V1En
     targets.set(`${ip}:${port}`, { eniIp: ip, port, weight: binding.weight });
     if (podName && binding.live && !boundPods.includes(podName)) boundPods.push(podName);
   });
-  return { targets: [...targets.values()].sort((a, b) => (a.eniIp ?? '').localeCompare(b.eniIp ?? '', 'en', { numeric: true })), hostNetworkPods, boundPods };
+  return { targets: [...targets.values()].sort((a, b) => byAddress(a.eniIp ?? '', b.eniIp ?? '')), hostNetworkPods, boundPods };
 }
 
 /** How an endpoint is bound: its weight, whether it is live, and why — or why it must not be bound at all. */
