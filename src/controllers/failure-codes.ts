@@ -7,7 +7,11 @@ const QUOTA_CODES: Readonly<Record<string, ErrorCode>> = { CreateLoadBalancer: '
 
 export function codeOfFailure(error: unknown): ErrorCode {
   if (error instanceof ThrottledError) return 'E4000';
-  if (error instanceof QuotaExceededError) return QUOTA_CODES[error.action ?? ''] ?? 'C4006';
+  if (error instanceof QuotaExceededError) {
+    // Only a plain LimitExceeded is a CLB quota; no capacity left, or another limit (tags per resource…), is not.
+    if (error.code !== undefined && error.code !== 'LimitExceeded') return 'C5003';
+    return QUOTA_CODES[error.action ?? ''] ?? 'C4006';
+  }
   if (error instanceof TaskFailedError || error instanceof PartialBatchFailureError) return 'E5009';
   if (error instanceof AuthFailedError) return 'C5002';
   return 'C5001';

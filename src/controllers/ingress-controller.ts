@@ -12,13 +12,13 @@ import { Controller } from '../runtime/controller.js';
 import { configChoice } from '../tke-service-config/tke-service-config.js';
 import { INGRESS_CONFIGS, ingressKey, IngressReconciler } from './ingress-adapter.js';
 import { onTrafficRelevantNodeChange } from './informers.js';
-import { INGRESS_CONDITIONS_ANNOTATION } from '../kube/sync-condition.js';
+import { hasSyncCondition, INGRESS_CONDITIONS_ANNOTATION } from '../kube/sync-condition.js';
 import { relevantChanges } from './owner-changes.js';
 import type { WireOptions, WiredController } from './wiring.js';
 
 export function wireIngressController(options: WireOptions & { readonly settings: IngressSettings }): WiredController<IngressReconciler> {
   const { informers, logger, settings } = options;
-  const isTracked = (ingress: V1Ingress) => isQcloudIngress(ingress, settings) || hasFinalizer(ingress, INGRESS_FINALIZER);
+  const isTracked = (ingress: V1Ingress) => isQcloudIngress(ingress, settings) || hasFinalizer(ingress, INGRESS_FINALIZER) || hasSyncCondition(ingress, { annotation: INGRESS_CONDITIONS_ANNOTATION });
   const reconciler = new IngressReconciler({ ...options.reconcilerDeps, settings, writer: ingressWriter(options.writes.ingresses) });
   const controller = new Controller({
     name: 'ingress',
@@ -41,6 +41,7 @@ export function wireIngressController(options: WireOptions & { readonly settings
 
   const ingressChanged = relevantChanges([A.loadBalancerId, INGRESS_CONDITIONS_ANNOTATION], { finalizer: INGRESS_FINALIZER, wants: (i: V1Ingress) => isQcloudIngress(i, settings) });
   informers.ingresses.onChange((ingress, kind) => {
+    if (kind === 'delete') reconciler.forget(ingressKey(ingress));
     if (ingressChanged(ingress, kind) && isTracked(ingress)) controller.enqueue(ingressKey(ingress));
   });
   // A backend Service's status, finalizer or CLB annotation (service-controller's writes) changes nothing an Ingress binds.

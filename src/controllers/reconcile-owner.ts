@@ -95,7 +95,7 @@ const keyOf = (o: StatusObject) => `${o.metadata?.namespace ?? 'default'}/${o.me
 export async function reconcileOwner<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, key: string): Promise<ReconcileResult | void> {
   const [namespace, name] = key.split('/') as [string, string];
   const cached = adapter.store(deps.view).get(name, namespace);
-  if (!cached) return;
+  if (!cached) return forgetOwner(deps, { kind: adapter.fields.kind, namespace, name });
   const object = { ...adapter.kind, ...cached } as T;
   const lifecycle = adapter.lifecycle(object);
   const wanted = adapter.wants(object) && !object.metadata?.deletionTimestamp;
@@ -119,10 +119,18 @@ async function reportFailedSync<T extends StatusObject>(deps: PipelineDeps<T>, a
   const verdict = failureVerdict(error);
   if (!verdict) return;
   deps.observer?.synced(observed(adapter, object), verdict.state, verdict.reason, verdict.code);
-  // The object in hand may be stale by now (this reconcile may have patched it): the condition goes unversioned.
-  await deps.writer.report(object, { sync: verdict }, { unversioned: true }).catch((e: unknown) => {
-    deps.logger.warn({ owner: keyOf(object), err: (e as Error).message }, 'Could not set the sync condition');
-  });
+  // Versioned, from the object in hand, so others' conditions are never overwritten; if this reconcile's own patches
+  // made it stale (409), unversioned — what changed since is then ours (finalizer, annotation), not a condition.
+  const write = (unversioned: boolean) => deps.writer.report(object, { sync: verdict }, { unversioned });
+  await write(false)
+    .catch((e: unknown) => ((e as { code?: unknown }).code === 409 ? write(true) : Promise.reject(e)))
+    .catch((e: unknown) => deps.logger.warn({ owner: keyOf(object), err: (e as Error).message }, 'Could not set the sync condition'));
+}
+
+/** The owner is gone from the controller's view: what the metrics and the memory hold of it goes too. */
+function forgetOwner<T extends StatusObject>(deps: PipelineDeps<T>, owner: ObservedOwner): void {
+  deps.memory.forget(`${owner.namespace}/${owner.name}`);
+  deps.observer?.forget(owner);
 }
 
 const observed = <T extends StatusObject>(adapter: OwnerAdapter<T>, object: T): ObservedOwner => ({ kind: adapter.fields.kind, namespace: object.metadata?.namespace ?? 'default', name: object.metadata?.name ?? '' });
@@ -184,7 +192,12 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
 
 async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, object: T, retain: boolean): Promise<void> {
   const { fields } = adapter;
-  if (!hasFinalizer(object, fields.finalizer)) return;
+  if (!hasFinalizer(object, fields.finalizer)) {
+    // Never held (refused before any write) or let go by hand: nothing on the cloud, but a condition may remain.
+    forgetOwner(deps, observed(adapter, object));
+    if (!object.metadata?.deletionTimestamp) await deps.writer.report(object, { sync: null });
+    return;
+  }
   const owner = adapter.owner(object);
   const annotations = object.metadata?.annotations ?? {};
   for (const lb of await releaseCandidates(deps, owner, annotations[fields.loadBalancerIdAnnotation], annotations[fields.existingId])) { // 3
@@ -203,10 +216,9 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
     deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id, release: plan.release }, 'Cleaned up load balancer');
   }
   deps.empty.forget(keyOf(object));
-  deps.memory.forget(keyOf(object));
   await dropAutoConfig(deps, fields.configs, object, true); // 8
   await reportGone(deps, fields, object);
-  deps.observer?.forget(observed(adapter, object));
+  forgetOwner(deps, observed(adapter, object));
 }
 
 /**
@@ -296,6 +308,12 @@ export class OwnerReconciler<T extends StatusObject> {
 
   reconcile(key: string): Promise<ReconcileResult | void> {
     return reconcileOwner(this.pipeline, this.adapter, key);
+  }
+
+  /** The owner left the cluster's view (deleted): what the metrics and the memory hold of it goes, without a reconcile. */
+  forget(key: string): void {
+    const [namespace = 'default', name = ''] = key.split('/');
+    forgetOwner(this.pipeline, { kind: this.adapter.fields.kind, namespace, name });
   }
 
   /** A change that may move the owner's targets (an endpoint, a Pod, a node) was seen: the latency metric counts from now. */

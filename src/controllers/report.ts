@@ -95,7 +95,10 @@ export function failureVerdict(error: unknown): SyncVerdict | undefined {
   if (error instanceof BlockedError) return verdictOf('Blocked', error.told);
   if (error instanceof TerminalError || (error as { code?: unknown })?.code === 409) return undefined;
   const code = codeOfFailure(error);
-  return { state: 'Failed', reason: EVENT_REASONS.syncFailed, code, message: withCode(code, syncFailedMessage(error)) };
+  // A request or task id differs at every attempt: kept out, so a retry failing the same way writes nothing.
+  const requestId = (error as { requestId?: unknown }).requestId;
+  const message = typeof requestId === 'string' && requestId ? syncFailedMessage(error).split(requestId).join('…') : syncFailedMessage(error);
+  return { state: 'Failed', reason: EVENT_REASONS.syncFailed, code, message: withCode(code, message) };
 }
 
 const syncFailedMessage = (error: unknown) => `Error syncing load balancer: ${error instanceof Error ? error.message : String(error)}`;

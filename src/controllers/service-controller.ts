@@ -3,6 +3,7 @@
  * the reconciler, the work queue and workers. The composition root (src/app.ts) owns the informers, the
  * actual-state cache and the one resync timer.
  */
+import { hasSyncCondition } from '../kube/sync-condition.js';
 import type { V1Service } from '@kubernetes/client-node';
 import { SERVICE_ANNOTATIONS as A, SERVICE_FINALIZER, SERVICE_NAME_LABEL } from '../annotations/keys.js';
 import { servicesOfPod } from '../kube/cluster-view.js';
@@ -19,7 +20,8 @@ import { isLoadBalancerService, SERVICE_CONFIGS, serviceKey, ServiceReconciler }
 const SERVICES_BY_CONFIG = 'tke-service-config';
 const SERVICES_BY_SECRET = 'secret';
 
-export const isTracked = (service: V1Service): boolean => isLoadBalancerService(service) || hasFinalizer(service, SERVICE_FINALIZER);
+/** LoadBalancer Services, any it still holds a finalizer on, and any still showing its condition (to take it off). */
+export const isTracked = (service: V1Service): boolean => isLoadBalancerService(service) || hasFinalizer(service, SERVICE_FINALIZER) || hasSyncCondition(service, 'status');
 
 const isDirect = (service: V1Service): boolean => service.metadata?.annotations?.[A.directAccess] === 'true';
 
@@ -39,6 +41,8 @@ export function wireServiceController(options: WireOptions & { readonly settings
 
   const changed = relevantChanges([A.loadBalancerId], { finalizer: SERVICE_FINALIZER, wants: isLoadBalancerService });
   services.onChange((service, kind) => {
+    // Deleted (its finalizer gone, or it never had one): forgotten, nothing left to reconcile.
+    if (kind === 'delete') reconciler.forget(serviceKey(service));
     if (changed(service, kind) && isTracked(service)) controller.enqueue(serviceKey(service));
   });
   /** A change that may move targets: the latency to "programmed" counts from it. */

@@ -9,6 +9,8 @@ import { INGRESS_ANNOTATIONS, SERVICE_ANNOTATIONS } from '../annotations/keys.js
 import { runObjects, type ObjectRun, type PlanSettings } from '../cli/plan/plan-objects.js';
 import type { PlanWorld } from '../cli/plan/world.js';
 import { loadIngressInputs } from '../ingress/load-ingress-inputs.js';
+import { isQcloudIngress } from '../ingress/build-ingress-model.js';
+import { isLoadBalancerService } from '../controllers/service-adapter.js';
 import { inNamespace, viewOf } from '../kube/cluster-view.js';
 import { currentConditions, INGRESS_CONDITIONS_ANNOTATION, SYNC_CONDITION, type Condition } from '../kube/sync-condition.js';
 import type { Problem } from '../model/problems.js';
@@ -34,6 +36,8 @@ export interface ExplainReport extends ExplainTarget {
   readonly backends: readonly BackendLine[];
   /** What `run` would change now (the plan's lines). */
   readonly pending: readonly string[];
+  /** What this explain could not know, or why there is nothing to explain. */
+  readonly notes: readonly string[];
 }
 
 export interface ExplainOptions {
@@ -46,6 +50,11 @@ export interface ExplainOptions {
 export async function explainObject(target: ExplainTarget, world: PlanWorld, options: ExplainOptions): Promise<ExplainReport> {
   const object = world.cluster.find((o) => o.kind === target.kind && (o.metadata?.namespace ?? 'default') === target.namespace && o.metadata?.name === target.name);
   if (!object) throw new ExplainError(`${target.kind.toLowerCase()}/${target.name} not found in namespace ${target.namespace}`);
+  const wanted = target.kind === 'Service' ? isLoadBalancerService(object as V1Service) : isQcloudIngress(object as V1Ingress, { ...options.settings, defaultClass: options.settings.defaultIngressClass });
+  if (!wanted) {
+    const what = target.kind === 'Service' ? 'not a LoadBalancer Service (or another loadBalancerClass)' : 'not an Ingress of class qcloud';
+    return { ...target, loadBalancerId: null, condition: null, cloud: options.cloudRead ? 'read' : 'not read', listeners: [], problems: [], backends: [], pending: [], notes: [`${what}: this controller binds nothing for it`] };
+  }
   const [run] = await runObjects([object], world, options.settings);
   const view = viewOf(world.cluster);
   const lines = target.kind === 'Service' ? serviceBackendLines({ ...loadServiceInputs(view, object as V1Service, new Map(), options.clock), pods: inNamespace(view.pods, target.namespace) }) : ingressLines(object as V1Ingress, view, options.clock);
@@ -61,6 +70,7 @@ export async function explainObject(target: ExplainTarget, world: PlanWorld, opt
     problems: run ? problemsOf(run, options.cloudRead) : [],
     backends: run && options.cloudRead ? overlay(lines, run, condition) : lines,
     pending: run && options.cloudRead ? run.plans.flatMap(({ plan }) => pendingOf(plan)) : [],
+    notes: world.notes,
   };
 }
 
@@ -99,12 +109,13 @@ const addressOf = (t: { instanceId?: string; eniIp?: string }) => t.instanceId ?
 /** The plan over the lines: what a quota leaves out, what is not registered yet (or failed), what is to go. */
 function overlay(lines: readonly BackendLine[], run: ObjectRun, condition: Condition | undefined): BackendLine[] {
   const leftOut = new Set(run.plans.flatMap(({ plan }) => plan.leftOutAddresses ?? []));
-  const registering = new Set(run.plans.flatMap(({ plan }) => plan.listeners.register.map((b) => addressOf(b.target))));
+  // By address and port: on a multi-port Service, one port's pending registration says nothing of the others.
+  const registering = new Set(run.plans.flatMap(({ plan }) => plan.listeners.register.flatMap((b) => [addressOf(b.target), `${addressOf(b.target)}:${b.target.port}`])));
   const taskFailed = condition?.status === 'False' && codeOf(condition.message) === 'E5009';
   const result = lines.map((line): BackendLine => {
     if (!line.bound) return line;
     if (leftOut.has(line.address)) return { ...line, bound: false, reason: 'LeftOutByQuota', detail: BACKEND_REASONS.LeftOutByQuota };
-    if (registering.has(line.address)) return { ...line, bound: false, reason: taskFailed ? 'TaskFailed' : 'PendingRegistration', detail: BACKEND_REASONS[taskFailed ? 'TaskFailed' : 'PendingRegistration'] };
+    if (registering.has(line.port === undefined ? line.address : `${line.address}:${line.port}`)) return { ...line, bound: false, reason: taskFailed ? 'TaskFailed' : 'PendingRegistration', detail: BACKEND_REASONS[taskFailed ? 'TaskFailed' : 'PendingRegistration'] };
     return line;
   });
   const known = new Set(lines.map((l) => l.address));

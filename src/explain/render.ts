@@ -6,6 +6,8 @@ const mark = (line: BackendLine) => (!line.bound ? '✗' : line.weight === 0 ? '
 
 export function renderExplainText(report: ExplainReport): string {
   const out = [`${report.kind} ${report.namespace}/${report.name}`];
+  for (const note of report.notes) out.push(`  Note:       ${note}`);
+  if (!report.loadBalancerId && !report.listeners.length && !report.backends.length && report.notes.length) return out.join('\n');
   out.push(`  CLB:        ${report.loadBalancerId ?? '(none recorded yet)'}`);
   const c = report.condition;
   out.push(`  Synced:     ${c ? `${c.status} — ${c.reason} (since ${c.lastTransitionTime}): ${c.message}` : '(no LoadBalancerSynced condition yet)'}`);

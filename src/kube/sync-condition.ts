@@ -69,6 +69,12 @@ export function conditionsWith(object: KubernetesObject, where: ConditionsAt, ve
   return previous ? conditions.map((c) => (c.type === SYNC_CONDITION ? next : c)) : [...conditions, next];
 }
 
+/** Whether the object shows this controller's condition (cheap: no parse of the Ingress annotation). */
+export function hasSyncCondition(object: KubernetesObject, where: ConditionsAt): boolean {
+  if (where !== 'status') return object.metadata?.annotations?.[where.annotation]?.includes(`"${SYNC_CONDITION}"`) ?? false;
+  return ((object as WithConditions).status?.conditions ?? []).some((c) => (c as Condition).type === SYNC_CONDITION);
+}
+
 /** The object's conditions without ours (it no longer has a CLB), or undefined when it has none of ours. */
 export function conditionsWithout(object: KubernetesObject, where: ConditionsAt): Condition[] | undefined {
   const conditions = currentConditions(object, where);

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   C4104: { reason: 'UnsupportedFeature', origin: 'ours', meaning: 'An annotation asks for modification protection the other way round from the CLB, and the API cannot switch it', action: 'Switch it in the console, or change the annotation' },
   C5001: { reason: 'SyncLoadBalancerFailed', origin: 'ours', meaning: 'A cloud or Kubernetes API call failed (not a user error); retried with backoff', action: 'Nothing usually; if it persists, the Warning carries the API\'s error' },
   C5002: { reason: 'SyncLoadBalancerFailed', origin: 'ours', meaning: 'The cloud refused the controller\'s credentials or permissions (AuthFailure, UnauthorizedOperation)', action: 'Check the credentials Secret and the CAM policy (manifests/cam-policy.json)' },
+  C5003: { reason: 'SyncLoadBalancerFailed', origin: 'ours', meaning: 'The cloud has no capacity for the call (ResourcesSoldOut, ResourceInsufficient: no free address in the subnet or zone), or a limit other than a CLB quota refused it (e.g. LimitExceeded.ResourceAttachedTags)', action: 'Free addresses in the subnet, use another subnet or zone, or follow the limit the Warning names' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -138,6 +138,12 @@ describe('explain: the report', () => {
     expect(text).toMatch(/✗ node 2 +ins-00000002 +NodeNotReady: NotReady since 2026-12-08T09:55:00Z/);
   });
 
+  it('says there is nothing to explain for a Service that is not a LoadBalancer', async () => {
+    const report = await explain([node('1'), service({}, { type: 'ClusterIP' })]);
+    expect(report.backends).toEqual([]);
+    expect(renderExplainText(report)).toBe('Service default/web\n  Note:       not a LoadBalancer Service (or another loadBalancerClass): this controller binds nothing for it');
+  });
+
   it('refuses an object that does not exist, naming it', async () => {
     await expect(explain([node('1')], { name: 'nope' })).rejects.toThrow('service/nope not found in namespace default');
   });

@@ -34,6 +34,26 @@ describe('SLO metrics from the pipeline', () => {
     expect(sampleValue(await scrape(metrics), `${P}objects`, { kind: 'Service', state: 'Synced' })).toBe(1);
   });
 
+  it('forget an owner that is deleted, a refused one that never held a finalizer included', async () => {
+    const metrics = new Metrics({ processMetrics: false, perObjectSyncState: true });
+    rig = await startServiceRig({ nodes: [node(1)], metrics });
+    rig.kube.state.seed(service('bad', { annotations: { 'service.kubernetes.io/qcloud-loadbalancer-internet-max-bandwidth-out': 'lots' } }));
+    rig.kube.state.seed(service('web'));
+    await waitFor(async () => {
+      const samples = await scrape(metrics);
+      return sampleValue(samples, `${P}objects`, { kind: 'Service', state: 'Refused' }) === 1 && sampleValue(samples, `${P}objects`, { kind: 'Service', state: 'Synced' }) === 1;
+    }, 'one refused, one synced');
+    rig.kube.state.delete('services', 'default/bad');
+    rig.kube.state.delete('services', 'default/web');
+    await waitFor(async () => {
+      const samples = await scrape(metrics);
+      return sampleValue(samples, `${P}objects`, { kind: 'Service', state: 'Refused' }) === 0 && sampleValue(samples, `${P}objects`, { kind: 'Service', state: 'Synced' }) === 0;
+    }, 'both forgotten');
+    const samples = await scrape(metrics);
+    expect(samples.filter((s) => s.name === `${P}object_sync_state`)).toEqual([]);
+    expect(sampleValue(samples, `${P}owned_resources`, { resource: 'loadBalancers' })).toBe(0);
+  });
+
   it('time a node joining until its registration task finished, and count a target removed in the console as a drift correction', async () => {
     const metrics = new Metrics({ processMetrics: false });
     rig = await startServiceRig({ nodes: [node(1)], metrics });

@@ -74,6 +74,15 @@ describe('a Service\'s LoadBalancerSynced condition', () => {
     await waitFor(() => conditionOf('web')?.status === 'True', 'the condition True after the retry', 15_000);
   });
 
+  it('is removed from a refused Service (which never got a CLB) once it stops being a LoadBalancer', async () => {
+    rig = await startServiceRig({ nodes: [node(1)] });
+    rig.kube.state.seed(service('bad', { annotations: { 'service.kubernetes.io/qcloud-loadbalancer-internet-max-bandwidth-out': 'lots' } }));
+    await waitFor(() => conditionOf('bad')?.status === 'False', 'the condition False');
+    rig.kube.state.patch('services', 'default/bad', { spec: { type: 'ClusterIP' } });
+    await waitFor(() => !conditionOf('bad'), 'the condition removed');
+    expect(rig.get('bad')?.status?.conditions ?? []).toEqual([]);
+  });
+
   it('is removed with the CLB when the Service stops being a LoadBalancer', async () => {
     rig = await startServiceRig({ nodes: [node(1)] });
     rig.kube.state.seed(service('web'));

@@ -20,7 +20,7 @@ const SUBNET_ID = /^subnet-[a-z0-9]{8}$/;
 const named = (subjects: readonly KubernetesObject[], keys: readonly string[], pattern: RegExp) =>
   [...new Set(subjects.flatMap((s) => keys.map((k) => s.metadata?.annotations?.[k]?.trim() ?? '').filter((v) => pattern.test(v))))].sort();
 
-export async function scratchCloud(world: { readonly provider: CloudProvider; readonly vpcs?: readonly CloudStateVpc[] }, subjects: readonly KubernetesObject[], settings: { readonly clusterId: string; readonly vpcId: string }): Promise<LocalCloud> {
+export async function scratchCloud(world: { readonly provider: CloudProvider; readonly vpcs?: readonly CloudStateVpc[]; readonly notes?: string[] }, subjects: readonly KubernetesObject[], settings: { readonly clusterId: string; readonly vpcId: string }): Promise<LocalCloud> {
   const uids = new Set(subjects.map((s) => s.metadata?.uid));
   const createdForThem = (await world.provider.findLoadBalancersByTags({ [TAGS.clusterId]: settings.clusterId })).filter((lb) => uids.has(lb.tags[TAGS.ownerUid]));
   const ids = named(subjects, ID_ANNOTATIONS, LB_ID).filter((id) => !createdForThem.some((lb) => lb.id === id));
@@ -30,6 +30,7 @@ export async function scratchCloud(world: { readonly provider: CloudProvider; re
   // The cluster's VPC is always there (a new CLB goes into it), with the simulator's default subnets.
   const vpcs = clusterVpcs(settings.vpcId);
   const quotas = await quotasOf(world.provider, [...createdForThem, ...namedLoadBalancers]);
+  if (!quotas) world.notes?.push('the cloud\'s quotas could not be read (DescribeQuota): planned with the default quotas, so what a quota would leave out is not shown');
   try {
     return createLocalCloud({ vpcs, ...(quotas ? { quotas } : {}), cloudState: { ...state, ...(world.vpcs ? { vpcs: world.vpcs } : {}) } });
   } catch (error) {
