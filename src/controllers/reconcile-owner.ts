@@ -11,6 +11,8 @@
  *   7 report   Events, status, annotation, finalizer, readiness gates          ./report.ts
  *   8 config   the auto TkeServiceConfig follows the listeners                tke-service-config/keep-auto-config.ts
  *
+ * Along the way the sync state is told to the object's condition and to the metrics (./sync-reporting.ts).
+ *
  * Deletion (or an object that no longer wants a CLB) is the same pipeline with nothing desired: each CLB the
  * owner has a part in is planned empty and applied, then the finalizer goes. `plan` runs this very function
  * over a provider that records writes instead of making them.
@@ -22,7 +24,7 @@ import type { ActualStateCache } from '../deploy/actual-cache.js';
 import { applyLoadBalancerPlan } from '../deploy/apply.js';
 import type { Owner } from '../model/naming.js';
 import { missingOwnershipTags, ownershipTagsMissing } from '../deploy/ownership.js';
-import { planLoadBalancer, planWrites, planWritesByKind, targetWrites, type ActualLoadBalancer, type LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
+import { planLoadBalancer, planWrites, type ActualLoadBalancer, type LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
 import { OwnerMemory } from './owner-memory.js';
 import type { BackendLine } from '../explain/backend-lines.js';
 import { logTargetDecisions } from '../explain/decision-log.js';
@@ -39,8 +41,9 @@ import type { AutoConfigWriter } from '../tke-service-config/auto-config.js';
 import { dropAutoConfig, keepAutoConfig } from '../tke-service-config/keep-auto-config.js';
 import type { ConfigAnnotations } from '../tke-service-config/tke-service-config.js';
 import type { LoadClock } from '../service/load-service-inputs.js';
-import { announceEnsuring, BlockedError, failureVerdict, modificationProtectionDiffers, refuse, reportEnsured, reportGone, reportingFailures, reportModificationProtected, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
-import type { DriftKind, ObservedOwner, OwnedResources, SyncObserver } from './sync-observer.js';
+import { announceEnsuring, BlockedError, modificationProtectionDiffers, refuse, reportEnsured, reportGone, reportingFailures, reportModificationProtected, reportReleased, warn, type ReportDeps, type ReportFields, type ReportSinks } from './report.js';
+import type { SyncObserver } from './sync-observer.js';
+import { forgetOwner, keyOf, observed, observeWrites, ownedBy, reportFailedSync } from './sync-reporting.js';
 
 /** What one kind tells the pipeline. */
 export interface OwnerAdapter<T extends StatusObject> {
@@ -90,7 +93,6 @@ export interface PipelineDeps<T extends StatusObject> extends ReportDeps<T> {
 /** How soon targets left for the next reconcile at a quota (after this one's removals) are added. */
 const DEFERRED_TARGETS_MS = 1_000;
 
-const keyOf = (o: StatusObject) => `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
 
 export async function reconcileOwner<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, key: string): Promise<ReconcileResult | void> {
   const [namespace, name] = key.split('/') as [string, string];
@@ -113,27 +115,6 @@ export async function reconcileOwner<T extends StatusObject>(deps: PipelineDeps<
     throw error;
   }
 }
-
-/** A reconcile that failed: the sync condition and the observer say why (the Warning was told already). */
-async function reportFailedSync<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, object: T, error: unknown): Promise<void> {
-  const verdict = failureVerdict(error);
-  if (!verdict) return;
-  deps.observer?.synced(observed(adapter, object), verdict.state, verdict.reason, verdict.code);
-  // Versioned, from the object in hand, so others' conditions are never overwritten; if this reconcile's own patches
-  // made it stale (409), unversioned — what changed since is then ours (finalizer, annotation), not a condition.
-  const write = (unversioned: boolean) => deps.writer.report(object, { sync: verdict }, { unversioned });
-  await write(false)
-    .catch((e: unknown) => ((e as { code?: unknown }).code === 409 ? write(true) : Promise.reject(e)))
-    .catch((e: unknown) => deps.logger.warn({ owner: keyOf(object), err: (e as Error).message }, 'Could not set the sync condition'));
-}
-
-/** The owner is gone from the controller's view: what the metrics and the memory hold of it goes too. */
-function forgetOwner<T extends StatusObject>(deps: PipelineDeps<T>, owner: ObservedOwner): void {
-  deps.memory.forget(`${owner.namespace}/${owner.name}`);
-  deps.observer?.forget(owner);
-}
-
-const observed = <T extends StatusObject>(adapter: OwnerAdapter<T>, object: T): ObservedOwner => ({ kind: adapter.fields.kind, namespace: object.metadata?.namespace ?? 'default', name: object.metadata?.name ?? '' });
 
 async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: OwnerAdapter<T>, object: T, noticedAt: number | undefined): Promise<ReconcileResult | void> {
   const { fields } = adapter;
@@ -219,37 +200,6 @@ async function release<T extends StatusObject>(deps: PipelineDeps<T>, adapter: O
   await dropAutoConfig(deps, fields.configs, object, true); // 8
   await reportGone(deps, fields, object);
   forgetOwner(deps, observed(adapter, object));
-}
-
-/**
- * For the metrics, after an apply with writes: drift corrections (writes while the model stayed as last applied),
- * and — once the CLB confirms the target writes (their tasks finished) — the time from the change noticed.
- */
-function observeWrites<T extends StatusObject>(deps: PipelineDeps<T>, owner: ObservedOwner, key: string, model: DesiredState, plan: LoadBalancerPlan, loadBalancerId: string, noticedAt: number | undefined): void {
-  const { observer } = deps;
-  if (!observer) return;
-  if (deps.memory.isLastApplied(key, model)) {
-    for (const [kind, changes] of Object.entries(planWritesByKind(plan))) if (changes) observer.driftCorrected(owner, kind as DriftKind, changes);
-  }
-  deps.memory.rememberApplied(key, model);
-  if (noticedAt === undefined || !targetWrites(plan)) return;
-  // Not awaited: the reconcile goes on; a task that failed is the next reconcile's to report, not a latency.
-  deps.cache.awaitWrites(loadBalancerId).then(
-    () => observer.targetsProgrammed(owner, Math.max(0, deps.now() - noticedAt) / 1000),
-    () => undefined,
-  );
-}
-
-/** What the owner has on its CLB, as its model says (what a quota left out included: it is asked for). */
-function ownedBy(loadBalancerId: string, model: DesiredState): OwnedResources {
-  let rules = 0;
-  let targets = 0;
-  for (const listener of model.listeners) {
-    targets += listener.targets.length;
-    rules += listener.rules.length;
-    for (const rule of listener.rules) targets += rule.targets.length;
-  }
-  return { loadBalancers: [loadBalancerId], listeners: model.listeners.length, rules, targets };
 }
 
 async function observe(cache: ActualStateCache, lb: ActualLoadBalancer['loadBalancer']): Promise<ActualLoadBalancer> {
