@@ -20,7 +20,7 @@ Usage:
                         [--provider tencentcloud --cluster-id … --region … --account-uin …] [--node-ready-grace 60s]
                                                   is its CLB in sync; why each node and Pod is (not) a backend; read-only
   clb-controller sandbox [--once] [--examples <dir>] [--kubeconfig <file>] [--metrics-port <port>]
-                         [--write-cloud-state <file>]
+                         [--write-cloud-state <file>] [--no-data-path] [--log-level <level>]
                                                   fake cluster + mock cloud + controller, with manifests/examples applied
 
 run flags (each also read from the environment variable shown):
@@ -29,6 +29,11 @@ ${Object.entries(RUN_SETTINGS).map(([flag, s]) => `  --${flag.padEnd(22)} ${s.en
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // `<command> --help` is the same help: every command's usage and the run flags are on one page.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
   switch (command) {
     case 'run':
       return run(rest, process.env);

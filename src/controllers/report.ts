@@ -149,6 +149,7 @@ export async function reportEnsured<T extends StatusObject>(
   }
   const verdict: SyncVerdict = unmet[0] ? verdictOf('Refused', toldOf(unmet[0])) : { state: 'Synced', reason: EVENT_REASONS.ensured, message: `Load balancer ${lb.id} is in sync` };
   const current = await deps.writer.report(object, { annotations: { [fields.loadBalancerIdAnnotation]: lb.id }, ingress: ingressOf(lb), sync: verdict });
+  if (verdict.state === 'Synced') deps.events.resolved?.(current);
   if (outcome.announced) deps.events.emit(current, 'Normal', EVENT_REASONS.ensured, `Ensured load balancer ${lb.id}`);
   return { object: current, verdict };
 }

@@ -24,7 +24,7 @@ export function isCreatedFor(lb: LoadBalancer, owner: Owner): boolean {
  * VPC, not have been created by TKE (E4012), and not be claimed by another cluster (E4013).
  */
 export function refuseExistingLoadBalancer(field: string, id: string, lb: LoadBalancer | undefined, clusterId: string, vpcId: string): Problem | undefined {
-  if (!lb) return problem('ExistingLoadBalancerNotFound', field, id, 'no CLB with this id exists in the region (E4011)', 'E4011');
+  if (!lb) return problem('ExistingLoadBalancerNotFound', field, id, 'no CLB with this id exists in the region', 'E4011');
   if (lb.vpcId !== vpcId) return problem('ExistingLoadBalancerRefused', field, id, `the CLB is in ${lb.vpcId}, not in the cluster's VPC ${vpcId}`, 'C4010');
   if (lb.tags[TAGS.createdBy] === 'yes') return problem('ExistingLoadBalancerRefused', field, id, 'the CLB was created automatically by TKE or this controller and cannot be reused', 'E4012');
   const claimedBy = lb.tags[TAGS.clusterId];

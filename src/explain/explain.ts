@@ -10,7 +10,8 @@ import { runObjects, type ObjectRun, type PlanSettings } from '../cli/plan/plan-
 import type { PlanWorld } from '../cli/plan/world.js';
 import { loadIngressInputs } from '../ingress/load-ingress-inputs.js';
 import { isQcloudIngress } from '../ingress/build-ingress-model.js';
-import { isLoadBalancerService } from '../controllers/service-adapter.js';
+import { isLoadBalancerService, serviceAdapter } from '../controllers/service-adapter.js';
+import { ingressAdapter } from '../controllers/ingress-adapter.js';
 import { inNamespace, viewOf } from '../kube/cluster-view.js';
 import { currentConditions, INGRESS_CONDITIONS_ANNOTATION, SYNC_CONDITION, type Condition } from '../kube/sync-condition.js';
 import type { Problem } from '../model/problems.js';
@@ -31,13 +32,21 @@ export interface ExplainReport extends ExplainTarget {
   readonly condition: Pick<Condition, 'status' | 'reason' | 'message' | 'lastTransitionTime'> | null;
   /** `cluster`: the cloud was not read, so whether targets are registered is not known. */
   readonly cloud: 'read' | 'not read';
-  readonly listeners: readonly string[];
+  /** The listeners and rules the model asks for, with how many targets each binds. */
+  readonly listeners: readonly ExplainListener[];
   readonly problems: readonly { readonly code: string; readonly field: string; readonly value: string; readonly reason: string }[];
   readonly backends: readonly BackendLine[];
   /** What `run` would change now (the plan's lines). */
   readonly pending: readonly string[];
   /** What this explain could not know, or why there is nothing to explain. */
   readonly notes: readonly string[];
+}
+
+export interface ExplainListener {
+  readonly protocol: string;
+  readonly port: number;
+  readonly targets: number;
+  readonly rules: readonly { readonly domain: string; readonly url: string; readonly targets: number }[];
 }
 
 export interface ExplainOptions {
@@ -50,10 +59,13 @@ export interface ExplainOptions {
 export async function explainObject(target: ExplainTarget, world: PlanWorld, options: ExplainOptions): Promise<ExplainReport> {
   const object = world.cluster.find((o) => o.kind === target.kind && (o.metadata?.namespace ?? 'default') === target.namespace && o.metadata?.name === target.name);
   if (!object) throw new ExplainError(`${target.kind.toLowerCase()}/${target.name} not found in namespace ${target.namespace}`);
-  const wanted = target.kind === 'Service' ? isLoadBalancerService(object as V1Service) : isQcloudIngress(object as V1Ingress, { ...options.settings, defaultClass: options.settings.defaultIngressClass });
-  if (!wanted) {
-    const what = target.kind === 'Service' ? 'not a LoadBalancer Service (or another loadBalancerClass)' : 'not an Ingress of class qcloud';
-    return { ...target, loadBalancerId: null, condition: null, cloud: options.cloudRead ? 'read' : 'not read', listeners: [], problems: [], backends: [], pending: [], notes: [`${what}: this controller binds nothing for it`] };
+  const ingressSettings = { clusterId: options.settings.clusterId, vpcId: options.settings.vpcId, defaultClass: options.settings.defaultIngressClass };
+  const adapter = target.kind === 'Service' ? serviceAdapter(options.settings) : ingressAdapter(ingressSettings);
+  const wanted = target.kind === 'Service' ? isLoadBalancerService(object as V1Service) : isQcloudIngress(object as V1Ingress, ingressSettings);
+  const skipped = adapter.lifecycle(object as never).skip;
+  if (!wanted || skipped) {
+    const what = skipped ? 'mode: skip — the controller changes nothing on its CLB and binds nothing for it' : `${target.kind === 'Service' ? 'not a LoadBalancer Service (or another loadBalancerClass)' : 'not an Ingress of class qcloud'}: this controller binds nothing for it`;
+    return { ...target, loadBalancerId: null, condition: null, cloud: options.cloudRead ? 'read' : 'not read', listeners: [], problems: [], backends: [], pending: [], notes: [what] };
   }
   const [run] = await runObjects([object], world, options.settings);
   const view = viewOf(world.cluster);
@@ -70,7 +82,11 @@ export async function explainObject(target: ExplainTarget, world: PlanWorld, opt
     problems: run ? problemsOf(run, options.cloudRead) : [],
     backends: run && options.cloudRead ? overlay(lines, run, condition) : lines,
     pending: run && options.cloudRead ? run.plans.flatMap(({ plan }) => pendingOf(plan)) : [],
-    notes: world.notes,
+    // Without the cloud read, what the offline stand-in assumed is not the user's business; a refusal is.
+    notes: [
+      ...(options.cloudRead ? world.notes : []),
+      ...(run?.built && !run.built.ok ? ['the controller refuses this object (its problems are listed): nothing is bound until they are fixed; the backends below are what would be'] : []),
+    ],
   };
 }
 
@@ -87,12 +103,14 @@ function ingressLines(ingress: V1Ingress, view: ReturnType<typeof viewOf>, clock
   return ingressBackendLines(ingress, { ...inputs, namespace, grace: nodeGrace(inputs) });
 }
 
-function listenersOf(run: ObjectRun): string[] {
+function listenersOf(run: ObjectRun): ExplainListener[] {
   if (!run.built?.ok) return [];
-  return run.built.model.listeners.flatMap((l) => [
-    `${l.protocol}:${l.port}${l.rules.length ? '' : ` → ${l.targets.length} target(s)`}`,
-    ...l.rules.map((r) => `  ${r.domain}${r.url} → ${r.targets.length} target(s)`),
-  ]);
+  return run.built.model.listeners.map((l) => ({
+    protocol: l.protocol,
+    port: l.port,
+    targets: l.targets.length,
+    rules: l.rules.map((r) => ({ domain: r.domain, url: r.url, targets: r.targets.length })),
+  }));
 }
 
 /** The object's problems; without the cloud read, only the build's (the offline stand-in cannot judge a CLB). */

@@ -11,7 +11,11 @@ export function renderExplainText(report: ExplainReport): string {
   out.push(`  CLB:        ${report.loadBalancerId ?? '(none recorded yet)'}`);
   const c = report.condition;
   out.push(`  Synced:     ${c ? `${c.status} — ${c.reason} (since ${c.lastTransitionTime}): ${c.message}` : '(no LoadBalancerSynced condition yet)'}`);
-  out.push(`  Listeners:  ${report.listeners.length ? report.listeners.join('\n              ') : '(none)'}`);
+  const listeners = report.listeners.flatMap((l) => [
+    `${l.protocol}:${l.port}${l.rules.length ? '' : ` → ${l.targets} target(s)`}`,
+    ...l.rules.map((r) => `  ${r.domain}${r.url} → ${r.targets} target(s)`),
+  ]);
+  out.push(`  Listeners:  ${listeners.length ? listeners.join('\n              ') : '(none)'}`);
   for (const p of report.problems) out.push(`  ✗ ${p.code} ${p.field}: ${JSON.stringify(p.value)}: ${p.reason}`);
   out.push(`  Pending:    ${report.pending.length ? report.pending.join('; ') : report.cloud === 'read' ? 'nothing: the CLB is as the object asks' : '(the cloud was not read: add --provider tencentcloud to compare with the live CLB)'}`);
   const groups = new Map<string, BackendLine[]>();

@@ -30,6 +30,8 @@ export function emitWarning(events: EventSink, object: KubernetesObject, reason:
 
 export interface EventSink {
   emit(object: KubernetesObject, type: EventType, reason: string, message: string): void;
+  /** The object is in sync: what was folded of its Warnings is forgotten (optional). */
+  resolved?(object: KubernetesObject): void;
 }
 
 export interface EventRecorderOptions {
@@ -43,6 +45,8 @@ export interface EventRecorderOptions {
 
 export class EventRecorder implements EventSink {
   private readonly recent = new Map<string, number>();
+  /** The folded Warnings of each object (by uid): forgotten once it is ensured, so the same mistake made again is told again. */
+  private readonly warnings = new Map<string, Set<string>>();
   private readonly now: () => number;
 
   constructor(private readonly options: EventRecorderOptions) {
@@ -53,6 +57,7 @@ export class EventRecorder implements EventSink {
     const uid = object.metadata?.uid ?? '';
     const key = `${uid}|${type}|${reason}|${message}`;
     const now = this.now();
+    if (type === 'Warning') this.warnings.set(uid, (this.warnings.get(uid) ?? new Set()).add(key));
     const last = this.recent.get(key);
     if (last !== undefined && now - last < (this.options.foldWindowMs ?? 10 * 60_000)) return;
     this.recent.set(key, now);
@@ -86,7 +91,18 @@ export class EventRecorder implements EventSink {
     });
   }
 
+  /** The object is in sync again: a Warning it had is told anew if the same mistake comes back. */
+  resolved(object: KubernetesObject): void {
+    const uid = object.metadata?.uid ?? '';
+    for (const key of this.warnings.get(uid) ?? []) this.recent.delete(key);
+    this.warnings.delete(uid);
+  }
+
   private prune(now: number): void {
     for (const [key, at] of this.recent) if (now - at > (this.options.foldWindowMs ?? 10 * 60_000)) this.recent.delete(key);
+    for (const [uid, keys] of this.warnings) {
+      for (const key of keys) if (!this.recent.has(key)) keys.delete(key);
+      if (!keys.size) this.warnings.delete(uid);
+    }
   }
 }

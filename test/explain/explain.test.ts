@@ -144,6 +144,18 @@ describe('explain: the report', () => {
     expect(renderExplainText(report)).toBe('Service default/web\n  Note:       not a LoadBalancer Service (or another loadBalancerClass): this controller binds nothing for it');
   });
 
+  it('says mode: skip means the controller binds nothing, rather than listing backends', async () => {
+    const report = await explain([node('1'), service({ 'service.cloud.tencent.com/mode': 'skip' })]);
+    expect(report.backends).toEqual([]);
+    expect(report.notes).toEqual(['mode: skip — the controller changes nothing on its CLB and binds nothing for it']);
+  });
+
+  it('says a refused object binds nothing until its problems are fixed; the lines are what would be', async () => {
+    const report = await explain([node('1'), service({ 'service.kubernetes.io/qcloud-loadbalancer-internet-max-bandwidth-out': 'lots' })]);
+    expect(report.notes).toEqual([expect.stringMatching(/^the controller refuses this object/)]);
+    expect(renderExplainText(report)).toMatch(/Note: +the controller refuses this object/);
+  });
+
   it('refuses an object that does not exist, naming it', async () => {
     await expect(explain([node('1')], { name: 'nope' })).rejects.toThrow('service/nope not found in namespace default');
   });
@@ -157,7 +169,8 @@ describe('explain: the report', () => {
     });
     const viaNodes = await explain([node('1'), node('2', { unschedulable: true }), backend, ingress({})], { kind: 'Ingress', name: 'shop' });
     expect(viaNodes.backends.map((l) => [l.name, l.reason])).toEqual([['1', 'Bound'], ['2', 'NodeUnschedulable']]);
-    expect(viaNodes.listeners).toEqual(['HTTP:80', '  shop.example.com/ → 1 target(s)']);
+    expect(viaNodes.listeners).toEqual([{ protocol: 'HTTP', port: 80, targets: 0, rules: [{ domain: 'shop.example.com', url: '/', targets: 1 }] }]);
+    expect(renderExplainText(viaNodes)).toContain('Listeners:  HTTP:80\n                shop.example.com/ → 1 target(s)');
     const direct = await explain([node('1'), backend, ingress({ 'ingress.cloud.tencent.com/direct-access': 'true' }), slice([{ pod: 'web-a', ip: '172.16.0.5' }, { pod: 'web-b', ip: '172.16.0.6', ready: false, terminating: true }]), pod('web-a'), pod('web-b')], { kind: 'Ingress', name: 'shop' });
     expect(direct.backends.map((l) => [l.name, l.reason, l.serves])).toEqual([['web-a', 'Bound', 'backend web:80'], ['web-b', 'Terminating', 'backend web:80']]);
   });
