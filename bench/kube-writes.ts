@@ -7,12 +7,14 @@
  * applied, as the controller does) and through the lean factories.
  */
 import { parseArgs } from 'node:util';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
-import { createLeanWrites, leanEventCreator, leanServicePatchers, type EventCreator, type Patchers } from '../src/kube/lean-writes.js';
+import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import type { EventCreator } from '../src/kube/events.js';
+import { clientNodeWrites } from '../src/kube/kube-writes.js';
+import { createLeanWrites, leanEventCreator, leanServicePatchers } from '../src/kube/lean-writes.js';
+import type { Patchers } from '../src/kube/object-writer.js';
 import { withPooledConnections } from '../src/kube/pooled-connections.js';
 import { startRemoteCloud } from './remote-cloud.js';
 
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const ANNOTATION = 'bench.clb-controller/pass';
 
 interface Path {
@@ -69,17 +71,16 @@ async function main(): Promise<void> {
   const lean = createLeanWrites(cloud.kubeConfig());
   try {
     await cloud.ask({ op: 'seed', count, perService: 1 });
-    const core = withPooledConnections(cloud.kubeConfig()).makeApiClient(CoreV1Api);
+    const pooled = withPooledConnections(cloud.kubeConfig());
+    const core = pooled.makeApiClient(CoreV1Api);
+    const viaClientNode = clientNodeWrites(pooled);
     const listed = await core.listNamespacedService({ namespace: 'default' });
     const held: Held[] = listed.items.map((s: V1Service) => ({ name: s.metadata!.name!, resourceVersion: s.metadata?.resourceVersion }));
     const paths: Path[] = [
       {
         name: 'client-node',
-        patchers: {
-          patch: (name, namespace, body) => core.patchNamespacedService({ name, namespace, body }, MERGE),
-          patchStatus: (name, namespace, body) => core.patchNamespacedServiceStatus({ name, namespace, body }, MERGE),
-        },
-        events: { createEvent: (namespace, body) => core.createNamespacedEvent({ namespace, body: body as never }) },
+        patchers: viaClientNode.services as Patchers<unknown>,
+        events: viaClientNode.events,
       },
       { name: 'lean', patchers: leanServicePatchers(lean), events: leanEventCreator(lean) },
     ];

@@ -1,6 +1,5 @@
 /** l7-lb-controller's part of the owner pipeline (reconcile-owner.ts): which Ingresses, and how to build one. */
 import { ingressBackendLines } from '../explain/owner-backends.js';
-import { nodeGrace } from '../service/nodes.js';
 import { withTkeServiceConfig, type ConfigAnnotations } from '../tke-service-config/tke-service-config.js';
 import type { V1Ingress } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS as A, INGRESS_FINALIZER } from '../annotations/keys.js';
@@ -51,7 +50,7 @@ export function ingressAdapter(settings: IngressSettings): OwnerAdapter<V1Ingres
         attributes: { ...built.model.attributes, ...(deleteProtect !== undefined ? { deleteProtect } : {}), ...(modificationProtect !== undefined ? { modificationProtect } : {}) },
       };
       // While a rule is left out for a problem, nothing is deleted: a typo never takes a rule down.
-      return { ...withTkeServiceConfig({ ...built, model }, ingress, INGRESS_CONFIGS, view.tkeServiceConfigs), keepExisting: built.skippedRules > 0, backends: () => ingressBackendLines(ingress, { ...inputs, namespace: ingress.metadata?.namespace ?? 'default', grace: nodeGrace(inputs) }) };
+      return { ...withTkeServiceConfig({ ...built, model }, ingress, INGRESS_CONFIGS, view.tkeServiceConfigs), keepExisting: built.skippedRules > 0, backends: () => ingressBackendLines(inputs) };
     },
     // An existing CLB serves the Ingress only if its ports are free: never take a listener over.
     refuseReused: (model, listeners, owner) => {

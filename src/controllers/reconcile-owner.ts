@@ -150,7 +150,8 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   if (!applied.ok) return refuse(deps, current, [applied.problem]);
   const lb = applied.loadBalancer!;
   if (built.backends) logTargetDecisions(deps.logger, keyOf(object), lb.id, plan, built.backends);
-  if (writes) observeWrites(deps, observed(adapter, object), keyOf(object), built.model, plan, lb.id, noticedAt);
+  const who = observed(adapter, object);
+  if (writes) observeWrites(deps, who, keyOf(object), built.model, plan, noticedAt);
   // What is not as the object asks — left out by the build, refused by the cloud — is told, and the condition says so.
   const unmet = [...built.warnings, ...(applied.refusedSettings ?? []), ...(plan.modificationProtectionDiffers ? [modificationProtectionDiffers(fields, lb)] : [])];
   if (applied.created) deps.logger.info({ owner: keyOf(object), kind: fields.kind, lb: lb.id }, 'Created load balancer');
@@ -162,8 +163,8 @@ async function ensure<T extends StatusObject>(deps: PipelineDeps<T>, adapter: Ow
   const gatePods: (V1Pod | undefined)[] = built.readinessGatePods.map((pod) => deps.view.pods.get(pod, owner.namespace)).filter((pod) => !pod?.status?.podIP || !unbound.has(pod.status.podIP));
   const reported = await reportEnsured(deps, fields, current, lb, plan, { announced: writes > 0, gatePods, provider: deps.cache, unmet }); // 7
   current = reported.object;
-  deps.observer?.synced(observed(adapter, object), reported.verdict.state, reported.verdict.reason, reported.verdict.code);
-  deps.observer?.owns(observed(adapter, object), ownedBy(lb.id, built.model));
+  deps.observer?.synced(who, reported.verdict.state, reported.verdict.reason, reported.verdict.code);
+  deps.observer?.owns(who, ownedBy(lb.id, built.model));
   await keepAutoConfig(deps, fields.configs, current, lb, built.model.listeners, built.keepExisting); // 8
   // Come back when the empty view has settled, when targets wait for room a removal made (at a quota), or when a
   // NotReady node's grace ends (it is then unbound).

@@ -46,12 +46,3 @@ export interface SyncObserver {
   /** A change the owner's reconcile noticed reached the CLB: its target writes' tasks finished, `seconds` after. */
   targetsProgrammed(owner: ObservedOwner, seconds: number): void;
 }
-
-/** For tests and tools that keep no score. */
-export const NO_SYNC_OBSERVER: SyncObserver = {
-  synced: () => undefined,
-  owns: () => undefined,
-  forget: () => undefined,
-  driftCorrected: () => undefined,
-  targetsProgrammed: () => undefined,
-};

@@ -5,7 +5,7 @@
  */
 import type { DesiredState } from '../model/desired.js';
 import type { StatusObject } from '../kube/object-writer.js';
-import { planWritesByKind, targetWrites, type LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
+import { countTargets, planWritesByKind, targetWrites, type LoadBalancerPlan } from '../deploy/plan-load-balancer.js';
 import { failureVerdict } from './report.js';
 import type { OwnerAdapter, PipelineDeps } from './reconcile-owner.js';
 import type { DriftKind, ObservedOwner, OwnedResources } from './sync-observer.js';
@@ -36,31 +36,20 @@ export const observed = <T extends StatusObject>(adapter: OwnerAdapter<T>, objec
 
 /**
  * For the metrics, after an apply with writes: drift corrections (writes while the model stayed as last applied),
- * and — once the CLB confirms the target writes (their tasks finished) — the time from the change noticed.
+ * and the time from the change noticed to its target writes programmed (apply has awaited their tasks).
  */
-export function observeWrites<T extends StatusObject>(deps: PipelineDeps<T>, owner: ObservedOwner, key: string, model: DesiredState, plan: LoadBalancerPlan, loadBalancerId: string, noticedAt: number | undefined): void {
+export function observeWrites<T extends StatusObject>(deps: PipelineDeps<T>, owner: ObservedOwner, key: string, model: DesiredState, plan: LoadBalancerPlan, noticedAt: number | undefined): void {
   const { observer } = deps;
   if (!observer) return;
   if (deps.memory.isLastApplied(key, model)) {
     for (const [kind, changes] of Object.entries(planWritesByKind(plan))) if (changes) observer.driftCorrected(owner, kind as DriftKind, changes);
   }
   deps.memory.rememberApplied(key, model);
-  if (noticedAt === undefined || !targetWrites(plan)) return;
-  // Not awaited: the reconcile goes on; a task that failed is the next reconcile's to report, not a latency.
-  deps.cache.awaitWrites(loadBalancerId).then(
-    () => observer.targetsProgrammed(owner, Math.max(0, deps.now() - noticedAt) / 1000),
-    () => undefined,
-  );
+  if (noticedAt !== undefined && targetWrites(plan)) observer.targetsProgrammed(owner, Math.max(0, deps.now() - noticedAt) / 1000);
 }
 
 /** What the owner has on its CLB, as its model says (what a quota left out included: it is asked for). */
 export function ownedBy(loadBalancerId: string, model: DesiredState): OwnedResources {
-  let rules = 0;
-  let targets = 0;
-  for (const listener of model.listeners) {
-    targets += listener.targets.length;
-    rules += listener.rules.length;
-    for (const rule of listener.rules) targets += rule.targets.length;
-  }
-  return { loadBalancers: [loadBalancerId], listeners: model.listeners.length, rules, targets };
+  const rules = model.listeners.reduce((n, l) => n + l.rules.length, 0);
+  return { loadBalancers: [loadBalancerId], listeners: model.listeners.length, rules, targets: countTargets(model.listeners) };
 }

@@ -100,7 +100,8 @@ export const targetWrites = (plan: LoadBalancerPlan): number => plan.listeners.d
 /** A CLB not created yet: no listeners, and rules without a host keep the VIP placeholder until it exists. */
 const NOT_CREATED: LoadBalancer = { id: '', name: '', type: 'OPEN', vpcId: '', vips: [DEFAULT_DOMAIN], status: 'creating', tags: {}, securityGroups: [], passToTarget: false, deleteProtect: false };
 
-const countTargets = (listeners: readonly DesiredListener[]) => listeners.reduce((n, l) => n + l.targets.length + l.rules.reduce((m, r) => m + r.targets.length, 0), 0);
+/** Targets of these listeners, their rules' included. */
+export const countTargets = (listeners: readonly DesiredListener[]) => listeners.reduce((n, l) => n + l.targets.length + l.rules.reduce((m, r) => m + r.targets.length, 0), 0);
 
 export function planLoadBalancer(input: LoadBalancerPlanInput): LoadBalancerPlan {
   const plan = planOwnersPart(input);

@@ -52,7 +52,7 @@ export interface BackendLine {
 
 const iso = (ms: number | undefined) => (ms === undefined ? 'an unknown time' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
-export function describeNodeDecision(decision: NodeDecision, now: number | undefined): string {
+function describeNodeDecision(decision: NodeDecision, now: number | undefined): string {
   switch (decision.reason) {
     case 'NodeNotReadyInGrace':
       return `NotReady since ${iso(decision.since)}; stays bound until its grace ends at ${iso(decision.graceEndsAt)}${now !== undefined ? ` (in ${Math.max(0, Math.round((decision.graceEndsAt - now) / 1000))} s)` : ''}`;
@@ -82,6 +82,3 @@ export function endpointLine(podName: string | undefined, ip: string, port: numb
   const detail = binding.reason === 'Bound' ? `a backend, weight ${binding.weight}` : BACKEND_REASONS[binding.reason];
   return { ...base, bound: true, weight: binding.weight, reason: binding.reason, detail };
 }
-
-/** The key a target is known by on the CLB, as the plan keys it. */
-export const lineKey = (line: Pick<BackendLine, 'address' | 'port'>): string => `${line.address}:${line.port ?? ''}`;

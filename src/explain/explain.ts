@@ -12,12 +12,11 @@ import { loadIngressInputs } from '../ingress/load-ingress-inputs.js';
 import { isQcloudIngress } from '../ingress/build-ingress-model.js';
 import { isLoadBalancerService, serviceAdapter } from '../controllers/service-adapter.js';
 import { ingressAdapter } from '../controllers/ingress-adapter.js';
-import { inNamespace, viewOf } from '../kube/cluster-view.js';
+import { viewOf } from '../kube/cluster-view.js';
 import { currentConditions, INGRESS_CONDITIONS_ANNOTATION, SYNC_CONDITION, type Condition } from '../kube/sync-condition.js';
 import type { Problem } from '../model/problems.js';
 import { codeOf } from '../model/error-codes.js';
 import { loadServiceInputs, type LoadClock } from '../service/load-service-inputs.js';
-import { nodeGrace } from '../service/nodes.js';
 import { BACKEND_REASONS, type BackendLine } from './backend-lines.js';
 import { ingressBackendLines, serviceBackendLines } from './owner-backends.js';
 
@@ -69,7 +68,8 @@ export async function explainObject(target: ExplainTarget, world: PlanWorld, opt
   }
   const [run] = await runObjects([object], world, options.settings);
   const view = viewOf(world.cluster);
-  const lines = target.kind === 'Service' ? serviceBackendLines({ ...loadServiceInputs(view, object as V1Service, new Map(), options.clock), pods: inNamespace(view.pods, target.namespace) }) : ingressLines(object as V1Ingress, view, options.clock);
+  // The same loaders and lines as the controller's (the adapters' `backends`), for a build refused or not.
+  const lines = target.kind === 'Service' ? serviceBackendLines(loadServiceInputs(view, object as V1Service, new Map(), options.clock)) : ingressBackendLines(loadIngressInputs(view, object as V1Ingress, new Map(), options.clock));
   const idAnnotation = target.kind === 'Service' ? SERVICE_ANNOTATIONS.loadBalancerId : INGRESS_ANNOTATIONS.loadBalancerId;
   const where = target.kind === 'Service' ? ('status' as const) : { annotation: INGRESS_CONDITIONS_ANNOTATION };
   const condition = currentConditions(object, where).find((c) => c.type === SYNC_CONDITION);
@@ -95,12 +95,6 @@ const wireTime = (t: unknown): string => (t instanceof Date ? t.toISOString().re
 
 export class ExplainError extends Error {
   override name = 'ConfigError';
-}
-
-function ingressLines(ingress: V1Ingress, view: ReturnType<typeof viewOf>, clock: LoadClock): BackendLine[] {
-  const namespace = ingress.metadata?.namespace ?? 'default';
-  const inputs = loadIngressInputs(view, ingress, new Map(), clock);
-  return ingressBackendLines(ingress, { ...inputs, namespace, grace: nodeGrace(inputs) });
 }
 
 function listenersOf(run: ObjectRun): ExplainListener[] {

@@ -4,7 +4,10 @@
  */
 import type { V1Ingress, V1Service } from '@kubernetes/client-node';
 import { INGRESS_ANNOTATIONS, SERVICE_NAME_LABEL } from '../annotations/keys.js';
-import { DEFAULT_WEIGHT as INGRESS_WEIGHT, type BackendInputs } from '../ingress/ingress-backends.js';
+import type { IngressInputs } from '../ingress/build-ingress-model.js';
+import { DEFAULT_WEIGHT as INGRESS_WEIGHT } from '../ingress/ingress-backends.js';
+import { parseIngressAnnotations } from '../ingress/ingress-annotations.js';
+import { collectRules } from '../ingress/ingress-rules.js';
 import { nodePortWeights, type ServiceInputs } from '../service/build-service-model.js';
 import { visitEndpoints } from '../service/direct-targets.js';
 import { nodeGrace } from '../service/nodes.js';
@@ -39,7 +42,9 @@ export function serviceBackendLines(inputs: ServiceInputs): BackendLine[] {
 }
 
 /** An Ingress's backends: per backend Service it names, its Pods (direct access) or its NodePort on the nodes. */
-export function ingressBackendLines(ingress: V1Ingress, inputs: BackendInputs): BackendLine[] {
+export function ingressBackendLines(inputs: IngressInputs): BackendLine[] {
+  const { ingress } = inputs;
+  const grace = nodeGrace(inputs);
   const direct = ingress.metadata?.annotations?.[INGRESS_ANNOTATIONS.directAccess] === 'true';
   const lines: BackendLine[] = [];
   let nodesShown = false;
@@ -55,21 +60,17 @@ export function ingressBackendLines(ingress: V1Ingress, inputs: BackendInputs): 
     } else if (!nodesShown) {
       // Every NodePort backend is bound on the same nodes: they are shown once.
       nodesShown = true;
-      lines.push(...nodeLines(inputs.nodes, undefined, inputs.grace, 'every NodePort backend', undefined, () => INGRESS_WEIGHT));
+      lines.push(...nodeLines(inputs.nodes, undefined, grace, 'every NodePort backend', undefined, () => INGRESS_WEIGHT));
     }
   }
   return lines;
 }
 
-/** The backend Services an Ingress names (rules and default backend), each once. */
+/** The backend Services of the Ingress's rules, each once: the rules as the builder collects them (rule-mix included). */
 function backendRefs(ingress: V1Ingress): { service: string; port: number | string }[] {
   const refs = new Map<string, { service: string; port: number | string }>();
-  const add = (backend: { service?: { name: string; port?: { number?: number; name?: string } } } | undefined) => {
-    const service = backend?.service;
-    const port = service?.port?.number ?? service?.port?.name;
-    if (service?.name && port !== undefined) refs.set(`${service.name}:${port}`, { service: service.name, port });
-  };
-  add(ingress.spec?.defaultBackend);
-  for (const rule of ingress.spec?.rules ?? []) for (const p of rule.http?.paths ?? []) add(p.backend);
+  for (const { backend } of collectRules(ingress, parseIngressAnnotations(ingress).annotations).candidates) {
+    if (backend) refs.set(`${backend.serviceName}:${backend.port}`, { service: backend.serviceName, port: backend.port });
+  }
   return [...refs.values()];
 }

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { EventCreator } from './lean-writes.js';
 import type { Logger } from '../runtime/logger.js';
 import { withCode, type ErrorCode } from '../model/error-codes.js';
 
@@ -32,6 +31,11 @@ export interface EventSink {
   emit(object: KubernetesObject, type: EventType, reason: string, message: string): void;
   /** The object is in sync: what was folded of its Warnings is forgotten (optional). */
   resolved?(object: KubernetesObject): void;
+}
+
+/** How Events reach the API server. */
+export interface EventCreator {
+  createEvent(namespace: string, body: object): Promise<unknown>;
 }
 
 export interface EventRecorderOptions {

@@ -5,7 +5,9 @@
  * (`proxyUrl`, which the lean path does not tunnel) writes through client-node as before.
  */
 import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Ingress, type V1Service } from '@kubernetes/client-node';
-import { createLeanWrites, leanEventCreator, leanIngressPatchers, leanServicePatchers, type EventCreator, type Patchers } from './lean-writes.js';
+import type { EventCreator } from './events.js';
+import { createLeanWrites, leanEventCreator, leanIngressPatchers, leanServicePatchers } from './lean-writes.js';
+import type { Patchers } from './object-writer.js';
 
 export interface KubeWriteClients {
   readonly services: Patchers<V1Service>;
@@ -23,6 +25,7 @@ export function kubeWriteClients(kubeConfig: KubeConfig): KubeWriteClients {
   return { services: leanServicePatchers(writes), ingresses: leanIngressPatchers(writes), events: leanEventCreator(writes), close: () => writes.close() };
 }
 
+/** The same writes through client-node's generated API (a proxy the lean path does not tunnel; the benchmark's baseline). */
 export function clientNodeWrites(kubeConfig: KubeConfig): KubeWriteClients {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);

@@ -6,10 +6,12 @@
  * as client-node does, so a rotated token file, an expiring exec credential or a rewritten certificate file is
  * picked up the same way.
  */
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig, KubernetesObject, V1Service, V1Ingress } from '@kubernetes/client-node';
+import type { EventCreator } from './events.js';
+import type { Patchers } from './object-writer.js';
+import { digestOf } from './pooled-connections.js';
 
 export interface LeanWritesOptions {
   /** The whole request, connect to last byte of the response. Default 30 s. */
@@ -39,16 +41,6 @@ export class KubeWriteError extends Error {
   ) {
     super(message);
   }
-}
-
-/** As `Patchers<T>` in object-writer.ts (not exported there), so an ObjectWriter can take these. */
-export interface Patchers<T> {
-  patch(name: string, namespace: string, body: object): Promise<T>;
-  patchStatus(name: string, namespace: string, body: object): Promise<T>;
-}
-
-export interface EventCreator {
-  createEvent(namespace: string, body: object): Promise<unknown>;
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -204,15 +196,7 @@ class AgentPool {
   }
 }
 
-function tlsKey(tls: https.RequestOptions): string {
-  const hash = createHash('sha256');
-  for (const value of [tls.rejectUnauthorized, tls.servername, tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase]) {
-    hash.update('|');
-    if (Buffer.isBuffer(value)) hash.update(value);
-    else if (value !== undefined) hash.update(typeof value === 'string' ? value : JSON.stringify(value));
-  }
-  return hash.digest('hex');
-}
+const tlsKey = (tls: https.RequestOptions): string => digestOf([tls.rejectUnauthorized, tls.servername, tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase]);
 
 function retire(agent: http.Agent): void {
   for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();

@@ -1,11 +1,10 @@
 /**
  * Writes to an object a controller owns (a Service or an Ingress): its finalizer, read-only annotations,
- * status.loadBalancer and its sync condition (kube/sync-condition.ts). Each write is a merge patch carrying the resourceVersion it was computed from, so a
- * concurrent change makes it fail (409) instead of overwriting someone else's edit. Nothing is written when
- * nothing differs.
+ * status.loadBalancer and its sync condition (kube/sync-condition.ts). Each write is a merge patch carrying the
+ * resourceVersion it was computed from, so a concurrent change makes it fail (409) instead of overwriting someone
+ * else's edit. Nothing is written when nothing differs.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Patchers } from './lean-writes.js';
 import { conditionsWith, conditionsWithout, INGRESS_CONDITIONS_ANNOTATION, type ConditionsAt, type SyncVerdict } from './sync-condition.js';
 
 export interface LoadBalancerIngress {
@@ -18,6 +17,12 @@ export type StatusObject = KubernetesObject & { status?: { loadBalancer?: { ingr
 const IN_STATUS = (): ConditionsAt => 'status';
 const IN_INGRESS_ANNOTATION = (): ConditionsAt => ({ annotation: INGRESS_CONDITIONS_ANNOTATION });
 
+
+/** How a writer reaches the API server: merge patches of the object and of its status subresource. */
+export interface Patchers<T> {
+  patch(name: string, namespace: string, body: object): Promise<T>;
+  patchStatus(name: string, namespace: string, body: object): Promise<T>;
+}
 
 export const hasFinalizer = (object: KubernetesObject, finalizer: string): boolean => object.metadata?.finalizers?.includes(finalizer) ?? false;
 

@@ -23,13 +23,8 @@ export function withPooledConnections(kubeConfig: KubeConfig): KubeConfig {
   patched.createDispatcher = (cluster, agentOptions) => {
     const c = (cluster ?? {}) as { name?: string; server?: string; proxyUrl?: string; skipTLSVerify?: boolean };
     const slot = JSON.stringify([c.name, c.server, c.proxyUrl, kubeConfig.getCurrentUser()?.name]);
-    const hash = createHash('sha256').update(JSON.stringify([c.skipTLSVerify, c.server, c.proxyUrl]));
-    for (const [name, value] of Object.entries(agentOptions).sort(([a], [b]) => a.localeCompare(b))) {
-      hash.update(`|${name}=`);
-      if (Buffer.isBuffer(value)) hash.update(value);
-      else if (value !== undefined) hash.update(String(value));
-    }
-    const key = hash.digest('hex');
+    const options = Object.entries(agentOptions).sort(([a], [b]) => a.localeCompare(b)).flat();
+    const key = digestOf([c.skipTLSVerify, c.server, c.proxyUrl, ...options]);
     const held = current.get(slot);
     if (held?.key === key) return held.dispatcher;
     const dispatcher = original(cluster, agentOptions);
@@ -39,4 +34,18 @@ export function withPooledConnections(kubeConfig: KubeConfig): KubeConfig {
   };
   patched[POOLED] = true;
   return kubeConfig;
+}
+
+/**
+ * A digest of connection settings, TLS material included: Buffers (keys, certificates) are hashed as they are,
+ * never serialised on every request. Equal settings give equal digests.
+ */
+export function digestOf(values: readonly unknown[]): string {
+  const hash = createHash('sha256');
+  for (const value of values) {
+    hash.update('|');
+    if (Buffer.isBuffer(value)) hash.update(value);
+    else if (value !== undefined) hash.update(typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+  }
+  return hash.digest('hex');
 }

@@ -23,6 +23,7 @@
  *                                                   current state and error code, "" when none; never the free-text reason)
  * - Node process defaults (process_*, nodejs_*), unprefixed as every Node exporter names them.
  */
+import { ERROR_CODES } from '../model/error-codes.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DRIFT_KINDS, SYNC_STATES, type DriftKind, type ObservedOwner, type OwnedResources, type OwnerKind, type SyncObserver, type SyncState } from '../controllers/sync-observer.js';
 import type { ReconcileOutcome } from './controller.js';
@@ -53,7 +54,7 @@ const READINESS_GATE_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
 const TARGET_PROGRAMMED_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 const OWNER_KINDS: readonly OwnerKind[] = ['Service', 'Ingress'];
 /** Error codes are the fixed table of src/model/error-codes.ts (E4011, C5001): anything else is not a label value. */
-const ERROR_CODE = /^[A-Z]\d{4}$/;
+const isErrorCode = (code: string): boolean => Object.hasOwn(ERROR_CODES, code);
 
 /**
  * What is kept per owner (10,000 of them in a large cluster): its state's index in SYNC_STATES (-1: none reported
@@ -223,7 +224,7 @@ export class Metrics {
     const index = SYNC_STATES.indexOf(state);
     if (index < 0) return;
     const record = this.record(owner);
-    const label = code !== undefined && ERROR_CODE.test(code) ? code : code ? 'other' : '';
+    const label = !code ? '' : isErrorCode(code) ? code : 'other';
     if (record.state === index && record.code === label) return;
     if (this.objectSyncState) {
       if (record.state >= 0) this.objectSyncState.remove(this.perObjectLabels(owner, record));
